@@ -1,0 +1,40 @@
+"""Per-element error codes: one table for every backend.
+
+The numbers are part of the public contract. Codes 1-6 mean exactly what they mean
+in python-sgp4 (Vallado's SGP4): for codes 1-5 the position and velocity are set to
+NaN, for code 6 (decayed) the computed values are kept. Codes from 10 up are
+debris-engine's own. kernels/common.cuh carries the same table for the CUDA kernels;
+tests/test_errors.py checks that the two agree.
+"""
+
+from __future__ import annotations
+
+OK = 0
+MEAN_ECC = 1
+MEAN_MOTION = 2
+PERT_ECC = 3
+SEMI_LATUS = 4
+SUBORBITAL = 5
+DECAYED = 6
+
+#: code -> (C name in kernels/common.cuh, message)
+ERROR_CODES: dict[int, tuple[str, str]] = {
+    OK: ("DE_OK", "success"),
+    MEAN_ECC: (
+        "DE_ERR_MEAN_ECC",
+        "mean eccentricity is outside 0 <= e < 1, or mean semi-major axis is below 0.95 Earth radii",
+    ),
+    MEAN_MOTION: ("DE_ERR_MEAN_MOTION", "mean motion is zero or negative"),
+    PERT_ECC: ("DE_ERR_PERT_ECC", "perturbed eccentricity is outside 0 <= e <= 1"),
+    SEMI_LATUS: ("DE_ERR_SEMI_LATUS", "semi-latus rectum is negative"),
+    SUBORBITAL: ("DE_ERR_SUBORBITAL", "epoch elements are sub-orbital"),
+    DECAYED: ("DE_ERR_DECAYED", "satellite has decayed (radius below one Earth radius); values kept"),
+}
+
+#: codes whose position and velocity are NaN
+NAN_CODES = frozenset({MEAN_ECC, MEAN_MOTION, PERT_ECC, SEMI_LATUS, SUBORBITAL})
+
+
+def message(code: int) -> str:
+    """Human-readable text of an error code; raises KeyError for an unknown code."""
+    return ERROR_CODES[int(code)][1]
