@@ -1,0 +1,111 @@
+"""The one place that decides which backend runs: NumPy or CUDA (through CuPy).
+
+Every public function takes ``backend="auto" | "numpy" | "cuda"`` and asks
+:func:`resolve` what that means on this machine. ``"auto"`` picks ``"cuda"`` when CuPy
+imports *and* a CUDA device answers, else ``"numpy"``. CuPy is imported lazily, inside
+functions, so ``import engine`` never touches a GPU. When CuPy is installed but no
+device answers, ``"auto"`` falls back to NumPy and says so once through the
+``engine`` logger (level INFO).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+
+import numpy as np
+
+BACKENDS = ("auto", "numpy", "cuda")
+
+log = logging.getLogger("engine")
+
+
+class BackendUnavailable(RuntimeError):
+    """``backend="cuda"`` was asked for explicitly but no CUDA device can be used."""
+
+
+@functools.lru_cache(maxsize=1)
+def cuda_status() -> tuple[bool, str]:
+    """Probe CuPy and the CUDA device once per process.
+
+    Returns ``(available, reason)``: ``reason`` is the device's name when available,
+    else why not (CuPy missing, or the runtime's own error). Cached: tests that
+    simulate another machine call ``cuda_status.cache_clear()``.
+    """
+    try:
+        cp = importlib.import_module("cupy")
+    except Exception as exc:  # ImportError, or a broken CUDA install raising on import
+        return False, f"cupy is not importable ({type(exc).__name__}: {exc})"
+    try:
+        count = int(cp.cuda.runtime.getDeviceCount())
+        if count < 1:
+            return False, "cupy is installed but the CUDA runtime reports no device"
+        props = cp.cuda.runtime.getDeviceProperties(0)
+        name = props["name"]
+        name = name.decode() if isinstance(name, bytes) else str(name)
+    except Exception as exc:
+        return False, f"cupy is installed but no CUDA device answered ({type(exc).__name__}: {exc})"
+    return True, name
+
+
+@functools.lru_cache(maxsize=1)
+def _auto_choice() -> str:
+    ok, reason = cuda_status()
+    if ok:
+        return "cuda"
+    if not reason.startswith("cupy is not importable"):
+        # CuPy is there, so the user probably expected the GPU: say once why it is not used.
+        log.info("backend='auto' falls back to numpy: %s", reason)
+    return "numpy"
+
+
+def resolve(backend: str = "auto") -> str:
+    """Return the concrete backend, ``"numpy"`` or ``"cuda"``, for a user's ``backend`` argument.
+
+    Raises ValueError for an unknown name and :class:`BackendUnavailable` when
+    ``"cuda"`` is asked for on a machine where it cannot run.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r} is not one of {', '.join(map(repr, BACKENDS))}")
+    if backend == "auto":
+        return _auto_choice()
+    if backend == "cuda":
+        ok, reason = cuda_status()
+        if not ok:
+            raise BackendUnavailable(f"backend='cuda' cannot run here: {reason}; use backend='numpy' or 'auto'")
+    return backend
+
+
+def device_name(backend: str = "auto") -> str:
+    """Name of the device a backend computes on: the GPU's name, or ``"cpu"``."""
+    if resolve(backend) == "cuda":
+        return cuda_status()[1]
+    return "cpu"
+
+
+def xp(backend: str):
+    """Array module for a *resolved* backend: numpy, or cupy for ``"cuda"``."""
+    if backend == "cuda":
+        return importlib.import_module("cupy")
+    if backend == "numpy":
+        return np
+    raise ValueError(f"xp() needs a resolved backend ('numpy' or 'cuda'), got {backend!r}")
+
+
+def is_device_array(a) -> bool:
+    """True for a CuPy array (checked without importing CuPy)."""
+    return type(a).__module__.split(".")[0] == "cupy"
+
+
+def to_host(a):
+    """Copy a CuPy array to a NumPy array; NumPy arrays and scalars pass through."""
+    if is_device_array(a):
+        return a.get()
+    return a
+
+
+def reset() -> None:
+    """Forget the cached probe (for tests that simulate another machine)."""
+    cuda_status.cache_clear()
+    _auto_choice.cache_clear()

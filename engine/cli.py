@@ -1,0 +1,229 @@
+"""The ``debris-engine`` command line.
+
+    debris-engine propagate INPUT --start ISO --stop ISO --step SECONDS [--backend B] [--out FILE]
+    debris-engine propagate --example
+
+User mistakes (a missing file, a bad element set, a bad option) are reported in one
+message and exit code 2, never a traceback. Exit codes: 0 success, 1 the run
+finished but some evaluations carry SGP4 error codes and --strict was given, 2 user
+error, 3 the requested backend cannot run on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from importlib import resources
+
+import numpy as np
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BACKEND = 0, 1, 2, 3
+
+
+class UserError(Exception):
+    """A mistake in the command line or its inputs: printed without a traceback."""
+
+
+def example_path() -> str:
+    """Path of the bundled example catalogue (two real element sets and 998 synthetic fragments)."""
+    return str(resources.files("engine") / "data" / "example.tle")
+
+
+def _load_catalog(path: str, fmt: str, errors: str, whichconst: str, opsmode: str):
+    import engine
+
+    if not os.path.exists(path):
+        raise UserError(f"input file {path!r} does not exist")
+    if fmt == "auto":
+        ext = os.path.splitext(path)[1].lower()
+        fmt = "omm" if ext in (".json", ".xml", ".csv", ".kvn", ".omm") else "tle"
+    loader = engine.load_omm if fmt == "omm" else engine.load_tle
+    return loader(path, errors=errors, whichconst=whichconst, opsmode=opsmode)
+
+
+def _time_grid(cat, start, stop, step_s: float):
+    from .timeconv import to_datetime64
+
+    if not step_s > 0 or not np.isfinite(step_s):
+        raise UserError(f"--step must be a positive number of seconds, got {step_s}")
+    if start is None:
+        start = cat.epoch.max().astype("datetime64[m]").astype("datetime64[us]")
+    else:
+        start = to_datetime64(start)
+    stop = start + np.timedelta64(1, "D") if stop is None else to_datetime64(stop)
+    span_us = (stop - start).astype("int64")
+    if span_us < 0:
+        raise UserError(f"--stop {stop} is before --start {start}")
+    step_us = int(round(step_s * 1e6))
+    if step_us < 1:
+        raise UserError("--step is below one microsecond")
+    count = span_us // step_us + 1
+    return start + np.arange(count, dtype=np.int64) * np.timedelta64(step_us, "us")
+
+
+def _write_csv(path, cat, times, chunks):
+    """chunks: iterable of (index_slice, e, r, v); rows written as they come."""
+    iso = np.datetime_as_string(times, unit="us")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("satnum,name,time_utc,error,x_km,y_km,z_km,vx_km_s,vy_km_s,vz_km_s\n")
+        for sl, e, r, v in chunks:
+            for k, i in enumerate(range(sl.start, sl.stop)):
+                name = cat.name[i].replace(",", " ")
+                for j in range(len(times)):
+                    x = r[k, j]
+                    w = v[k, j]
+                    f.write(
+                        f"{cat.satnum[i]},{name},{iso[j]},{e[k, j]},{x[0]:.9f},{x[1]:.9f},{x[2]:.9f},"
+                        f"{w[0]:.12f},{w[1]:.12f},{w[2]:.12f}\n"
+                    )
+
+
+def cmd_propagate(args) -> int:
+    import engine
+    from . import _backend, errors
+    from ._progress import progress
+    from .timeconv import jd_from_datetime64
+
+    if args.example and args.input:
+        raise UserError("give either INPUT or --example, not both")
+    if not args.example and not args.input:
+        raise UserError("give an INPUT file of TLE or OMM element sets, or --example for the bundled catalogue")
+    path = example_path() if args.example else args.input
+    cat = _load_catalog(path, args.format, args.errors, args.whichconst, args.opsmode)
+    if len(cat) == 0:
+        raise UserError(f"{path!r} holds no element sets")
+    times = _time_grid(cat, args.start, args.stop, args.step)
+    n, m = len(cat), len(times)
+    out = args.out
+    if out is not None and not out.lower().endswith((".npz", ".csv")):
+        raise UserError(f"--out {out!r}: the file name must end in .npz or .csv")
+    if out is not None and out.lower().endswith(".npz") and n * m * 56 > 8 * 2**30:
+        raise UserError(
+            f"{n} objects x {m} times would need {n * m * 56 / 2**30:.1f} GiB for .npz output; "
+            "use a larger --step, a shorter window, or .csv output (streamed)"
+        )
+    backend = _backend.resolve(args.backend)
+    jd, fr = jd_from_datetime64(times)
+    # Objects are propagated in blocks so that memory stays bounded and progress is visible.
+    block = max(1, min(n, 4_000_000 // max(m, 1)))
+    counts = np.zeros(256, dtype=np.int64)
+    bad_objects = np.zeros(256, dtype=np.int64)
+    alt_min, alt_max, alt_medians = np.inf, -np.inf, []
+    keep = out is not None and out.lower().endswith(".npz")
+    if keep:
+        e_all = np.empty((n, m), np.uint8)
+        r_all = np.empty((n, m, 3))
+        v_all = np.empty((n, m, 3))
+    radius = 6378.135 if cat.whichconst != "wgs84" else 6378.137
+    bar = progress(n, "propagate", "objects", enabled=not args.quiet)
+    t0 = time.perf_counter()
+    blocks = []
+    try:
+        for a in range(0, n, block):
+            sl = slice(a, min(a + block, n))
+            e, r, v = cat[sl].sgp4(jd, fr, backend=backend, to_host=True)
+            e, r, v = np.asarray(e), np.asarray(r), np.asarray(v)
+            counts += np.bincount(e.ravel(), minlength=256)
+            for code in np.unique(e):
+                bad_objects[code] += int(np.any(e == code, axis=1).sum())
+            alt = np.linalg.norm(r, axis=-1) - radius
+            if np.isfinite(alt).any():
+                alt_min = min(alt_min, float(np.nanmin(alt)))
+                alt_max = max(alt_max, float(np.nanmax(alt)))
+                alt_medians.append(np.nanmedian(alt, axis=1))
+            if keep:
+                e_all[sl], r_all[sl], v_all[sl] = e, r, v
+            elif out is not None:
+                blocks.append((sl, e, r, v))
+            bar.update(sl.stop - sl.start)
+    finally:
+        bar.close()
+    elapsed = time.perf_counter() - t0
+    if keep:
+        np.savez_compressed(
+            out, satnum=cat.satnum, name=cat.name.astype(str), times_utc=times, jd=jd, fr=fr,
+            e=e_all, r_km=r_all, v_km_s=v_all, frame=np.array("TEME"),
+        )
+    elif out is not None:
+        _write_csv(out, cat, times, blocks)
+
+    total = n * m
+    print(
+        f"debris-engine propagate: {n} objects x {m} times "
+        f"({np.datetime_as_string(times[0], unit='s')} .. {np.datetime_as_string(times[-1], unit='s')} UTC, "
+        f"step {args.step:g} s), backend {backend} ({_backend.device_name(backend)})"
+    )
+    if cat.rejected:
+        print(f"  skipped records    {len(cat.rejected)} (bad element sets; see the warning above)")
+    print(f"  evaluations        {total:,} in {elapsed:.2f} s ({total / max(elapsed, 1e-9) / 1e6:.2f} M/s)")
+    for code in np.flatnonzero(counts):
+        print(
+            f"  error code {code:<7d} {counts[code]:,} evaluations, {bad_objects[code]:,} objects: "
+            f"{errors.message(code)}"
+        )
+    if alt_medians:
+        med = np.nanmedian(np.concatenate(alt_medians))
+        print(
+            f"  altitude           min {alt_min:,.1f} km, median of object medians {med:,.1f} km, "
+            f"max {alt_max:,.1f} km (above a {radius} km sphere)"
+        )
+    if out is not None:
+        print(f"  written            {out}")
+    if args.strict and counts[1:].sum():
+        return EXIT_ERRORS
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="debris-engine",
+        description="Create, propagate and screen orbital debris clouds (GPU with a NumPy fallback).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser(
+        "propagate",
+        help="propagate TLE/OMM element sets with SGP4 over a time grid",
+        description="Propagate every element set of INPUT with SGP4/SDP4 (TEME, km, km/s) over "
+        "start..stop every --step seconds and print a summary.",
+    )
+    p.add_argument("input", nargs="?", help="TLE/3LE or OMM (JSON, XML, CSV, KVN) file")
+    p.add_argument("--example", action="store_true", help="use the bundled example catalogue instead of INPUT")
+    p.add_argument("--format", choices=("auto", "tle", "omm"), default="auto", help="input format (default: from the file name)")
+    p.add_argument("--start", help="first time, ISO 8601 UTC (default: latest epoch in INPUT, to the minute)")
+    p.add_argument("--stop", help="last time, ISO 8601 UTC (default: start + 1 day)")
+    p.add_argument("--step", type=float, default=60.0, help="step in seconds (default: 60)")
+    p.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help="compute backend (default: auto)")
+    p.add_argument("--out", help="write the states to FILE.npz or FILE.csv")
+    p.add_argument("--errors", choices=("raise", "skip"), default="raise", help="bad element sets: stop (raise) or skip and report them")
+    p.add_argument("--whichconst", choices=("wgs72", "wgs72old", "wgs84"), default="wgs72", help="SGP4 gravity model (default: wgs72)")
+    p.add_argument("--opsmode", choices=("i", "a"), default="i", help="SGP4 operation mode: i improved, a AFSPC (default: i)")
+    p.add_argument("--strict", action="store_true", help="exit with code 1 when any evaluation carries an SGP4 error code")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_propagate)
+    return parser
+
+
+def main(argv=None) -> int:
+    from ._backend import BackendUnavailable
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except BackendUnavailable as exc:
+        print(f"debris-engine: {exc}", file=sys.stderr)
+        return EXIT_BACKEND
+    except (UserError, ValueError, OSError) as exc:
+        print(f"debris-engine: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("debris-engine: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
