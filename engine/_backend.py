@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
+import os
+import platform
 
 import numpy as np
 
@@ -78,10 +80,25 @@ def resolve(backend: str = "auto") -> str:
 
 
 def device_name(backend: str = "auto") -> str:
-    """Name of the device a backend computes on: the GPU's name, or ``"cpu"``."""
+    """Name of the device a backend computes on: the GPU's name, or the CPU's model and core count."""
     if resolve(backend) == "cuda":
         return cuda_status()[1]
-    return "cpu"
+    return cpu_name()
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_name() -> str:
+    """The CPU's model name and logical core count, e.g. ``"AMD EPYC 9B14 (2 cores)"``."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{model} ({os.cpu_count()} cores)"
 
 
 def xp(backend: str):

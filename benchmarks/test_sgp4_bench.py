@@ -1,0 +1,87 @@
+"""SGP4 throughput: debris-engine's NumPy backend against python-sgp4's SatrecArray (the
+reference, C++ in one thread) and heyoka (when installed), on the same element sets and
+the same times. Workload as in shared reference propagation.md section 2.2: a
+Cosmos-1408-like cloud (near-earth, WGS72, opsmode 'i'), 100 times over one day.
+
+Initialisation is excluded from every timed call (done in setup); each timed call
+produces the full (N, M) error codes and (N, M, 3) positions and velocities.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sgp4.api import WGS72, Satrec, SatrecArray, jday
+
+import engine
+from engine._backend import cpu_name
+
+N_OBJECTS = 10_000
+N_TIMES = 100
+
+
+def cosmos_like_satrecs(n: int, seed: int = 0) -> list[Satrec]:
+    """n Satrecs built with sgp4init around Cosmos 1408's 2021 orbit (seeded)."""
+    rng = np.random.default_rng(seed)
+    jd, fr = jday(2021, 11, 16, 0, 0, 0)
+    epoch = jd + fr - 2433281.5
+    xpdotp = 1440.0 / (2.0 * np.pi)
+    deg = np.pi / 180
+    sats = []
+    for k in range(n):
+        s = Satrec()
+        s.sgp4init(
+            WGS72, "i", 90000 + k % 9999, epoch,
+            10 ** rng.uniform(-5, -3), 0.0, 0.0,
+            10 ** rng.uniform(-4, -2),
+            rng.uniform(0, 360) * deg,
+            (82.56 + rng.normal(0, 0.3)) * deg,
+            rng.uniform(0, 360) * deg,
+            rng.uniform(15.0, 15.7) / xpdotp,
+            (40 + rng.normal(0, 0.5)) * deg,
+        )
+        sats.append(s)
+    return sats
+
+
+@pytest.fixture(scope="module")
+def workload():
+    sats = cosmos_like_satrecs(N_OBJECTS)
+    jd0, fr0 = jday(2021, 11, 16, 0, 0, 0)
+    fr = fr0 + np.linspace(0.0, 1.0, N_TIMES)
+    jd = np.full(N_TIMES, jd0)
+    return sats, jd, fr
+
+
+def test_sgp4_numpy(benchmark, record, workload):
+    sats, jd, fr = workload
+    cat = engine.Catalog.from_satrecs(sats)
+    cat.sgp4(jd[:1], fr[:1], backend="numpy")  # initialise once, outside the timed call
+    e, r, v = benchmark(cat.sgp4, jd, fr, backend="numpy")
+    assert e.shape == (N_OBJECTS, N_TIMES) and r.shape == (N_OBJECTS, N_TIMES, 3)
+    record(kernel="sgp4", backend="numpy", dtype="float64", device=cpu_name(), n_objects=N_OBJECTS, n_times=N_TIMES)
+
+
+def test_sgp4_python_sgp4_satrecarray(benchmark, record, workload):
+    sats, jd, fr = workload
+    arr = SatrecArray(sats)
+    e, r, v = benchmark(arr.sgp4, jd, fr)
+    assert e.shape == (N_OBJECTS, N_TIMES)
+    record(kernel="sgp4", backend="python-sgp4", dtype="float64", device=cpu_name(), n_objects=N_OBJECTS, n_times=N_TIMES)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_sgp4_heyoka(benchmark, record, workload, threads):
+    hy = pytest.importorskip("heyoka", reason="heyoka is not installed (pip install debris-engine[bench])")
+    sats, jd, fr = workload
+    prop = hy.model.sgp4_propagator(sats)
+    tm = np.zeros(N_TIMES, dtype=prop.jdtype)
+    tm["jd"], tm["frac"] = jd, fr
+    tm = np.repeat(tm[:, None], N_OBJECTS, axis=1)
+    hy.set_nthreads(threads)
+    try:
+        out = benchmark(prop, tm)
+    finally:
+        hy.set_nthreads(0)
+    assert out.shape == (N_TIMES, 7, N_OBJECTS)
+    record(kernel="sgp4", backend=f"heyoka-{threads}thread", dtype="float64", device=cpu_name(), n_objects=N_OBJECTS, n_times=N_TIMES)

@@ -1,0 +1,111 @@
+"""The debris-engine command: results against python-sgp4, and user mistakes reported
+in one message with exit code 2 (never a traceback)."""
+
+import numpy as np
+import pytest
+from sgp4.api import Satrec, SatrecArray
+
+from engine import _backend
+from engine.cli import example_path, main
+
+ONE_MM = 1e-6  # km
+
+
+def _example_satrecs():
+    lines = [ln for ln in open(example_path()).read().splitlines() if ln.startswith(("1 ", "2 "))]
+    return [Satrec.twoline2rv(lines[k], lines[k + 1]) for k in range(0, len(lines), 2)]
+
+
+def test_propagate_example_npz_matches_python_sgp4(tmp_path, capsys):
+    out = tmp_path / "states.npz"
+    rc = main(["propagate", "--example", "--start", "2021-11-15T03:00", "--stop", "2021-11-15T09:00",
+               "--step", "1800", "--backend", "numpy", "--out", str(out), "--quiet"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "1000 objects x 13 times" in text and "evaluations        13,000" in text
+    data = np.load(out)
+    assert data["r_km"].shape == (1000, 13, 3) and str(data["frame"]) == "TEME"
+    e, r, v = SatrecArray(_example_satrecs()).sgp4(data["jd"], data["fr"])
+    assert np.array_equal(data["e"], e)
+    assert np.nanmax(np.abs(data["r_km"] - r)) < ONE_MM
+    assert np.nanmax(np.abs(data["v_km_s"] - v)) < 1e-9
+    assert data["satnum"][0] == 13552 and data["satnum"][1] == 25544
+
+
+def test_propagate_csv_rows_match_python_sgp4(tmp_path, capsys):
+    src = tmp_path / "two.tle"
+    src.write_text("\n".join(open(example_path()).read().splitlines()[9:15]) + "\n")  # COSMOS 1408, ISS
+    out = tmp_path / "states.csv"
+    rc = main(["propagate", str(src), "--start", "2021-11-15T00:00:00", "--stop", "2021-11-15T01:00:00",
+               "--step", "600", "--out", str(out), "--quiet", "--backend", "numpy"])
+    assert rc == 0
+    rows = out.read_text().splitlines()
+    assert rows[0].startswith("satnum,name,time_utc,error,x_km")
+    assert len(rows) == 1 + 2 * 7
+    sats = _example_satrecs()[:2]
+    first = rows[1].split(",")
+    assert first[0] == "13552" and first[2] == "2021-11-15T00:00:00.000000"
+    err, r, v = sats[0].sgp4(2459533.5, 0.0)
+    assert np.allclose([float(x) for x in first[4:7]], r, atol=ONE_MM, rtol=0)
+    last = rows[-1].split(",")
+    err, r, v = sats[1].sgp4(2459533.5, 1 / 24)
+    assert last[0] == "25544" and np.allclose([float(x) for x in last[7:10]], v, atol=1e-9, rtol=0)
+
+
+def _fails_cleanly(capsys, argv, *needles):
+    rc = main(argv)
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+
+
+def test_missing_input_file(capsys, tmp_path):
+    _fails_cleanly(capsys, ["propagate", str(tmp_path / "nope.tle")], "nope.tle", "does not exist")
+
+
+def test_no_input_at_all(capsys):
+    _fails_cleanly(capsys, ["propagate"], "INPUT", "--example")
+
+
+def test_bad_checksum_names_line_and_field(capsys, tmp_path):
+    lines = open(example_path()).read().splitlines()[12:15]  # ISS, 3 lines
+    lines[2] = lines[2][:-1] + str((int(lines[2][-1]) + 1) % 10)
+    src = tmp_path / "bad.tle"
+    src.write_text("\n".join(lines) + "\n")
+    _fails_cleanly(capsys, ["propagate", str(src)], "line 3", "checksum")
+
+
+def test_skip_bad_records_keeps_the_rest(capsys, tmp_path):
+    lines = open(example_path()).read().splitlines()[9:15]
+    lines[5] = lines[5][:-1] + str((int(lines[5][-1]) + 1) % 10)  # spoil the ISS
+    src = tmp_path / "mixed.tle"
+    src.write_text("\n".join(lines) + "\n")
+    with pytest.warns(Warning):
+        rc = main(["propagate", str(src), "--errors", "skip", "--step", "3600", "--quiet", "--backend", "numpy"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "1 objects x 25 times" in out and "skipped records    1" in out
+
+
+def test_stop_before_start_and_bad_step(capsys):
+    _fails_cleanly(capsys, ["propagate", "--example", "--start", "2021-11-16", "--stop", "2021-11-15"], "before")
+    _fails_cleanly(capsys, ["propagate", "--example", "--step", "-5"], "--step")
+    _fails_cleanly(capsys, ["propagate", "--example", "--start", "yesterday"], "ISO 8601")
+    _fails_cleanly(capsys, ["propagate", "--example", "--out", "states.txt"], ".npz or .csv")
+
+
+@pytest.mark.skipif(_backend.cuda_status()[0], reason="a CUDA device is present here")
+def test_cuda_backend_without_device_exits_3(capsys):
+    rc = main(["propagate", "--example", "--backend", "cuda", "--quiet"])
+    assert rc == 3
+    assert "backend='cuda' cannot run here" in capsys.readouterr().err
+
+
+def test_help_exits_zero(capsys):
+    for argv in (["--help"], ["propagate", "--help"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 0
+    assert "--step" in capsys.readouterr().out

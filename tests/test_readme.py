@@ -1,0 +1,23 @@
+"""The README's library example is executed, against the bundled example catalogue."""
+
+import re
+from pathlib import Path
+
+from engine.cli import example_path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_example_runs(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    assert blocks, "README.md has no python example"
+    code = blocks[0]
+    assert len(code.strip().splitlines()) <= 12
+    exec(compile(code.replace('"catalog.tle"', repr(example_path())), "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert re.match(r"\d+ objects; lowest point \d+\.\d+ km", out), out
+
+
+def test_readme_test_command_is_ci_command():
+    ci = (README.parent / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert ci in README.read_text(), f".ci/run runs {ci!r}, which the README does not show"
