@@ -1,0 +1,2 @@
+def load_omm(*a, **k):
+    raise NotImplementedError
