@@ -789,23 +789,33 @@ DE_HD int sgp4_propagate_one(const RecView& R, int flags, double t, T r[3], T v[
     xlm = fmod(xlm, TWOPI);
     mm = fmod(xlm - argpm - nodem, TWOPI);
 
+    // ---- lunar-solar periodics: double in every mode (they shift the angles)
+    double ep = em, xincp = inclm, argpp = argpm, nodep = nodem, mp = mm;
+    if (deep) {
+        dpper<double>(R, t, (flags & FLAG_AFSPC) != 0, ep, xincp, nodep, argpp, mp);
+        if (xincp < 0.0) {
+            xincp = -xincp;
+            nodep = nodep + PI;
+            argpp = argpp - PI;
+        }
+        if ((ep < 0.0) || (ep > 1.0)) return DE_ERR_PERT_ECC;
+    }
+
     // ---- periodic stage in T
     const T twopi = T(TWOPI);
-    T ep = T(em), xincp = T(inclm), argpp = T(argpm), nodep = T(nodem), mp = T(mm);
-    const T amT = T(am), nmT = T(nm);
+    const T amT = T(am), nmT = T(nm), epT = T(ep), xincpT = T(xincp);
+    // float: hand over angles reduced to [-pi, pi] (half the ulp of [-2pi, 2pi]) and form
+    // M + omega in double, so no float sum of two full angles is rounded (s.2.4)
+    constexpr bool MIXED = sizeof(T) < sizeof(double);
+    const T argppT = MIXED ? T(remainder(argpp, TWOPI)) : T(argpp);
+    const T nodepT = MIXED ? T(remainder(nodep, TWOPI)) : T(nodep);
+    const T mpT = T(mp);
     T sinip, cosip;
     T aycof, xlcof, con41, x1mth2, x7thm1;
     if (deep) {
-        dpper<T>(R, T(t), (flags & FLAG_AFSPC) != 0, ep, xincp, nodep, argpp, mp);
-        if (xincp < T(0.0)) {
-            xincp = -xincp;
-            nodep = nodep + T(PI);
-            argpp = argpp - T(PI);
-        }
-        if ((ep < T(0.0)) || (ep > T(1.0))) return DE_ERR_PERT_ECC;
         // long-period coefficients from the perturbed inclination
-        sinip = m_sin(xincp);
-        cosip = m_cos(xincp);
+        sinip = m_sin(xincpT);
+        cosip = m_cos(xincpT);
         const T j3oj2 = T(g.j3oj2);
         aycof = T(-0.5) * j3oj2 * sinip;
         if (m_fabs(cosip + T(1.0)) > T(1.5e-12))
@@ -817,8 +827,8 @@ DE_HD int sgp4_propagate_one(const RecView& R, int flags, double t, T r[3], T v[
         x1mth2 = T(1.0) - cosisq;
         x7thm1 = T(7.0) * cosisq - T(1.0);
     } else {
-        sinip = m_sin(xincp);
-        cosip = m_cos(xincp);
+        sinip = m_sin(xincpT);
+        cosip = m_cos(xincpT);
         aycof = T(R[R_AYCOF]);
         xlcof = T(R[R_XLCOF]);
         con41 = T(R[R_CON41]);
@@ -827,13 +837,18 @@ DE_HD int sgp4_propagate_one(const RecView& R, int flags, double t, T r[3], T v[
     }
 
     // long-period periodics (STR#3)
-    T axnl = ep * m_cos(argpp);
-    T temp = T(1.0) / (amT * (T(1.0) - ep * ep));
-    T aynl = ep * m_sin(argpp) + temp * aycof;
-    T xl = mp + argpp + nodep + temp * xlcof * axnl;
+    T axnl = epT * m_cos(argppT);
+    T temp = T(1.0) / (amT * (T(1.0) - epT * epT));
+    T aynl = epT * m_sin(argppT) + temp * aycof;
+    T u;
+    if (MIXED) {
+        u = T(remainder(mp + argpp, TWOPI)) + temp * xlcof * axnl;
+    } else {
+        T xl = mpT + argppT + nodepT + temp * xlcof * axnl;
+        u = m_fmod(xl - nodepT, twopi);
+    }
 
     // Kepler's equation for E + omega, Newton steps clamped to 0.95 rad (V06 s.6)
-    T u = m_fmod(xl - nodep, twopi);
     T eo1 = u;
     T tem5 = T(9999.9);
     T sineo1 = T(0), coseo1 = T(0);
@@ -844,6 +859,12 @@ DE_HD int sgp4_propagate_one(const RecView& R, int flags, double t, T r[3], T v[
         tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / tem5;
         if (m_fabs(tem5) >= T(0.95)) tem5 = tem5 > T(0.0) ? T(0.95) : T(-0.95);
         eo1 = eo1 + tem5;
+    }
+    if (MIXED) {
+        // the reference uses sin/cos from before the last step (< 1e-12 rad in double);
+        // a float step at exit can be ~1e-6 rad, i.e. metres, so re-evaluate at the root
+        sineo1 = m_sin(eo1);
+        coseo1 = m_cos(eo1);
     }
 
     // short-period preliminary quantities
@@ -870,8 +891,8 @@ DE_HD int sgp4_propagate_one(const RecView& R, int flags, double t, T r[3], T v[
     // short-period periodics (STR#3)
     T mrt = rl * (T(1.0) - T(1.5) * temp2 * betal * con41) + T(0.5) * temp1 * x1mth2 * cos2u;
     su = su - T(0.25) * temp2 * x7thm1 * sin2u;
-    T xnode = nodep + T(1.5) * temp2 * cosip * sin2u;
-    T xinc = xincp + T(1.5) * temp2 * cosip * sinip * cos2u;
+    T xnode = nodepT + T(1.5) * temp2 * cosip * sin2u;
+    T xinc = xincpT + T(1.5) * temp2 * cosip * sinip * cos2u;
     T mvt = rdotl - nmT * temp1 * x1mth2 * sin2u / xke;
     T rvdot = rvdotl + nmT * temp1 * (x1mth2 * cos2u + T(1.5) * con41) / xke;
 
