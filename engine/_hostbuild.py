@@ -121,8 +121,26 @@ _ll = ctypes.c_longlong
 #: element field order of the (NELEM, N) input, as in kernels/sgp4.cuh (ElementField)
 ELEMENT_FIELDS = (
     "jdsatepoch", "jdsatepochF", "no_kozai", "ecco", "inclo", "nodeo", "argpo", "mo",
-    "bstar", "ndot", "nddot",
+    "bstar", "ndot", "nddot", "sgp4init_epoch",
 )
+
+
+def element_columns(elements: dict) -> list[np.ndarray]:
+    """(N,) float64 columns in ELEMENT_FIELDS order.
+
+    sgp4init_epoch (days since 1949 Dec 31 0h, as handed to sgp4init) is optional: when
+    absent it is formed as twoline2rv does, (jdsatepoch + jdsatepochF) - 2433281.5.
+    """
+    cols = {}
+    for k in ELEMENT_FIELDS[:-1]:
+        if k not in elements:
+            raise ValueError(f"elements is missing the field {k!r}")
+        cols[k] = np.asarray(elements[k], dtype=np.float64).ravel()
+    if "sgp4init_epoch" in elements:
+        ep = np.asarray(elements["sgp4init_epoch"], dtype=np.float64).ravel()
+    else:
+        ep = (cols["jdsatepoch"] + cols["jdsatepochF"]) - 2433281.5
+    return [*cols.values(), ep]
 GRAVITY = {"wgs72old": 0, "wgs72": 1, "wgs84": 2}
 
 
@@ -151,7 +169,7 @@ class Sgp4Host:
             whichconst = GRAVITY[whichconst.lower()]
         if opsmode not in ("a", "i"):
             raise ValueError(f"opsmode must be 'a' or 'i', not {opsmode!r}")
-        cols = [np.asarray(elements[k], dtype=np.float64).ravel() for k in ELEMENT_FIELDS]
+        cols = element_columns(elements)
         n = cols[0].size
         el = np.ascontiguousarray(np.stack(cols))
         rec = np.zeros((self.nrec, n), dtype=np.float64)

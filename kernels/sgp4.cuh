@@ -107,9 +107,12 @@ DE_HD GravConst gravconst(int whichconst) {
 // ---------------------------------------------------------------- the record
 // Input elements, SoA (NELEM, N) float64, in this order (Vallado's names and units:
 // days, rad, rad/min; ndot, nddot are carried for completeness and unused by SGP4).
+// E_EPOCH is the epoch handed to sgp4init, days since 1949 Dec 31 00:00 UT: twoline2rv
+// forms it as (jdsatepoch + jdsatepochF) - 2433281.5, Satrec.sgp4init takes it as given;
+// the launchers pass whichever the object came from so gsto agrees bit for bit.
 enum ElementField {
     E_JDSATEPOCH, E_JDSATEPOCHF, E_NO_KOZAI, E_ECCO, E_INCLO, E_NODEO, E_ARGPO, E_MO,
-    E_BSTAR, E_NDOT, E_NDDOT, NELEM
+    E_BSTAR, E_NDOT, E_NDDOT, E_EPOCH, NELEM
 };
 
 // Coefficient record, SoA (NREC, N) float64. Fields 0..R_NEAR_END-1 are all that a
@@ -525,8 +528,7 @@ DE_HD void sgp4_init_one(RecView E, int whichconst, bool afspc, RecOut W, int& f
     const double ecco = E[E_ECCO], inclo = E[E_INCLO], nodeo = E[E_NODEO];
     const double argpo = E[E_ARGPO], mo = E[E_MO], bstar = E[E_BSTAR];
     const double no_kozai = E[E_NO_KOZAI];
-    // days since 1949 Dec 31 00:00 UT, formed as twoline2rv does
-    const double epoch = (jdsatepoch + jdsatepochF) - 2433281.5;
+    const double epoch = E[E_EPOCH];  // days since 1949 Dec 31 00:00 UT
     W[R_JDSATEPOCH] = jdsatepoch;
     W[R_JDSATEPOCHF] = jdsatepochF;
     W[R_ECCO] = ecco; W[R_INCLO] = inclo; W[R_NODEO] = nodeo;

@@ -1,0 +1,235 @@
+"""CUDA launcher for kernels/sgp4.cu: validate, make contiguous, allocate, cast, launch.
+
+    model = init(elements, whichconst="wgs72", opsmode="i", dtype=np.float64)
+    e, r, v = propagate(model, tsince=minutes)         # (N, M) or (M,) minutes since epoch
+    e, r, v = propagate(model, jd=jd, fr=fr)           # (M,) or (N, M) split Julian dates
+    e, r, v = propagate(model, tsince=t_n, zipped=True)  # one time per object: (N,) -> (N, 1)
+
+Outputs are cupy arrays on the current device: e (N, M) uint8 error codes
+(engine.errors), r (N, M, 3) km and v (N, M, 3) km/s, TEME, in ``dtype`` (float64, or
+float32 = mixed precision: secular terms in float64, periodics in float32).
+
+cupy.RawKernel checks nothing (a Python int becomes long long, strides are ignored), so
+every argument is cast here to the exact C type of kernels/sgp4.cu. Work is split in
+launches of at most ``max_pairs`` (object, time) pairs; when the outputs do not fit in
+free device memory, propagate() computes in device-sized chunks and returns NumPy arrays
+instead of failing (never an out-of-memory crash).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine._hostbuild import ELEMENT_FIELDS, GRAVITY, element_columns
+
+_SRC = "sgp4.cu"
+#: NREC / NELEM of kernels/sgp4.cuh (checked against the header by tests/test_sgp4_host.py)
+NREC = 80
+NELEM = len(ELEMENT_FIELDS)
+_THREADS = 128
+#: fraction of free device memory a propagate call may use for its outputs
+_MEM_FRACTION = 0.8
+#: bytes per (object, time) pair: e + r + v
+_PAIR_BYTES = {np.dtype(np.float64): 1 + 48, np.dtype(np.float32): 1 + 24}
+
+
+@dataclass(frozen=True)
+class CudaSgp4Model:
+    """Per-object SGP4 coefficients on the device.
+
+    rec: (NREC, N) float64 cupy array (layout: kernels/sgp4.cuh RecField);
+    flags: (N,) int32 cupy array; dtype: default output dtype of propagate().
+    """
+
+    rec: object
+    flags: object
+    n: int
+    whichconst: str
+    opsmode: str
+    dtype: np.dtype
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _kernel(name: str):
+    from engine._kernels import get_function
+
+    return get_function(_SRC, name)
+
+
+def _grid(pairs: int) -> tuple[int]:
+    # grid-stride kernels: enough blocks to fill the device, capped
+    return (int(max(1, min((pairs + _THREADS - 1) // _THREADS, 65535 * 8))),)
+
+
+def _check_dtype(dtype) -> np.dtype:
+    dt = np.dtype(dtype)
+    if dt not in _PAIR_BYTES:
+        raise ValueError(f"dtype must be numpy.float64 or numpy.float32, not {dt}")
+    return dt
+
+
+def init(elements: dict, whichconst="wgs72", opsmode: str = "i", dtype=np.float64) -> CudaSgp4Model:
+    """Initialise SGP4 for N objects on the device.
+
+    elements: dict of (N,) float64 arrays (host or device), Satrec units: jdsatepoch,
+    jdsatepochF (days), no_kozai (rad/min), ecco, inclo, nodeo, argpo, mo (rad), bstar
+    (1/earth radii), ndot, nddot, and optionally sgp4init_epoch (days since 1949 Dec 31).
+    whichconst: "wgs72" | "wgs72old" | "wgs84" (or python-sgp4's 0/1/2); opsmode: "i" | "a".
+    """
+    import cupy as cp
+
+    errors = []
+    wc = whichconst.lower() if isinstance(whichconst, str) else whichconst
+    if isinstance(wc, str):
+        if wc not in GRAVITY:
+            errors.append(f"whichconst={whichconst!r}: use one of {sorted(GRAVITY)}")
+        wc_code = GRAVITY.get(wc, 1)
+    else:
+        wc_code = int(wc)
+        if wc_code not in (0, 1, 2):
+            errors.append(f"whichconst={whichconst!r}: use 0 (wgs72old), 1 (wgs72) or 2 (wgs84)")
+        wc = {v: k for k, v in GRAVITY.items()}.get(wc_code, "wgs72")
+    if opsmode not in ("i", "a"):
+        errors.append(f"opsmode={opsmode!r}: use 'i' (improved) or 'a' (AFSPC)")
+    try:
+        dt = _check_dtype(dtype)
+    except ValueError as exc:
+        errors.append(str(exc))
+    host = {k: cp.asnumpy(v) if type(v).__module__.startswith("cupy") else v
+            for k, v in elements.items()}
+    try:
+        cols = element_columns(host)
+    except ValueError as exc:
+        errors.append(str(exc))
+        cols = []
+    n = cols[0].size if cols else 0
+    for name, c in zip(ELEMENT_FIELDS, cols):
+        if c.size != n:
+            errors.append(f"elements[{name!r}] has {c.size} values, expected {n}")
+    if errors:
+        raise ValueError("invalid SGP4 init arguments:\n  " + "\n  ".join(errors))
+
+    el = cp.asarray(np.ascontiguousarray(np.stack(cols)), dtype=cp.float64)
+    rec = cp.zeros((NREC, n), dtype=cp.float64)
+    flags = cp.zeros(n, dtype=cp.int32)
+    if n:
+        _kernel("sgp4_init_f64")(
+            _grid(n), (_THREADS,),
+            (el, np.int64(n), np.int32(wc_code), np.int32(opsmode == "a"), rec, flags),
+        )
+    return CudaSgp4Model(rec=rec, flags=flags, n=int(n), whichconst=wc, opsmode=opsmode, dtype=dt)
+
+
+def _times(model, tsince, jd, fr, zipped):
+    """-> (t1, t2, time_kind, m, per_object) as float64 cupy arrays."""
+    import cupy as cp
+
+    if (tsince is None) == (jd is None):
+        raise ValueError("give either tsince= (minutes since epoch) or jd= and fr=")
+    if tsince is not None:
+        if isinstance(tsince, np.ndarray) and tsince.ndim == 2 and tsince.strides[0] == 0 and not zipped:
+            tsince = tsince[0]  # (M,) broadcast over objects: send M values, not N*M
+        t1 = cp.ascontiguousarray(cp.asarray(tsince, dtype=cp.float64))
+        t2, kind = t1, 0
+    else:
+        if fr is None:
+            raise ValueError("jd= needs fr= (split Julian date, as python-sgp4 takes it)")
+        t1 = cp.asarray(jd, dtype=cp.float64)
+        t2 = cp.asarray(fr, dtype=cp.float64)
+        t1, t2 = cp.broadcast_arrays(t1, t2)
+        t1, t2 = cp.ascontiguousarray(t1), cp.ascontiguousarray(t2)
+        kind = 1
+    if t1.ndim == 0:
+        t1, t2 = t1.reshape(1), t2.reshape(1)
+    if zipped:
+        if t1.shape != (model.n,):
+            raise ValueError(f"zipped=True needs one time per object, shape ({model.n},), got {t1.shape}")
+        return t1.reshape(model.n, 1), t2.reshape(model.n, 1), kind, 1, True
+    if t1.ndim == 1:
+        return t1, t2, kind, t1.shape[0], False
+    if t1.ndim == 2 and t1.shape[0] == model.n:
+        return t1, t2, kind, t1.shape[1], True
+    raise ValueError(f"times must have shape (M,) or (N, M) with N = {model.n}, got {t1.shape}")
+
+
+def _check_out(out, n, m, dt):
+    e, r, v = out
+    want = ((n, m), (n, m, 3), (n, m, 3))
+    bad = []
+    for name, a, shape, d in (("e", e, want[0], np.uint8), ("r", r, want[1], dt), ("v", v, want[2], dt)):
+        if type(a).__module__.split(".")[0] != "cupy":
+            bad.append(f"out {name} must be a cupy array")
+        elif a.shape != shape or a.dtype != d or not a.flags.c_contiguous:
+            bad.append(f"out {name} must be C-contiguous {np.dtype(d)} of shape {shape}, "
+                       f"got {a.dtype} {a.shape}")
+    if bad:
+        raise ValueError("invalid out= buffers:\n  " + "\n  ".join(bad))
+    return e, r, v
+
+
+def propagate(model: CudaSgp4Model, tsince=None, *, jd=None, fr=None, out=None, dtype=None,
+              zipped: bool = False, max_pairs: int | None = None):
+    """Propagate every object of ``model``; returns (e, r, v).
+
+    tsince: (M,) or (N, M) minutes since each object's epoch; or jd=, fr=: (M,) or (N, M)
+    split Julian dates (tsince formed as python-sgp4 does). zipped=True: one time per
+    object, (N,) -> outputs (N, 1). out: optional (e, r, v) cupy buffers to fill.
+    Returns cupy arrays, or NumPy arrays when the outputs exceed free device memory.
+    """
+    import cupy as cp
+
+    dt = _check_dtype(model.dtype if dtype is None else dtype)
+    t1, t2, kind, m, per_object = _times(model, tsince, jd, fr, zipped)
+    n = model.n
+    kern = _kernel("sgp4_propagate_f64" if dt == np.float64 else "sgp4_propagate_f32")
+
+    free, _total = cp.cuda.runtime.memGetInfo()
+    need = n * m * _PAIR_BYTES[dt]
+    on_device = out is not None or need <= _MEM_FRACTION * free
+    if out is not None:
+        e, r, v = _check_out(out, n, m, dt)
+    elif on_device:
+        e = cp.empty((n, m), dtype=cp.uint8)
+        r = cp.empty((n, m, 3), dtype=dt)
+        v = cp.empty((n, m, 3), dtype=dt)
+    else:  # too big for the device: chunk through device scratch into host arrays
+        e = np.empty((n, m), dtype=np.uint8)
+        r = np.empty((n, m, 3), dtype=dt)
+        v = np.empty((n, m, 3), dtype=dt)
+
+    # chunk sizes: rows of objects x columns of times, bounded by memory and max_pairs
+    budget = int(_MEM_FRACTION * free // _PAIR_BYTES[dt]) if not on_device else n * m
+    limit = max(1, min(budget, max_pairs or (1 << 30)))
+    cols = max(1, min(m, limit))
+    rows = max(1, min(n, limit // cols))
+    t_obj_stride = np.int64(m if per_object else 0)
+
+    for i0 in range(0, n, rows):
+        i1 = min(n, i0 + rows)
+        for j0 in range(0, m, cols):
+            j1 = min(m, j0 + cols)
+            ni, nj = i1 - i0, j1 - j0
+            # views start at (i0, j0); the kernel gets their data pointers and strides
+            tt1 = t1[i0:i1, j0:j1] if per_object else t1[j0:j1]
+            tt2 = t2[i0:i1, j0:j1] if per_object else t2[j0:j1]
+            if on_device:
+                ee, rr, vv, stride = e[i0:i1, j0:j1], r[i0:i1, j0:j1], v[i0:i1, j0:j1], m
+            else:
+                ee = cp.empty((ni, nj), dtype=cp.uint8)
+                rr = cp.empty((ni, nj, 3), dtype=dt)
+                vv = cp.empty((ni, nj, 3), dtype=dt)
+                stride = nj
+            kern(
+                _grid(ni * nj), (_THREADS,),
+                (model.rec[:, i0:], model.flags[i0:], np.int64(n), np.int64(ni), np.int64(nj),
+                 tt1, tt2, t_obj_stride, np.int32(kind), np.int64(stride), ee, rr, vv),
+            )
+            if not on_device:
+                e[i0:i1, j0:j1] = ee.get()
+                r[i0:i1, j0:j1] = rr.get()
+                v[i0:i1, j0:j1] = vv.get()
+    return e, r, v
