@@ -383,9 +383,7 @@ class Catalog:
             if not np.all(np.isfinite(d["jdsatepoch"]) & np.isfinite(d["jdsatepochF"])):
                 raise ValueError("jdsatepoch and jdsatepochF must be finite")
             e1950 = (d["jdsatepoch"] - _time.JD_1950) + d["jdsatepochF"]
-            year = _time.year_of(d["jdsatepoch"], d["jdsatepochF"])
-            d["epochyr"] = year % 100
-            d["epochdays"] = (_time.JD_1950 - _time.jan0_jd(year)) + e1950
+            d["epochyr"], d["epochdays"] = _time.jd_to_tle_fields(d["jdsatepoch"], d["jdsatepochF"])
         bad = validate_elements(d)
         cls_ok = np.isin(d["classification"], ["U", "C", "S"])
         for i in np.flatnonzero(~cls_ok):

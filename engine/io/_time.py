@@ -91,17 +91,25 @@ def jan0_jd(year: np.ndarray) -> np.ndarray:
 def epoch1950_to_fields(epoch: np.ndarray):
     """Days since 1949-12-31 00:00 UT -> (jd, fr, epochyr two-digit, epochdays).
 
-    As python-sgp4's Satrec.sgp4init sets them (wrapper.cpp), except that epochyr is
-    year % 100 (the wrapper stores year % 1000, so 1999 -> 999; the TLE convention is
-    the two-digit year).
+    As python-sgp4 2.27's Satrec.sgp4init sets them (checked bit for bit on random
+    epochs in tests/test_io_omm.py): jdsatepoch = whole days + 2433281.5; jdsatepochF =
+    the fraction, rounded to 8 decimals when epoch * 1e8 is a whole number (an epoch
+    given with TLE precision); epochyr = year % 100; epochdays = (jdsatepoch - jan0) + fr.
     """
     epoch = np.asarray(epoch, dtype=np.float64)
-    whole = np.floor(epoch)  # modf for epoch >= 0; negative epochs are rejected upstream
+    whole = np.floor(epoch)  # modf for epoch >= 0; earlier epochs are rejected upstream
     fr = epoch - whole
+    scaled = epoch * 1e8
+    fr = np.where(_c_round(scaled) == scaled, _c_round(fr * 1e8) / 1e8, fr)
     jd = whole + JD_1950
+    epochyr, epochdays = jd_to_tle_fields(jd, fr)
+    return jd, fr, epochyr, epochdays
+
+
+def jd_to_tle_fields(jd: np.ndarray, fr: np.ndarray):
+    """(jd, fr) -> (epochyr two-digit int64, epochdays float64) as Satrec.sgp4init sets them."""
     year = year_of(jd, fr)
-    epochdays = (JD_1950 - jan0_jd(year)) + epoch
-    return jd, fr, (year % 100).astype(np.int64), epochdays
+    return (year % 100).astype(np.int64), (np.asarray(jd) - jan0_jd(year)) + np.asarray(fr)
 
 
 def year_of(jd: np.ndarray, fr: np.ndarray) -> np.ndarray:
