@@ -1,5 +1,31 @@
 """debris-engine: create, propagate and screen orbital debris clouds.
 
-Public entry points (see README.md): load_tle, load_omm, Catalog.
-Nothing here prints, compiles or touches a GPU at import time.
+    import engine
+    cat = engine.load_tle("catalog.tle")     # or engine.load_omm(...), engine.Catalog.from_satrecs(...)
+    e, r, v = cat.sgp4(jd, fr)               # e (N, M) uint8, r (N, M, 3) km, v (N, M, 3) km/s, TEME
+
+Nothing here prints, compiles or touches a GPU at import time: CuPy is imported and
+kernels are compiled on first use.
 """
+
+from . import errors
+from .catalog import Catalog
+from .io import BadRecord, BadRecordsWarning, CatalogInputError, OMMError, TLEError, load_omm, load_tle
+from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Catalog",
+    "load_tle",
+    "load_omm",
+    "BadRecord",
+    "BadRecordsWarning",
+    "CatalogInputError",
+    "TLEError",
+    "OMMError",
+    "errors",
+    "jd_from_datetime64",
+    "datetime64_from_jd",
+    "to_datetime64",
+]
