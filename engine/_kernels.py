@@ -68,8 +68,9 @@ def get_module(filename: str, options: tuple[str, ...] = ()):
 
     dev_id = cupy.cuda.runtime.getDevice()
     arch = _device_arch(cupy)
-    opts = (*BASE_OPTIONS, f"-I{kernel_dir().as_posix()}", f"--gpu-architecture={arch}",
-            *options)
+    # cupy.RawModule itself compiles for the current device's architecture (-arch from the
+    # device); arch is in the cache key so that two devices never share a module
+    opts = (*BASE_OPTIONS, f"-I{kernel_dir().as_posix()}", *options)
     key = (filename, opts, dev_id, arch)
     with _lock:
         mod = _modules.get(key)
