@@ -115,3 +115,18 @@ ptxas info    : Function properties for __internal_accurate_pow
 """
     assert parse_ptxas(text) == {("k_f64", "sm_80"): {
         "stack": 40, "spill_stores": 8, "spill_loads": 16, "registers": 140}}
+
+
+def test_loader_source_names_the_real_file(tmp_path):
+    """engine._kernels.read_source prefixes #line, so an error in the text it hands to
+    the compiler is reported against kernels/<file>, not a temporary name."""
+    from engine._kernels import read_source
+
+    text = read_source("sgp4.cu") + '#error "deliberate"\n'
+    src = tmp_path / "copy.cu"
+    src.write_text(text)
+    proc = subprocess.run([NVCC, "-std=c++17", "-E", f"-I{kernel_dir()}", str(src)],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    real = (kernel_dir() / "sgp4.cu").as_posix()
+    assert real in proc.stderr and "copy.cu" not in proc.stderr.split("deliberate")[0], proc.stderr

@@ -1,0 +1,124 @@
+"""engine/_sgp4_cuda.py on a real device: the CUDA kernels against python-sgp4 and against
+the host build of the same source. Skipped with "no CUDA device" on CPU-only machines.
+
+Names follow the _cpu / _cuda convention: the oracle is python-sgp4 (float64) and the
+g++ build of kernels/sgp4.cuh (tests/test_sgp4_host.py) for float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sgp4.api import SatrecArray
+
+from randomsets import elements_of, random_satrecs
+
+
+def _cuda_available() -> bool:
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+pytestmark = pytest.mark.skipif(not _cuda_available(), reason="no CUDA device")
+
+ONE_MM = 1e-6  # km
+ONE_MICRON_PER_S = 1e-9  # km/s
+TEN_METRES = 10e-3  # km: float32 near-earth; the host build gets < 5 m, device sinf is 2 ulp
+
+
+@pytest.fixture(scope="module")
+def cp():
+    import cupy
+
+    return cupy
+
+
+def _window(n_times, lo):
+    return np.full(n_times, lo + 2433281.5), np.linspace(-9.0, 30.0, n_times)
+
+
+def _worst(diff):
+    i = np.unravel_index(np.nanargmax(diff), diff.shape)
+    return f"max {np.nanmax(diff):.3e} at (object, time, axis) = {i}"
+
+
+@pytest.mark.parametrize("opsmode", ["i", "a"])
+def test_sgp4_cuda_f64_matches_python_sgp4(cp, opsmode):
+    from engine import _sgp4_cuda
+
+    lo = 27000.0
+    sats = random_satrecs(20_000, seed=5, opsmode=opsmode, epoch_days=(lo, lo + 1.0))
+    jd, fr = _window(21, lo)
+    model = _sgp4_cuda.init(elements_of(sats), "wgs72", opsmode)
+    e, r, v = _sgp4_cuda.propagate(model, jd=jd, fr=fr)
+    assert isinstance(e, cp.ndarray) and r.dtype == np.float64
+    e, r, v = cp.asnumpy(e), cp.asnumpy(r), cp.asnumpy(v)
+    E, R, V = SatrecArray(sats).sgp4(jd, fr)
+    bad = np.flatnonzero((e != E).ravel())
+    assert bad.size == 0, f"{bad.size} error-code mismatches, first at {np.unravel_index(bad[0], e.shape)}"
+    assert np.array_equal(np.isnan(r), np.isnan(R))
+    assert np.nanmax(np.abs(r - R)) < ONE_MM, _worst(np.abs(r - R))
+    assert np.nanmax(np.abs(v - V)) < ONE_MICRON_PER_S, _worst(np.abs(v - V))
+
+
+def test_sgp4_cuda_f32_matches_host_f64(cp):
+    from engine import _sgp4_cuda
+    from engine._hostbuild import Sgp4Host
+
+    sats = random_satrecs(10_000, seed=11, classes=("leo", "polar", "retrograde", "low_ecc", "neg_bstar"))
+    el = elements_of(sats)
+    t = np.array([0.0, 7 * 1440.0, 30 * 1440.0])
+    host = Sgp4Host()
+    rec, flags = host.init(el)
+    e64, r64, _ = host.propagate(rec, flags, t)
+    model = _sgp4_cuda.init(el, dtype=np.float32)
+    e, r, _ = _sgp4_cuda.propagate(model, tsince=t)
+    assert r.dtype == np.float32
+    e, r = cp.asnumpy(e), cp.asnumpy(r)
+    ok = e64 == 0
+    assert np.array_equal(e[ok], e64[ok])
+    d = np.linalg.norm(r.astype(np.float64) - r64, axis=-1)[ok]
+    print(f"\nfloat32 on device: |dr| median {np.median(d) * 1e3:.2f} m, p99 "
+          f"{np.percentile(d, 99) * 1e3:.2f} m, max {d.max() * 1e3:.2f} m")
+    assert d.max() < TEN_METRES
+
+
+def test_sgp4_cuda_tsince_zipped_chunked_and_out(cp):
+    from engine import _sgp4_cuda
+
+    sats = random_satrecs(3_000, seed=2)
+    el = elements_of(sats)
+    model = _sgp4_cuda.init(el)
+    minutes = np.linspace(-1440.0, 10 * 1440.0, 17)
+    e, r, v = _sgp4_cuda.propagate(model, tsince=minutes)
+    # chunked launches give the same bits
+    e2, r2, v2 = _sgp4_cuda.propagate(model, tsince=minutes, max_pairs=1000)
+    assert cp.array_equal(e, e2) and cp.allclose(r, r2, equal_nan=True, rtol=0, atol=0)
+    # out= buffers are filled in place and returned
+    out = (cp.empty_like(e), cp.empty_like(r), cp.empty_like(v))
+    got = _sgp4_cuda.propagate(model, tsince=np.broadcast_to(minutes, (3_000, 17)), out=out)
+    assert all(a is b for a, b in zip(got, out))
+    assert cp.array_equal(out[0], e) and cp.allclose(out[1], r, equal_nan=True, rtol=0, atol=0)
+    # zipped: one time per object equals the diagonal of the outer product
+    k = np.arange(3_000) % 17
+    ez, rz, _ = _sgp4_cuda.propagate(model, tsince=minutes[k], zipped=True)
+    assert ez.shape == (3_000, 1)
+    idx = cp.arange(3_000)
+    assert cp.array_equal(ez[:, 0], e[idx, cp.asarray(k)])
+    assert cp.allclose(rz[:, 0], r[idx, cp.asarray(k)], equal_nan=True, rtol=0, atol=0)
+
+
+def test_sgp4_cuda_rejects_bad_arguments(cp):
+    from engine import _sgp4_cuda
+
+    el = elements_of(random_satrecs(4, seed=1))
+    with pytest.raises(ValueError, match="opsmode") as info:
+        _sgp4_cuda.init(el, whichconst="wgs99", opsmode="x")
+    assert "whichconst" in str(info.value)  # one message lists every bad field
+    model = _sgp4_cuda.init(el)
+    with pytest.raises(ValueError, match="shape"):
+        _sgp4_cuda.propagate(model, tsince=np.zeros((3, 2)))
