@@ -42,7 +42,8 @@ def test_no_cupy_gives_numpy_silently(machine, caplog):
     with caplog.at_level(logging.DEBUG, logger="engine"):
         assert _backend.resolve("auto") == "numpy"
     assert caplog.records == []
-    assert _backend.device_name("auto") == "cpu"
+    assert _backend.device_name("auto") == _backend.cpu_name()
+    assert _backend.cpu_name().endswith("cores)")
 
 
 def test_cupy_without_device_falls_back_with_one_log_message(machine, caplog):
