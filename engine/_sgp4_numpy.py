@@ -57,7 +57,7 @@ _TEMP4 = 1.5e-12  # sgp4fix divisor guard for 1 + cos(i) ~ 0 (Vallado 2006, sec.
 _TWOPI_HI = 6.283185243606567  # float64 2*pi with the low 27 mantissa bits cleared
 _TWOPI_LO = _TWOPI - _TWOPI_HI  # exact
 _INV_TWOPI = 1.0 / _TWOPI
-_SMALL = 0.1  # |d| up to which _sincos_shift uses its Taylor series (error < 1e-18)
+_SMALL = 0.01  # |d| up to which _sincos_shift uses its Taylor series (error < 1e-18)
 #: elements every caller must supply (Satrec names and units)
 ELEMENT_FIELDS = ("jdsatepoch", "jdsatepochF", "no_kozai", "ecco", "inclo", "nodeo", "argpo", "mo", "bstar")
 
@@ -144,14 +144,14 @@ def _sincos_shift(s0, c0, d, a0=None):
 
     The short-period corrections to the argument of latitude and the inclination, and
     the Newton steps of the Kepler solve after the first, are small angles: the angle
-    sum with a Taylor series of sin d, cos d (to d**9 / d**10, truncation below 1e-18
-    for |d| <= 0.1) replaces two library calls at full float64 accuracy. Elements with
-    |d| > 0.1 (or NaN) are evaluated directly from ``a0 + d``; ``a0`` is an array or a
+    sum with a Taylor series of sin d, cos d (to d**5 / d**6, truncation below 1e-18
+    for |d| <= 0.01) replaces two library calls at full float64 accuracy. Elements with
+    |d| > 0.01 (or NaN) are evaluated directly from ``a0 + d``; ``a0`` is an array or a
     callable returning it (computed only when needed).
     """
     d2 = d * d
-    sd = d * (1.0 - d2 * (1.0 / 6.0) * (1.0 - d2 * (1.0 / 20.0) * (1.0 - d2 * (1.0 / 42.0) * (1.0 - d2 * (1.0 / 72.0)))))
-    cd = 1.0 - d2 * 0.5 * (1.0 - d2 * (1.0 / 12.0) * (1.0 - d2 * (1.0 / 30.0) * (1.0 - d2 * (1.0 / 56.0) * (1.0 - d2 * (1.0 / 90.0)))))
+    sd = d * (1.0 - d2 * (1.0 / 6.0) * (1.0 - d2 * (1.0 / 20.0)))
+    cd = 1.0 - d2 * 0.5 * (1.0 - d2 * (1.0 / 12.0) * (1.0 - d2 * (1.0 / 30.0)))
     s = s0 * cd + c0 * sd
     c = c0 * cd - s0 * sd
     big = ~(np.abs(d) <= _SMALL)
