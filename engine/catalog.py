@@ -151,7 +151,6 @@ class Catalog:
     Catalog.from_arrays; Catalog(...) itself is the internal constructor and trusts its input.
     """
 
-    __slots__ = ("_d", "whichconst", "opsmode", "rejected", "_sgp4_cache")
 
     def __init__(self, fields: Mapping[str, np.ndarray], *, whichconst: str = "wgs72",
                  opsmode: str = "i", rejected: Iterable[BadRecord] = (), _owned: bool = False):
