@@ -532,9 +532,14 @@ def _satrec_init_epoch(s) -> float:
 
 
 # ---------------------------------------------------------------- TLE text
+# byte -> checksum weight: '0'..'9' their value, '-' one, everything else zero
+_CHECKSUM_TABLE = bytes(
+    (b - 48) if 48 <= b <= 57 else (1 if b == 45 else 0) for b in range(256))
+
+
 def checksum(line: str) -> int:
     """TLE checksum of columns 1-68: digits count their value, '-' counts 1, modulo 10."""
-    return sum(int(c) if c.isdigit() else (c == "-") for c in line[:68]) % 10
+    return sum(line[:68].encode("ascii", "replace").translate(_CHECKSUM_TABLE)) % 10
 
 
 def _exp_field(value: float, zero_exp_sign: str, what: str, satnum: int) -> str:
