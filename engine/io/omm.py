@@ -104,6 +104,7 @@ def load_omm(source, *, format: str | None = None, errors: str = "raise",
         raise ValueError(f"format must be one of {FORMATS} or None, got format={format!r}")
     data, desc = read_source(source, _EXTENSIONS)
     text = data if isinstance(data, str) else "\n".join(s.rstrip("\r\n") for s in data)
+    text = text.lstrip("\ufeff")  # a byte-order mark would stick to the first CSV column
     fmt = format or _detect(text, desc)
     parse = {"json": _parse_json, "xml": _parse_xml, "csv": _parse_csv, "kvn": _parse_kvn}[fmt]
     records, bad = parse(text, desc)
