@@ -500,11 +500,31 @@ class Catalog:
             for line in self.to_tle(names=names):
                 f.write(line + "\n")
 
-    # ====================================================================
-    # Reserved for the integrator: Catalog.sgp4(jd, fr, ...) and
-    # Catalog.sgp4_tsince(minutes, ...) are added here (engine/sgp4.py does
-    # the work). Do not use these two names for anything else.
-    # ====================================================================
+    # ---- propagation (engine/sgp4.py does the work) -------------------------
+
+    def sgp4(self, jd, fr, *, backend="auto", dtype=np.float64, out=None, to_host=False):
+        """Propagate every object to the split Julian dates ``jd + fr`` (UTC) with SGP4/SDP4.
+
+        jd, fr: scalars or (M,) float64 arrays, as python-sgp4's ``SatrecArray.sgp4``.
+        Returns ``(e, r, v)``: e (N, M) uint8 error codes (engine.errors), r (N, M, 3) km,
+        v (N, M, 3) km/s, TEME. Codes 1-5 give NaN r and v; code 6 (decayed) keeps them.
+        backend: "auto" | "numpy" | "cuda"; on "cuda" the results are cupy arrays unless
+        ``to_host=True``. dtype: float64, or float32 (cuda only: mixed precision).
+        out: optional ``(e, r, v)`` arrays of those shapes to fill and return.
+        """
+        from . import sgp4 as _sgp4
+
+        return _sgp4.propagate_jd(self, jd, fr, backend=backend, dtype=dtype, out=out, to_host=to_host)
+
+    def sgp4_tsince(self, minutes, *, backend="auto", dtype=np.float64, out=None, to_host=False):
+        """Propagate to ``minutes`` since each object's own epoch.
+
+        minutes: (M,) float64 (the same offsets for every object) or (N, M).
+        Returns ``(e, r, v)`` as :meth:`sgp4`.
+        """
+        from . import sgp4 as _sgp4
+
+        return _sgp4.propagate_tsince(self, minutes, backend=backend, dtype=dtype, out=out, to_host=to_host)
 
 
 def _rebuild(d, whichconst, opsmode, rejected):
