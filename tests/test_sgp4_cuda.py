@@ -11,19 +11,11 @@ import numpy as np
 import pytest
 from sgp4.api import SatrecArray
 
+from engine import _backend
 from randomsets import elements_of, random_satrecs
 
 
-def _cuda_available() -> bool:
-    try:
-        import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _cuda_available(), reason="no CUDA device")
+pytestmark = pytest.mark.skipif(not _backend.cuda_status()[0], reason=f"no CUDA device: {_backend.cuda_status()[1]}")
 
 ONE_MM = 1e-6  # km
 ONE_MICRON_PER_S = 1e-9  # km/s

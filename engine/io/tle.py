@@ -74,7 +74,7 @@ def _is_tle_line(s: str) -> bool:
 
 
 def load_tle(source, *, errors: str = "raise", whichconst: str = "wgs72",
-             opsmode: str = "i") -> "_catalog.Catalog":
+             opsmode: str = "i", checksums: bool = True) -> "_catalog.Catalog":
     """Load 2-line or 3-line element sets into a Catalog.
 
     source: a path (str or os.PathLike; a str is a path when it names an existing file or
@@ -85,22 +85,26 @@ def load_tle(source, *, errors: str = "raise", whichconst: str = "wgs72",
     "skip" -> the good records load, Catalog.rejected holds a BadRecord per problem and
     one engine.io.BadRecordsWarning summarises them.
     whichconst, opsmode: the SGP4 model the catalogue is meant for (stored on it).
+    checksums: True (default) rejects a line whose column-69 digit is not its modulo-10
+    checksum. False accepts any digit there, as python-sgp4's twoline2rv does; meant for
+    hand-edited test files such as Vallado's SGP4-VER.TLE, never for downloaded data.
     """
     check_errors_option(errors)
     _catalog._check_model(whichconst, opsmode)
     data, desc = read_source(source, _EXTENSIONS)
     lines = data.splitlines() if isinstance(data, str) else data
     return parse_tle_lines(lines, errors=errors, whichconst=whichconst, opsmode=opsmode,
-                           source=desc)
+                           source=desc, checksums=checksums)
 
 
-def parse_tle_lines(lines, *, errors="raise", whichconst="wgs72", opsmode="i", source=""):
+def parse_tle_lines(lines, *, errors="raise", whichconst="wgs72", opsmode="i", source="",
+                    checksums=True):
     """load_tle on a list of lines (line numbers count from 1)."""
     check_errors_option(errors)
     records, bad = _group(lines)
     good = []
     for rec, name, (n1, l1), (n2, l2) in records:
-        vals = _parse_record(rec, l1, n1, l2, n2)
+        vals = _parse_record(rec, l1, n1, l2, n2, checksums)
         if rec.problems:
             bad.extend(rec.bad())
         else:
@@ -189,7 +193,8 @@ def _try_satnum(line: str):
         return None
 
 
-def _check_line(rec: _Rec, line: str, lineno: int, which: int, blanks, points) -> str | None:
+def _check_line(rec: _Rec, line: str, lineno: int, which: int, blanks, points,
+                checksums: bool = True) -> str | None:
     """Length, characters, fixed columns and checksum; returns columns 1-69 or None."""
     tag = f"line {which}"
     core = line.rstrip()[:69]
@@ -215,7 +220,7 @@ def _check_line(rec: _Rec, line: str, lineno: int, which: int, blanks, points) -
         rec.add(lineno, f"{tag} checksum", f"column 69 is {core[68]!r}, not a digit",
                 "append the modulo-10 checksum of columns 1-68")
         ok = False
-    else:
+    elif checksums:
         expected = _catalog.checksum(core)
         if int(core[68]) != expected:
             rec.add(lineno, f"{tag} checksum",
@@ -231,11 +236,11 @@ def _field(rec, lineno, tag, text, regex, what, fix):
     return text
 
 
-def _parse_record(rec: _Rec, l1: str, n1: int, l2: str, n2: int) -> dict:
+def _parse_record(rec: _Rec, l1: str, n1: int, l2: str, n2: int, checksums: bool = True) -> dict:
     v: dict = {}
     rec.satnum = _try_satnum(l1) if l1[2:7] else None
-    c1 = _check_line(rec, l1, n1, 1, _BLANKS_1, _POINTS_1)
-    c2 = _check_line(rec, l2, n2, 2, _BLANKS_2, _POINTS_2)
+    c1 = _check_line(rec, l1, n1, 1, _BLANKS_1, _POINTS_1, checksums)
+    c2 = _check_line(rec, l2, n2, 2, _BLANKS_2, _POINTS_2, checksums)
     if c1 is not None:
         _parse_line1(rec, c1, n1, v)
     if c2 is not None:

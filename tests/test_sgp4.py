@@ -1,4 +1,4 @@
-"""engine._sgp4_numpy against python-sgp4 (Vallado's C++ through Satrec / SatrecArray).
+"""Catalog.sgp4 on every backend against python-sgp4 (Vallado's C++ through Satrec / SatrecArray).
 
 Tolerances: positions within ONE_MM and velocities within ONE_UM_PER_S wherever the
 state is physical. SGP4 keeps producing numbers after an object has decayed, and
@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from sgp4.api import WGS72, WGS72OLD, WGS84, SatrecArray
 
+import engine
 from engine import _sgp4_numpy as sg
 from engine.errors import DECAYED
 from randomsets import CLASSES, elements_of, random_satrecs
@@ -121,30 +122,31 @@ def _common_times():
     return np.full(days.shape, JD_REF) + days, np.zeros(days.shape) + 0.0
 
 
-def _run_vs_satrecarray(n, seed, whichconst, opsmode):
+def _run_vs_satrecarray(n, seed, whichconst, opsmode, backend):
     sats = random_satrecs(
         n, seed, whichconst=GRAVITY[whichconst], opsmode=opsmode, epoch_days=(REF_EPOCH - 2.0, REF_EPOCH + 2.0)
     )
     jd, fr = _common_times()
     ref = SatrecArray(sats).sgp4(jd, fr)
-    model = _model(sats, whichconst, opsmode)
-    assert [s.method for s in sats] == list(model.method)
-    t = sg.tsince_minutes(model, jd, fr)
-    return assert_matches(sg.sgp4(model, t), ref, sats, t, label=f"{whichconst}/{opsmode}")
+    cat = engine.Catalog.from_satrecs(sats)
+    assert (cat.whichconst, cat.opsmode) == (whichconst, opsmode)
+    got = cat.sgp4(jd, fr, backend=backend, to_host=True)
+    t = sg.tsince_minutes(_model(sats, whichconst, opsmode), jd, fr)
+    return assert_matches(got, ref, sats, t, label=f"{backend} {whichconst}/{opsmode}")
 
 
-def test_random_20000_vs_satrecarray():
+def test_random_20000_vs_satrecarray(backend):
     """20,000 element sets of every class x 41 times (-10..+30 days) against SatrecArray.sgp4."""
-    _run_vs_satrecarray(20_000, 20211115, "wgs72", "i")
+    _run_vs_satrecarray(20_000, 20211115, "wgs72", "i", backend)
 
 
 @pytest.mark.parametrize("opsmode", ["i", "a"])
 @pytest.mark.parametrize("whichconst", ["wgs72old", "wgs72", "wgs84"])
-def test_gravity_models_and_opsmodes(whichconst, opsmode):
-    _run_vs_satrecarray(2_000, 7, whichconst, opsmode)
+def test_gravity_models_and_opsmodes(whichconst, opsmode, backend):
+    _run_vs_satrecarray(2_000, 7, whichconst, opsmode, backend)
 
 
-def test_wide_epochs_tsince_per_object():
+def test_wide_epochs_tsince_per_object(backend):
     """Epochs 2000-2030 (gsto, lunar-solar day); tsince -10..+30 days incl. exactly 0 per object."""
     sats = random_satrecs(3_000, 11)
     model = _model(sats)
@@ -156,10 +158,11 @@ def test_wide_epochs_tsince_per_object():
     jd = model.jdsatepoch[:, None] + whole
     fr = model.jdsatepochF[:, None] + (tsince / 1440.0 - whole)
     t = sg.tsince_minutes(model, jd, fr)
-    assert_matches(sg.sgp4(model, t), ref, sats, t, label="wide epochs")
+    got = engine.Catalog.from_satrecs(sats).sgp4_tsince(t, backend=backend, to_host=True)
+    assert_matches(got, ref, sats, t, label=f"{backend} wide epochs")
 
 
-def test_resonant_non_monotonic_and_repeated_times():
+def test_resonant_non_monotonic_and_repeated_times(backend):
     """Deep-space resonant objects (12 h and 24 h) at times that jump back and forth.
 
     Vallado's dspace keeps atime/xli/xni between calls and either continues or restarts
@@ -184,7 +187,8 @@ def test_resonant_non_monotonic_and_repeated_times():
     t = sg.tsince_minutes(model, jd, fr)
     irez = model.deep["irez"]
     assert (irez == 1).any() and (irez == 2).any()
-    assert_matches(sg.sgp4(model, t), ref, sats, t, label="resonant, non-monotonic")
+    got = engine.Catalog.from_satrecs(sats).sgp4_tsince(t, backend=backend, to_host=True)
+    assert_matches(got, ref, sats, t, label=f"{backend} resonant, non-monotonic")
 
 
 def test_out_buffers_poisoned_are_fully_overwritten():
