@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sgp4.api import WGS72, Satrec, SatrecArray, jday
+from sgp4.api import SatrecArray, jday
 
 import engine
 from engine._backend import cpu_name
@@ -20,33 +20,9 @@ N_OBJECTS = 10_000
 N_TIMES = 100
 
 
-def cosmos_like_satrecs(n: int, seed: int = 0) -> list[Satrec]:
-    """n Satrecs built with sgp4init around Cosmos 1408's 2021 orbit (seeded)."""
-    rng = np.random.default_rng(seed)
-    jd, fr = jday(2021, 11, 16, 0, 0, 0)
-    epoch = jd + fr - 2433281.5
-    xpdotp = 1440.0 / (2.0 * np.pi)
-    deg = np.pi / 180
-    sats = []
-    for k in range(n):
-        s = Satrec()
-        s.sgp4init(
-            WGS72, "i", 90000 + k % 9999, epoch,
-            10 ** rng.uniform(-5, -3), 0.0, 0.0,
-            10 ** rng.uniform(-4, -2),
-            rng.uniform(0, 360) * deg,
-            (82.56 + rng.normal(0, 0.3)) * deg,
-            rng.uniform(0, 360) * deg,
-            rng.uniform(15.0, 15.7) / xpdotp,
-            (40 + rng.normal(0, 0.5)) * deg,
-        )
-        sats.append(s)
-    return sats
-
-
 @pytest.fixture(scope="module")
-def workload():
-    sats = cosmos_like_satrecs(N_OBJECTS)
+def workload(cosmos_cloud, cosmos_satrecs):
+    sats = cosmos_satrecs(cosmos_cloud(N_OBJECTS))
     jd0, fr0 = jday(2021, 11, 16, 0, 0, 0)
     fr = fr0 + np.linspace(0.0, 1.0, N_TIMES)
     jd = np.full(N_TIMES, jd0)
