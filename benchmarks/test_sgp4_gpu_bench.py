@@ -153,7 +153,7 @@ def test_sgp4_cuda(benchmark, record, cosmos_cloud, cp, n, dtype):
     few = min(n, 50)
     _e, ref, _ = cat[:few].sgp4(spans[-1][0], spans[-1][1], backend="numpy")
     diff = np.abs(cp.asnumpy(r[:few]) - ref)
-    tol = 1e-6 if dtype == "float64" else 1.0  # 1 mm; 1 km for mixed precision after a day
+    tol = 1e-6 if dtype == "float64" else 0.02  # 1 mm; 20 m for mixed precision (goal 5 m at 7 days)
     assert np.nanmax(diff) < tol, _worst(diff)
 
     name = cuda_status()[1]
