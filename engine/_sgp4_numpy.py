@@ -57,7 +57,6 @@ _TEMP4 = 1.5e-12  # sgp4fix divisor guard for 1 + cos(i) ~ 0 (Vallado 2006, sec.
 _TWOPI_HI = 6.283185243606567  # float64 2*pi with the low 27 mantissa bits cleared
 _TWOPI_LO = _TWOPI - _TWOPI_HI  # exact
 _INV_TWOPI = 1.0 / _TWOPI
-_SMALL = 0.01  # |d| up to which _sincos_shift uses its Taylor series (error < 1e-18)
 #: elements every caller must supply (Satrec names and units)
 ELEMENT_FIELDS = ("jdsatepoch", "jdsatepochF", "no_kozai", "ecco", "inclo", "nodeo", "argpo", "mo", "bstar")
 
@@ -153,32 +152,6 @@ def _sincos(x):
     t = np.tan(0.5 * x)
     inv = 1.0 / (1.0 + t * t)
     return 2.0 * t * inv, (1.0 - t) * (1.0 + t) * inv
-
-
-def _sincos_shift(s0, c0, d, a0=None):
-    """sin and cos of (a0 + d) from s0 = sin(a0), c0 = cos(a0) and a small shift d.
-
-    The short-period corrections to the argument of latitude and the inclination, and
-    the Newton steps of the Kepler solve after the first, are small angles: the angle
-    sum with a Taylor series of sin d, cos d (to d**5 / d**6, truncation below 1e-18
-    for |d| <= 0.01) replaces two library calls at full float64 accuracy. Elements with
-    |d| > 0.01 (or NaN) are evaluated directly from ``a0 + d``; ``a0`` is an array or a
-    callable returning it (computed only when needed).
-    """
-    d2 = d * d
-    sd = d * (1.0 - d2 * (1.0 / 6.0) * (1.0 - d2 * (1.0 / 20.0)))
-    cd = 1.0 - d2 * 0.5 * (1.0 - d2 * (1.0 / 12.0) * (1.0 - d2 * (1.0 / 30.0)))
-    s = s0 * cd + c0 * sd
-    c = c0 * cd - s0 * sd
-    big = ~(np.abs(d) <= _SMALL)
-    if big.any():
-        s, c, d = np.broadcast_arrays(s, c, d)
-        s, c = s.copy(), c.copy()
-        a = a0() if callable(a0) else a0
-        a = np.broadcast_to(a, d.shape)[big] + d[big]
-        s[big] = np.sin(a)
-        c[big] = np.cos(a)
-    return s, c
 
 
 # ----------------------------------------------------------------------------------
@@ -925,10 +898,9 @@ def _finish(grav, shape, *, nm, am, ep, argpp, nodep, mp, xincp, sinip, cosip, a
 
     # ---- orientation vectors
     # sin/cos(su) and sin/cos(xinc) by the angle sum with the small corrections
-    hyp = np.sqrt(sinu * sinu + cosu * cosu)
-    sinsu, cossu = _sincos_shift(sinu / hyp, cosu / hyp, dsu, lambda: np.arctan2(sinu, cosu))
+    sinsu, cossu = _sincos(np.arctan2(sinu, cosu) + dsu)
     snod, cnod = _sincos(xnode)
-    sini, cosi = _sincos_shift(sinip, cosip, dinc, xincp)
+    sini, cosi = _sincos(xincp + dinc)
     xmx = -snod * cosi
     xmy = cnod * cosi
     rv = np.empty(shape + (6,), np.float64)
@@ -967,32 +939,51 @@ def _kepler(u, axnl, aynl):
 
     Flat (K,) arrays in; returns sin and cos of the last iterate *at which the loop
     evaluated them* (Vallado uses those, not of the final update). Each element stops
-    after the step where |delta| < 1e-12, or after 10 iterations; only still-unconverged
-    elements are iterated. After the first iteration sin/cos of the new iterate come
-    from the angle sum with the (small) Newton step, see _sincos_shift.
+    after the step where |delta| < 1e-12, or after 10 evaluations.
+
+    Near-circular orbits all converge within the same 3-4 steps, so the loop runs on the
+    whole block and freezes converged elements with a mask (cheaper than gathering and
+    scattering 8 arrays per step); once fewer than a quarter are left (high
+    eccentricity), the stragglers are compacted and iterated alone.
     """
-    eo1 = u.copy()
+    eo1 = u
     sineo1, coseo1 = _sincos(eo1)
-    tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / (1.0 - coseo1 * axnl - sineo1 * aynl)
-    np.clip(tem5, -0.95, 0.95, out=tem5)  # sgp4fix: clamp the Newton step
-    act = np.flatnonzero(np.abs(tem5) >= 1.0e-12)
-    # compact working set of the unconverged elements
-    e, d = eo1[act], tem5[act]
-    s, c = sineo1[act], coseo1[act]
-    uu, ax, ay = u[act], axnl[act], aynl[act]
-    for _ in range(9):  # iterations 2..10
-        if act.size == 0:
-            break
-        s, c = _sincos_shift(s, c, d, e)
-        e = e + d
-        d = (uu - ay * c + ax * s - e) / (1.0 - c * ax - s * ay)
-        np.clip(d, -0.95, 0.95, out=d)
-        sineo1[act] = s
-        coseo1[act] = c
-        keep = np.abs(d) >= 1.0e-12
-        if not keep.all():
-            act, e, d, s, c, uu, ax, ay = (x[keep] for x in (act, e, d, s, c, uu, ax, ay))
+    tem5 = _newton_step(u, eo1, sineo1, coseo1, axnl, aynl)
+    act = np.abs(tem5) >= 1.0e-12
+    ktr = 1  # evaluations done
+    # phase 1: full arrays, converged elements masked
+    while ktr < 10 and 4 * np.count_nonzero(act) >= act.size:
+        eo1 = eo1 + tem5
+        s, c = _sincos(eo1)
+        np.copyto(sineo1, s, where=act)
+        np.copyto(coseo1, c, where=act)
+        tem5 = _newton_step(u, eo1, s, c, axnl, aynl)
+        act &= np.abs(tem5) >= 1.0e-12
+        ktr += 1
+    # phase 2: the few unconverged elements, compacted
+    idx = np.flatnonzero(act)
+    if ktr < 10 and idx.size:
+        e = eo1[idx] + tem5[idx]
+        uu, ax, ay = u[idx], axnl[idx], aynl[idx]
+        while True:
+            s, c = _sincos(e)
+            sineo1[idx] = s
+            coseo1[idx] = c
+            d = _newton_step(uu, e, s, c, ax, ay)
+            ktr += 1
+            keep = np.abs(d) >= 1.0e-12
+            if ktr >= 10 or not keep.any():
+                break
+            if not keep.all():
+                idx, e, d, uu, ax, ay = (x[keep] for x in (idx, e, d, uu, ax, ay))
+            e = e + d
     return sineo1, coseo1
+
+
+def _newton_step(u, eo1, sineo1, coseo1, axnl, aynl):
+    """Vallado's Newton step for Kepler's equation, clamped at +-0.95 rad (sgp4fix)."""
+    tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / (1.0 - coseo1 * axnl - sineo1 * aynl)
+    return np.clip(tem5, -0.95, 0.95, out=tem5)
 
 
 def _eval_deep(model, c, t):
