@@ -775,7 +775,13 @@ def sgp4(model: Sgp4Model, tsince, *, out=None):
 
 
 def _run_subset(model, sub, t, e, r, v, evaluate):
-    """Evaluate one subset in blocks of rows x columns and scatter into the outputs."""
+    """Evaluate one subset in blocks of rows x columns, writing into the outputs.
+
+    When a block's objects are consecutive rows of the output (always for an all
+    near-earth or all deep-space catalog), the kernel writes straight into views of
+    e, r and v: no per-block result arrays and no copy. Otherwise it fills scratch
+    buffers (allocated once) that are scattered to the rows afterwards.
+    """
     idx = sub["index"]
     k = idx.size
     if k == 0:
@@ -783,6 +789,7 @@ def _run_subset(model, sub, t, e, r, v, evaluate):
     m = t.shape[1]
     cols = min(m, _BLOCK)
     rows = max(1, _BLOCK // cols)
+    scratch = None
     for i0 in range(0, k, rows):
         i1 = min(k, i0 + rows)
         g = idx[i0:i1]
@@ -792,14 +799,23 @@ def _run_subset(model, sub, t, e, r, v, evaluate):
         for j0 in range(0, m, cols):
             j1 = min(m, j0 + cols)
             tb = np.ascontiguousarray(t[gsel, j0:j1])
-            eb, rb, vb = evaluate(model, coeffs, tb)
+            if isinstance(gsel, slice):
+                evaluate(model, coeffs, tb, (e[gsel, j0:j1], r[gsel, j0:j1], v[gsel, j0:j1]))
+                continue
+            if scratch is None:
+                scratch = (np.empty((rows, cols), np.uint8), np.empty((rows, cols, 3)), np.empty((rows, cols, 3)))
+            eb, rb, vb = (x[: i1 - i0, : j1 - j0] for x in scratch)
+            evaluate(model, coeffs, tb, (eb, rb, vb))
             e[gsel, j0:j1] = eb
             r[gsel, j0:j1, :] = rb
             v[gsel, j0:j1, :] = vb
 
 
-def _eval_near(model, c, t):
-    """SGP4 (near-earth) for a block: c: coefficient (rows, 1) arrays; t: (rows, cols) min."""
+def _eval_near(model, c, t, out):
+    """SGP4 (near-earth) for a block: c: coefficient (rows, 1) arrays; t: (rows, cols) min.
+
+    out: (e, r, v) views of shapes (rows, cols), (rows, cols, 3), (rows, cols, 3) to fill.
+    """
     grav = model.grav
     # ---- secular gravity and atmospheric drag (Vallado 2006, sgp4; Spacetrack #3 sec. 6)
     xmdf = c["mo"] + c["mdot"] * t
@@ -838,20 +854,22 @@ def _eval_near(model, c, t):
     xlm = _rem2pi(xlm)
     mm = _rem2pi(xlm - argpm - nodem)
 
-    return _finish(
-        grav, t.shape, nm=nm, am=am, ep=em, argpp=argpm, nodep=nodem, mp=mm, xincp=c["inclo"],
+    _finish(
+        grav, out, nm=nm, am=am, ep=em, argpp=argpm, nodep=nodem, mp=mm, xincp=c["inclo"],
         sinip=c["sinio"], cosip=c["cosio"], aycof=c["aycof"], xlcof=c["xlcof"], con41=c["con41"],
         x1mth2=c["x1mth2"], x7thm1=c["x7thm1"], bad_nm=bad_nm, bad_em=bad_em, bad_ep=None,
     )  # fmt: skip
 
 
-def _finish(grav, shape, *, nm, am, ep, argpp, nodep, mp, xincp, sinip, cosip, aycof, xlcof,
+def _finish(grav, out, *, nm, am, ep, argpp, nodep, mp, xincp, sinip, cosip, aycof, xlcof,
             con41, x1mth2, x7thm1, bad_nm, bad_em, bad_ep):  # fmt: skip
     """Long-period periodics, Kepler solve, short-period periodics, r and v (Vallado 2006, sgp4).
 
-    Every argument is an array broadcastable to ``shape`` (rows, cols). Returns
-    e (rows, cols) uint8, r and v (rows, cols, 3) float64 in km and km/s.
+    Every argument is an array broadcastable to (rows, cols). Fills out = (e, r, v):
+    e (rows, cols) uint8, r and v (rows, cols, 3) float64 in km and km/s (views allowed).
     """
+    e, r, v = out
+    shape = e.shape
     # ---- long-period periodics (Spacetrack #3 sec. 6, Lyddane-free form)
     # libm here, not _sincos: for ep -> 1, pl = am (1 - axnl^2 - aynl^2) cancels and
     # amplifies any ulp difference from the C++ (same libm) a billionfold (tests/test_sgp4.py high_ecc)
@@ -903,7 +921,6 @@ def _finish(grav, shape, *, nm, am, ep, argpp, nodep, mp, xincp, sinip, cosip, a
     sini, cosi = _sincos(xincp + dinc)
     xmx = -snod * cosi
     xmy = cnod * cosi
-    rv = np.empty(shape + (6,), np.float64)
     vk = grav.radiusearthkm * grav.xke / 60.0
     re = grav.radiusearthkm
     ux = xmx * sinsu + cnod * cossu
@@ -912,16 +929,17 @@ def _finish(grav, shape, *, nm, am, ep, argpp, nodep, mp, xincp, sinip, cosip, a
     vx = xmx * cossu - cnod * sinsu
     vy = xmy * cossu - snod * sinsu
     vz = sini * cossu
-    rv[..., 0] = mrt * ux * re
-    rv[..., 1] = mrt * uy * re
-    rv[..., 2] = mrt * uz * re
-    rv[..., 3] = (mvt * ux + rvdot * vx) * vk
-    rv[..., 4] = (mvt * uy + rvdot * vy) * vk
-    rv[..., 5] = (mvt * uz + rvdot * vz) * vk
+    # components go straight into the (strided) output views, in Vallado's operation order
+    mrt_re = mrt * re
+    for k, uk, vk_ in ((0, ux, vx), (1, uy, vy), (2, uz, vz)):
+        np.multiply(mrt_re, uk, out=r[..., k])
+        vel = np.multiply(mvt, uk, out=uk)
+        vel += rvdot * vk_
+        np.multiply(vel, vk, out=v[..., k])
 
     # ---- error codes: Vallado returns at the first failed check, in this order:
     # nm <= 0 (2), em out of range (1), [deep] ep out of range (3), pl < 0 (4), mrt < 1 (6)
-    e = np.zeros(shape, np.uint8)
+    e[...] = 0
     e[mrt < 1.0] = DECAYED
     e[bad_pl] = SEMI_LATUS
     if bad_ep is not None:
@@ -930,8 +948,8 @@ def _finish(grav, shape, *, nm, am, ep, argpp, nodep, mp, xincp, sinip, cosip, a
     e[bad_nm] = MEAN_MOTION
     nanm = (e != 0) & (e != DECAYED)
     if nanm.any():
-        rv[nanm] = np.nan
-    return e, rv[..., :3], rv[..., 3:]
+        r[nanm] = np.nan
+        v[nanm] = np.nan
 
 
 def _kepler(u, axnl, aynl):
@@ -986,8 +1004,8 @@ def _newton_step(u, eo1, sineo1, coseo1, axnl, aynl):
     return np.clip(tem5, -0.95, 0.95, out=tem5)
 
 
-def _eval_deep(model, c, t):
-    """SDP4 (deep space) for a block: c: coefficient (rows, 1) arrays; t: (rows, cols) min."""
+def _eval_deep(model, c, t, out):
+    """SDP4 (deep space) for a block: c: coefficient (rows, 1) arrays; t: (rows, cols) min; out as _eval_near."""
     grav = model.grav
     opsmode_a = model.opsmode == "a"
     xmdf = c["mo"] + c["mdot"] * t
@@ -1104,8 +1122,8 @@ def _eval_deep(model, c, t):
     den = np.where(np.abs(cosip + 1.0) > 1.5e-12, 1.0 + cosip, _TEMP4)
     xlcof = -0.25 * grav.j3oj2 * sinip * (3.0 + 5.0 * cosip) / den
     cosisq = cosip * cosip
-    return _finish(
-        grav, t.shape, nm=nm, am=am, ep=ep, argpp=argpp, nodep=nodep, mp=mp, xincp=xincp,
+    _finish(
+        grav, out, nm=nm, am=am, ep=ep, argpp=argpp, nodep=nodep, mp=mp, xincp=xincp,
         sinip=sinip, cosip=cosip, aycof=aycof, xlcof=xlcof, con41=3.0 * cosisq - 1.0,
         x1mth2=1.0 - cosisq, x7thm1=7.0 * cosisq - 1.0, bad_nm=bad_nm, bad_em=bad_em, bad_ep=bad_ep,
     )  # fmt: skip
