@@ -854,26 +854,28 @@ def _eval_near(model, c, t, out):
     xlm = _rem2pi(xlm)
     mm = _rem2pi(xlm - argpm - nodem)
 
+    # near-earth orbits (period < 225 min, perigee above the surface) have ep < ~0.5,
+    # far from the ep -> 1 cancellation that makes _eval_deep use libm here
     _finish(
-        grav, out, nm=nm, am=am, ep=em, argpp=argpm, nodep=nodem, mp=mm, xincp=c["inclo"],
+        grav, out, nm=nm, am=am, ep=em, argpp=argpm, sincos_argpp=_sincos(argpm), nodep=nodem, mp=mm,
+        xincp=c["inclo"],
         sinip=c["sinio"], cosip=c["cosio"], aycof=c["aycof"], xlcof=c["xlcof"], con41=c["con41"],
         x1mth2=c["x1mth2"], x7thm1=c["x7thm1"], bad_nm=bad_nm, bad_em=bad_em, bad_ep=None,
     )  # fmt: skip
 
 
-def _finish(grav, out, *, nm, am, ep, argpp, nodep, mp, xincp, sinip, cosip, aycof, xlcof,
+def _finish(grav, out, *, nm, am, ep, argpp, sincos_argpp, nodep, mp, xincp, sinip, cosip, aycof, xlcof,
             con41, x1mth2, x7thm1, bad_nm, bad_em, bad_ep):  # fmt: skip
     """Long-period periodics, Kepler solve, short-period periodics, r and v (Vallado 2006, sgp4).
 
-    Every argument is an array broadcastable to (rows, cols). Fills out = (e, r, v):
+    Every argument is an array broadcastable to (rows, cols); sincos_argpp is
+    (sin(argpp), cos(argpp)). Fills out = (e, r, v):
     e (rows, cols) uint8, r and v (rows, cols, 3) float64 in km and km/s (views allowed).
     """
     e, r, v = out
     shape = e.shape
     # ---- long-period periodics (Spacetrack #3 sec. 6, Lyddane-free form)
-    # libm here, not _sincos: for ep -> 1, pl = am (1 - axnl^2 - aynl^2) cancels and
-    # amplifies any ulp difference from the C++ (same libm) a billionfold (tests/test_sgp4.py high_ecc)
-    sinargp, cosargp = np.sin(argpp), np.cos(argpp)
+    sinargp, cosargp = sincos_argpp
     axnl = ep * cosargp
     temp = 1.0 / (am * (1.0 - ep * ep))
     aynl = ep * sinargp + temp * aycof
@@ -1122,8 +1124,11 @@ def _eval_deep(model, c, t, out):
     den = np.where(np.abs(cosip + 1.0) > 1.5e-12, 1.0 + cosip, _TEMP4)
     xlcof = -0.25 * grav.j3oj2 * sinip * (3.0 + 5.0 * cosip) / den
     cosisq = cosip * cosip
+    # libm for sin/cos(argpp), not _sincos: for ep -> 1 (high_ecc), pl = am (1 - axnl^2 -
+    # aynl^2) cancels and amplifies ulp differences from the C++ (same libm) past 1 mm
     _finish(
-        grav, out, nm=nm, am=am, ep=ep, argpp=argpp, nodep=nodep, mp=mp, xincp=xincp,
+        grav, out, nm=nm, am=am, ep=ep, argpp=argpp, sincos_argpp=(np.sin(argpp), np.cos(argpp)),
+        nodep=nodep, mp=mp, xincp=xincp,
         sinip=sinip, cosip=cosip, aycof=aycof, xlcof=xlcof, con41=3.0 * cosisq - 1.0,
         x1mth2=1.0 - cosisq, x7thm1=7.0 * cosisq - 1.0, bad_nm=bad_nm, bad_em=bad_em, bad_ep=bad_ep,
     )  # fmt: skip
