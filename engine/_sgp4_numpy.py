@@ -154,18 +154,31 @@ def _sincos(x):
     angles are fine; |x| must stay below ~1e16 (|tan| < 1e154). In-place steps: four
     allocations instead of eleven.
     """
+    t, inv = _tan_half(x)
+    return _sin_of(t, inv), _cos_of(t, inv)
+
+
+def _tan_half(x):
+    """t = tan(x / 2) and 1 / (1 + t^2), the shared part of _sincos."""
     t = np.multiply(x, 0.5)
     np.tan(t, out=t)
     inv = t * t
     inv += 1.0
     np.divide(1.0, inv, out=inv)
+    return t, inv
+
+
+def _sin_of(t, inv):
     s = t * inv
-    s += s  # 2 t / (1 + t^2), doubling is exact
+    s += s  # 2 t / (1 + t^2); doubling is exact
+    return s
+
+
+def _cos_of(t, inv):
     c = np.subtract(1.0, t)
-    t += 1.0
-    c *= t
+    c *= np.add(1.0, t)
     c *= inv
-    return s, c
+    return c
 
 
 # ----------------------------------------------------------------------------------
@@ -842,7 +855,7 @@ def _eval_near(model, c, t, out):
     templ = c["t2cof"] * t2
     # higher-order drag (isimp == 0); zero coefficients for isimp == 1 leave values unchanged
     delomg = c["omgcof"] * t
-    delmtemp = 1.0 + c["eta"] * _sincos(xmdf)[1]  # unreduced, as Vallado's cos(xmdf)
+    delmtemp = 1.0 + c["eta"] * _cos_of(*_tan_half(xmdf))  # unreduced, as Vallado's cos(xmdf)
     delm = c["xmcof"] * (delmtemp * delmtemp * delmtemp - c["delmo"])
     temp = delomg + delm
     mm = xmdf + temp
@@ -850,7 +863,7 @@ def _eval_near(model, c, t, out):
     t3 = t2 * t
     t4 = t3 * t
     tempa = tempa - c["d2"] * t2 - c["d3"] * t3 - c["d4"] * t4
-    tempe = tempe + c["bcc5"] * (_sincos(mm)[0] - c["sinmao"])
+    tempe = tempe + c["bcc5"] * (_sin_of(*_tan_half(mm)) - c["sinmao"])
     templ = templ + c["t3cof"] * t3 + t4 * (c["t4cof"] + t * c["t5cof"])
 
     nm = c["no_unkozai"]
@@ -923,15 +936,18 @@ def _finish(grav, out, *, nm, am, ep, argpp, sincos_argpp, nodep, mp, xincp, sin
     temp2 = temp1 * temp
 
     # ---- short-period periodics (Brouwer; Spacetrack #3 sec. 6)
-    mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
+    # common left-to-right prefixes are computed once: bit-identical to the C++ expressions
+    c15 = 1.5 * temp2
+    c15cos = c15 * cosip
+    nmt1 = nm * temp1
+    mrt = rl * (1.0 - c15 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
     dsu = -0.25 * temp2 * x7thm1 * sin2u  # su = atan2(sinu, cosu) + dsu
-    xnode = nodep + 1.5 * temp2 * cosip * sin2u
-    dinc = 1.5 * temp2 * cosip * sinip * cos2u  # xinc = xincp + dinc
-    mvt = rdotl - nm * temp1 * x1mth2 * sin2u / grav.xke
-    rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) / grav.xke
+    xnode = nodep + c15cos * sin2u
+    dinc = c15cos * sinip * cos2u  # xinc = xincp + dinc
+    mvt = rdotl - nmt1 * x1mth2 * sin2u / grav.xke
+    rvdot = rvdotl + nmt1 * (x1mth2 * cos2u + 1.5 * con41) / grav.xke
 
     # ---- orientation vectors
-    # sin/cos(su) and sin/cos(xinc) by the angle sum with the small corrections
     sinsu, cossu = _sincos(np.arctan2(sinu, cosu) + dsu)
     snod, cnod = _sincos(xnode)
     sini, cosi = _sincos(xincp + dinc)
