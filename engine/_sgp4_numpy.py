@@ -844,6 +844,23 @@ def _eval_near(model, c, t, out):
     out: (e, r, v) views of shapes (rows, cols), (rows, cols, 3), (rows, cols, 3) to fill.
     """
     grav = model.grav
+    nm, am, em, argpm, nodem, mm, bad_nm, bad_em = _secular_near(grav, c, t)
+    # near-earth orbits (period < 225 min, perigee above the surface) have ep < ~0.5,
+    # far from the ep -> 1 cancellation that makes _eval_deep use libm here
+    _finish(
+        grav, out, nm=nm, am=am, ep=em, argpp=argpm, sincos_argpp=_sincos(argpm), nodep=nodem, mp=mm,
+        xincp=c["inclo"],
+        sinip=c["sinio"], cosip=c["cosio"], aycof=c["aycof"], xlcof=c["xlcof"], con41=c["con41"],
+        x1mth2=c["x1mth2"], x7thm1=c["x7thm1"], bad_nm=bad_nm, bad_em=bad_em, bad_ep=None,
+    )  # fmt: skip
+
+
+def _secular_near(grav, c, t):
+    """Secular gravity and drag of SGP4 for a block: nm, am, em, argpm, nodem, mm, bad_nm, bad_em.
+
+    A function of its own so that its ~20 intermediate (rows, cols) arrays are freed
+    before _finish runs, which keeps the block's working set small (cache-resident).
+    """
     # ---- secular gravity and atmospheric drag (Vallado 2006, sgp4; Spacetrack #3 sec. 6)
     xmdf = c["mo"] + c["mdot"] * t
     argpdf = c["argpo"] + c["argpdot"] * t
@@ -880,15 +897,7 @@ def _eval_near(model, c, t, out):
     argpm = _rem2pi(argpm)
     xlm = _rem2pi(xlm)
     mm = _rem2pi(xlm - argpm - nodem)
-
-    # near-earth orbits (period < 225 min, perigee above the surface) have ep < ~0.5,
-    # far from the ep -> 1 cancellation that makes _eval_deep use libm here
-    _finish(
-        grav, out, nm=nm, am=am, ep=em, argpp=argpm, sincos_argpp=_sincos(argpm), nodep=nodem, mp=mm,
-        xincp=c["inclo"],
-        sinip=c["sinio"], cosip=c["cosio"], aycof=c["aycof"], xlcof=c["xlcof"], con41=c["con41"],
-        x1mth2=c["x1mth2"], x7thm1=c["x7thm1"], bad_nm=bad_nm, bad_em=bad_em, bad_ep=None,
-    )  # fmt: skip
+    return nm, am, em, argpm, nodem, mm, bad_nm, bad_em
 
 
 def _finish(grav, out, *, nm, am, ep, argpp, sincos_argpp, nodep, mp, xincp, sinip, cosip, aycof, xlcof,
@@ -915,6 +924,53 @@ def _finish(grav, out, *, nm, am, ep, argpp, sincos_argpp, nodep, mp, xincp, sin
     sineo1 = sineo1.reshape(shape)
     coseo1 = coseo1.reshape(shape)
 
+    mrt, mvt, rvdot, su, xnode, xinc, bad_pl = _short_period(
+        grav, nm, am, axnl, aynl, sineo1, coseo1, nodep, xincp, sinip, cosip, con41, x1mth2, x7thm1
+    )
+    del u, axnl, aynl, sineo1, coseo1, xl, temp  # dead from here: free them for what follows
+
+    # ---- orientation vectors
+    sinsu, cossu = _sincos(su)
+    snod, cnod = _sincos(xnode)
+    sini, cosi = _sincos(xinc)
+    xmx = -snod * cosi
+    xmy = cnod * cosi
+    vk = grav.radiusearthkm * grav.xke / 60.0
+    re = grav.radiusearthkm
+    ux = xmx * sinsu + cnod * cossu
+    uy = xmy * sinsu + snod * cossu
+    uz = sini * sinsu
+    vx = xmx * cossu - cnod * sinsu
+    vy = xmy * cossu - snod * sinsu
+    vz = sini * cossu
+    # components go straight into the (strided) output views, in Vallado's operation order
+    mrt_re = mrt * re
+    for k, uk, vk_ in ((0, ux, vx), (1, uy, vy), (2, uz, vz)):
+        np.multiply(mrt_re, uk, out=r[..., k])
+        vel = np.multiply(mvt, uk, out=uk)
+        vel += rvdot * vk_
+        np.multiply(vel, vk, out=v[..., k])
+
+    # ---- error codes: Vallado returns at the first failed check, in this order:
+    # nm <= 0 (2), em out of range (1), [deep] ep out of range (3), pl < 0 (4), mrt < 1 (6)
+    # (later codes overwrite earlier ones; all-good blocks only pay for the any() checks)
+    np.multiply(mrt < 1.0, np.uint8(DECAYED), out=e)
+    nanm = None  # union of the codes 1-5, which get NaN r and v
+    for bad, code in ((bad_pl, SEMI_LATUS), (bad_ep, PERT_ECC), (bad_em, MEAN_ECC), (bad_nm, MEAN_MOTION)):
+        if bad is not None and bad.any():
+            np.copyto(e, np.uint8(code), where=bad)
+            nanm = bad if nanm is None else nanm | bad
+    if nanm is not None:
+        r[nanm] = np.nan
+        v[nanm] = np.nan
+
+
+def _short_period(grav, nm, am, axnl, aynl, sineo1, coseo1, nodep, xincp, sinip, cosip, con41, x1mth2, x7thm1):
+    """Short-period periodics after the Kepler solve (Vallado 2006, sgp4).
+
+    Returns mrt, mvt, rvdot, su (argument of latitude), xnode, xinc and bad_pl (pl < 0);
+    a function of its own so that its ~25 intermediates are freed on return.
+    """
     # ---- short-period preliminary quantities
     ecose = axnl * coseo1 + aynl * sineo1
     esine = axnl * sineo1 - aynl * coseo1
@@ -946,41 +1002,8 @@ def _finish(grav, out, *, nm, am, ep, argpp, sincos_argpp, nodep, mp, xincp, sin
     dinc = c15cos * sinip * cos2u  # xinc = xincp + dinc
     mvt = rdotl - nmt1 * x1mth2 * sin2u / grav.xke
     rvdot = rvdotl + nmt1 * (x1mth2 * cos2u + 1.5 * con41) / grav.xke
-
-    # ---- orientation vectors
-    sinsu, cossu = _sincos(np.arctan2(sinu, cosu) + dsu)
-    snod, cnod = _sincos(xnode)
-    sini, cosi = _sincos(xincp + dinc)
-    xmx = -snod * cosi
-    xmy = cnod * cosi
-    vk = grav.radiusearthkm * grav.xke / 60.0
-    re = grav.radiusearthkm
-    ux = xmx * sinsu + cnod * cossu
-    uy = xmy * sinsu + snod * cossu
-    uz = sini * sinsu
-    vx = xmx * cossu - cnod * sinsu
-    vy = xmy * cossu - snod * sinsu
-    vz = sini * cossu
-    # components go straight into the (strided) output views, in Vallado's operation order
-    mrt_re = mrt * re
-    for k, uk, vk_ in ((0, ux, vx), (1, uy, vy), (2, uz, vz)):
-        np.multiply(mrt_re, uk, out=r[..., k])
-        vel = np.multiply(mvt, uk, out=uk)
-        vel += rvdot * vk_
-        np.multiply(vel, vk, out=v[..., k])
-
-    # ---- error codes: Vallado returns at the first failed check, in this order:
-    # nm <= 0 (2), em out of range (1), [deep] ep out of range (3), pl < 0 (4), mrt < 1 (6)
-    # (later codes overwrite earlier ones; all-good blocks only pay for the any() checks)
-    np.multiply(mrt < 1.0, np.uint8(DECAYED), out=e)
-    nanm = None  # union of the codes 1-5, which get NaN r and v
-    for bad, code in ((bad_pl, SEMI_LATUS), (bad_ep, PERT_ECC), (bad_em, MEAN_ECC), (bad_nm, MEAN_MOTION)):
-        if bad is not None and bad.any():
-            np.copyto(e, np.uint8(code), where=bad)
-            nanm = bad if nanm is None else nanm | bad
-    if nanm is not None:
-        r[nanm] = np.nan
-        v[nanm] = np.nan
+    su = np.arctan2(sinu, cosu) + dsu
+    return mrt, mvt, rvdot, su, xnode, xincp + dinc, bad_pl
 
 
 def _kepler(u, axnl, aynl):
