@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=$(date -u +%Y-%m-%d)
-host=cpu-$(nproc)core
+host=cpu-$(getconf _NPROCESSORS_ONLN)core
 mkdir -p benchmarks/results
 export DEBRIS_BENCH_RECORDS="benchmarks/results/${host}-${stamp}.json"
 python -m pytest benchmarks --benchmark-enable --benchmark-only \
