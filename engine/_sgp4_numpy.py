@@ -757,7 +757,13 @@ def tsince_minutes(model: Sgp4Model, jd, fr) -> np.ndarray:
         raise ValueError(f"jd and fr must be (M,) or ({model.n}, M), got {jd.shape}")
     e0 = model.jdsatepoch[:, None]
     f0 = model.jdsatepochF[:, None]
-    return (jd - e0) * 1440.0 + (fr - f0) * 1440.0
+    # the same operations in place: two (N, M) allocations instead of five
+    out = np.subtract(jd, e0)
+    out *= 1440.0
+    dfr = np.subtract(fr, f0)
+    dfr *= 1440.0
+    out += dfr
+    return out
 
 
 def sgp4(model: Sgp4Model, tsince, *, out=None):
@@ -955,6 +961,7 @@ def _finish(grav, out, *, nm, am, ep, argpp, sincos_argpp, nodep, mp, xincp, sin
 
     # ---- Kepler's equation for E + omega (sgp4fix: 10 iterations, step clamped at 0.95)
     u = _rem2pi(xl - nodep)
+    del xl, temp
     u, axnl, aynl = np.broadcast_arrays(u, axnl, aynl)
     sineo1, coseo1 = _kepler(u.ravel(), axnl.ravel(), aynl.ravel())
     sineo1 = sineo1.reshape(shape)
@@ -963,7 +970,7 @@ def _finish(grav, out, *, nm, am, ep, argpp, sincos_argpp, nodep, mp, xincp, sin
     mrt, mvt, rvdot, su, xnode, xinc, bad_pl = _short_period(
         grav, nm, am, axnl, aynl, sineo1, coseo1, nodep, xincp, sinip, cosip, con41, x1mth2, x7thm1
     )
-    del u, axnl, aynl, sineo1, coseo1, xl, temp  # dead from here: free them for what follows
+    del u, axnl, aynl, sineo1, coseo1  # dead from here: free them for what follows
 
     # ---- orientation vectors
     sinsu, cossu = _sincos(su)
