@@ -149,10 +149,11 @@ def _sincos(x):
     five cheap operations replace two library calls. The error stays at rounding level:
     within 1.5 ulp(1) in absolute terms over [-2pi, 2pi] against libm (cos near its
     zeros is absolute-, not relative-accurate, as the rounding of x itself already is).
-    (1 - t)(1 + t) rather than 1 - t^2 keeps cos exact-rounded near t = 1. NumPy's tan
-    reduces large arguments exactly (1 ulp up to |x| = 1e7 checked), so unreduced secular
-    angles are fine; |x| must stay below ~1e16 (|tan| < 1e154). In-place steps: four
-    allocations instead of eleven.
+    (1 - t)(1 + t) rather than 1 - t^2 avoids the cancellation near t = 1 (x near pi/2).
+    NumPy's tan reduces large arguments accurately (1 ulp up to |x| = 1e7 checked), so
+    unreduced secular angles are fine; |x| must stay below ~1e16 (|tan| < 1e154).
+    Not bit-identical to libm: where the C++ result is ill-conditioned (deep-space
+    sin/cos(argpp) with ep -> 1) the callers keep np.sin / np.cos.
     """
     t, inv = _tan_half(x)
     return _sin_of(t, inv), _cos_of(t, inv)
