@@ -194,7 +194,9 @@ class Catalog:
     @property
     def epoch(self) -> np.ndarray:
         """(N,) datetime64[us] epoch (UT), rounded to the microsecond."""
-        return _time.jd_to_datetime64(self._d["jdsatepoch"], self._d["jdsatepochF"])
+        from .timeconv import datetime64_from_jd
+
+        return datetime64_from_jd(self._d["jdsatepoch"], self._d["jdsatepochF"])
 
     def elements(self) -> dict[str, np.ndarray]:
         """The (N,) float64 read-only arrays the propagator needs, in Satrec units.

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 JD_1950 = 2433281.5  # 1949-12-31 00:00 UT, sgp4init's epoch origin
-JD_UNIX = 2440587.5  # 1970-01-01 00:00 UT
+from ..timeconv import JD_UNIX_EPOCH as JD_UNIX  # 1970-01-01 00:00 UT
 
 # cumulative days before month k+1 (k = 1..11) in a common year, SGP4.cpp lmonth table
 _LMONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -123,13 +123,3 @@ def datetime64_to_epoch1950(t: np.ndarray) -> np.ndarray:
     timedelta.total_seconds() / 86400.0 (microsecond resolution), as sgp4.omm.initialize."""
     us = (np.asarray(t).astype("datetime64[us]") - np.datetime64("1949-12-31T00:00:00", "us")).astype(np.int64)
     return (us.astype(np.float64) / 1e6) / 86400.0
-
-
-def jd_to_datetime64(jd: np.ndarray, fr: np.ndarray) -> np.ndarray:
-    """(jd, fr) float64 -> datetime64[us], rounded to the nearest microsecond."""
-    jd = np.asarray(jd, dtype=np.float64)
-    fr = np.asarray(fr, dtype=np.float64)
-    whole = np.floor(jd - JD_UNIX)  # exact: jd is (near) a half-integer
-    rest = (jd - JD_UNIX - whole) + fr
-    us = whole.astype(np.int64) * 86_400_000_000 + np.round(rest * 86_400_000_000.0).astype(np.int64)
-    return us.astype("datetime64[us]")
