@@ -8,7 +8,8 @@ Nothing here prints, compiles or touches a GPU at import time: CuPy is imported 
 kernels are compiled on first use.
 """
 
-from . import errors
+from . import breakup, errors, frames
+from .breakup import Fragments
 from .catalog import Catalog
 from .io import BadRecord, BadRecordsWarning, CatalogInputError, OMMError, TLEError, load_omm, load_tle
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
@@ -17,6 +18,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Catalog",
+    "Fragments",
+    "breakup",
+    "frames",
     "load_tle",
     "load_omm",
     "BadRecord",

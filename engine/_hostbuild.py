@@ -205,3 +205,42 @@ class Sgp4Host:
     def propagate_jd(self, rec, flags, jd, fr, dtype=np.float64):
         """jd, fr: Julian date split as python-sgp4 takes it, (M,) shared or (N, M)."""
         return self._run(rec, flags, jd, fr, 1, dtype)
+
+
+class BreakupHost:
+    """Breakup sampling through the g++ build of kernels/breakup.cuh and philox.cuh (a test
+    oracle for kernels/breakup.cu), with the signatures of engine._breakup_numpy.
+
+    philox(ctr (n, 4) uint32, k0, k1) -> (n, 4) uint32
+    sample_size(p, index0, n, lc=, am=, area=, mass=, parent=, kind=) fills the outputs
+    sample_dv(seed, index0, am, slope, intercept, sigma, out=) fills out (n, 3) km/s
+    """
+
+    def __init__(self) -> None:
+        lib = build("breakup")
+        u4 = np.ctypeslib.ndpointer(dtype=np.uint32, flags="C_CONTIGUOUS")
+        lib.philox4x32_10_host.argtypes = [u4, _ll, ctypes.c_uint, ctypes.c_uint, u4]
+        lib.philox4x32_10_host.restype = None
+        d = ctypes.c_double
+        lib.breakup_size_f64.argtypes = [ctypes.c_ulonglong, _ll, d, d, d, d, d, d, d, ctypes.c_int,
+                                         ctypes.c_int, _ll, _ll, _dp, _dp, _dp, _dp, _up, _up]
+        lib.breakup_size_f64.restype = None
+        lib.breakup_dv_f64.argtypes = [ctypes.c_ulonglong, d, d, d, _ll, _ll, _dp, _dp]
+        lib.breakup_dv_f64.restype = None
+        self._lib = lib
+
+    def philox(self, ctr, k0: int, k1: int) -> np.ndarray:
+        ctr = np.ascontiguousarray(ctr, dtype=np.uint32)
+        out = np.empty_like(ctr)
+        self._lib.philox4x32_10_host(ctr, ctr.shape[0], k0, k1, out)
+        return out
+
+    def sample_size(self, p, index0: int, n: int, *, lc, am, area, mass, parent, kind) -> None:
+        self._lib.breakup_size_f64(p.seed, p.n_small, p.neg_beta_inv, p.small_lo, p.small_span,
+                                   p.large_lo, p.large_span, p.q_projectile, p.lc_projectile,
+                                   p.kind_target, p.kind_projectile, index0, n,
+                                   lc, am, area, mass, parent, kind)
+
+    def sample_dv(self, seed: int, index0: int, am, slope, intercept, sigma, *, out) -> None:
+        self._lib.breakup_dv_f64(seed, slope, intercept, sigma, index0, len(am),
+                                 np.ascontiguousarray(am, dtype=np.float64), out)

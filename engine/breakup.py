@@ -1,0 +1,578 @@
+"""NASA Standard Breakup Model: collisions and explosions as clouds of fragments.
+
+    target = engine.breakup.Body(1750.0, r_km, v_kms, kind="spacecraft", epoch="2021-11-15T02:48")
+    frags = engine.breakup.collision(target, projectile, lc_min=0.1, seed=0)
+    frags = engine.breakup.explosion(rocket_body, lc_min=0.05, scale=1.0, seed=0)
+    cloud = frags.to_catalog()          # SGP4 mean elements fitted to every fragment's state
+
+The model is Johnson, Krisko, Liou and Anz-Meador, "NASA's new breakup model of
+EVOLVE 4.0", Adv. Space Res. 28(9):1377-1384 (2001), with the corrections of the NASA
+Orbital Debris Quarterly News 15(4), 2011, "Proper Implementation of the 1998 NASA
+Breakup Model" (non-catastrophic mass M = m_p v^2; mass budget below). Equation numbers
+in comments are those of the 2001 paper.
+
+What is drawn, per fragment (kernels/breakup.cuh on the GPU, engine/_breakup_numpy.py on
+the CPU, one Philox4x32-10 stream so both give the same cloud for the same seed):
+  Lc   truncated power law with N(>Lc) = 6 S Lc^-1.6 (explosion, Eq. 2) or
+       0.1 M^0.75 Lc^-1.71 (collision, Eq. 4), Lc in metres, M in kg;
+  A/M  Eqs. 5-7: a two-component normal MIXTURE in log10(A/M) above 11 cm (component 1
+       with probability alpha; the open implementations that draw 10^(alpha X1 +
+       (1 - alpha) X2) instead halve the spread), one normal below 8 cm, a linear bridge
+       in A/M between 8 and 11 cm; spacecraft and rocket-body tables;
+  area Eqs. 8/9 from Lc, mass = area / (A/M);
+  dv   log10(dv [m/s]) ~ N(0.2 chi + 1.85, 0.4) (explosion, Eq. 11) or
+       N(0.9 chi + 2.9, 0.4) (collision, Eq. 12), chi = log10(A/M), isotropic direction,
+       added to the velocity of the fragment's parent.
+
+Mass budget (ODQN 2011): fragments are deposited along the size distribution from the
+model's 1 mm floor upward; for a catastrophic event (and an explosion) up to the "bin
+before 1 m", the rest of the mass M goes to the large fragments of the last bin
+[min(1 m, Lc_parent), Lc_parent], whose number is the formula's N(>1 m) and whose sampled
+masses are scaled together to close the budget (their A/M follows from the scaled mass).
+For a non-catastrophic collision the ejecta are deposited until their mass reaches
+M = m_p v^2 and the target remains as one cratered remnant that carries the rest of the
+mass and closes the momentum balance. Fragments below lc_min are not generated; their
+expected mass (by quadrature of the same laws) is reported as
+``Fragments.event["unresolved_mass_kg"]`` and counted in the budget, so that
+``frags.mass.sum() + unresolved_mass_kg`` equals the parents' mass.
+
+Units: lengths m (Lc), km (positions); masses kg; A/M m^2/kg; velocities km/s; frame TEME
+(whatever frame the parents' states are in is kept).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _backend
+from . import _breakup_numpy as _bn
+from ._philox import check_seed
+from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
+
+__all__ = [
+    "Body",
+    "Fragments",
+    "collision",
+    "explosion",
+    "characteristic_length",
+    "CATASTROPHIC_EMR_J_PER_KG",
+    "LC_FLOOR_M",
+    "KINDS",
+    "ROLE_FRAGMENT",
+    "ROLE_LARGE",
+    "ROLE_REMNANT",
+]
+
+#: energy-to-mass ratio of a catastrophic collision, 40 J/g (Johnson et al. 2001, section 3)
+CATASTROPHIC_EMR_J_PER_KG = 40_000.0
+#: the model's smallest characteristic length (1 mm): the mass budget starts here
+LC_FLOOR_M = 1e-3
+#: upper end of the power-law deposit of catastrophic events (ODQN 2011: "the bin before 1 m")
+LC_LARGE_M = 1.0
+#: object classes of the A/M law
+KINDS = {"spacecraft": _bn.SPACECRAFT, "rocket_body": _bn.ROCKET_BODY}
+#: Fragments.role values
+ROLE_FRAGMENT = 0   # drawn from the power law, delta-v added to its parent's velocity
+ROLE_LARGE = 1      # large fragment of the last bin, carries the rest of the mass budget
+ROLE_REMNANT = 2    # cratered target of a non-catastrophic collision
+
+_BETA_COLLISION = 1.71   # Eq. 4 exponent
+_BETA_EXPLOSION = 1.6    # Eq. 2 exponent
+_DV_COLLISION = (0.9, 2.9)    # Eq. 12: slope, intercept of log10(dv [m/s]) against chi
+_DV_EXPLOSION = (0.2, 1.85)   # Eq. 11
+_DV_SIGMA = 0.4
+# density law of intact objects used to give a parent a characteristic length from its
+# mass: rho = 92.937 Lc^-0.74 kg/m^3 for Lc >= 1 cm (sphere of diameter Lc), aluminium
+# below (the relation used by the NASA-breakup-model-cpp implementation, its "Equation 1")
+_RHO_COEF = 92.937
+_RHO_EXP = 2.26
+_RHO_AL = 2698.9
+
+
+def characteristic_length(mass_kg) -> np.ndarray:
+    """Characteristic length (m) of an intact object of mass mass_kg (kg): the diameter of
+    a sphere of density 92.937 Lc^-0.74 kg/m^3 (aluminium, 2698.9 kg/m^3, below 1 cm)."""
+    m = np.asarray(mass_kg, dtype=np.float64)
+    m_1cm = _RHO_COEF * math.pi / 6.0 * 0.01**_RHO_EXP
+    big = np.power(6.0 * m / (_RHO_COEF * math.pi), 1.0 / _RHO_EXP)
+    small = np.cbrt(6.0 * m / (_RHO_AL * math.pi))
+    return np.where(m >= m_1cm, big, small)
+
+
+def _as_epoch(epoch):
+    if epoch is None:
+        return None
+    t = to_datetime64(epoch)
+    if t.ndim != 0:
+        raise ValueError(f"epoch must be one time, got shape {t.shape}")
+    return t[()]
+
+
+@dataclass(frozen=True)
+class Body:
+    """A parent object of a breakup.
+
+    mass_kg: float, kg. r_km, v_kms: (3,) float64 position (km) and velocity (km/s), TEME
+    (or any inertial frame: fragments inherit it). kind: "spacecraft" or "rocket_body"
+    (selects the A/M law). lc_m: characteristic length in m (default: from the mass, see
+    characteristic_length). epoch: the time of the state (datetime64 or ISO string, UTC);
+    needed to turn fragments into a catalogue. name, satnum: labels carried to fragments.
+    """
+
+    mass_kg: float
+    r_km: np.ndarray
+    v_kms: np.ndarray
+    kind: str = "spacecraft"
+    lc_m: float | None = None
+    epoch: np.datetime64 | None = None
+    name: str = ""
+    satnum: int | None = None
+
+    def __post_init__(self):
+        problems = []
+        m = self.mass_kg
+        if not isinstance(m, (int, float, np.integer, np.floating)) or not (math.isfinite(m) and m > 0):
+            problems.append(f"mass_kg must be a positive finite number of kilograms, got {m!r}")
+        for name in ("r_km", "v_kms"):
+            a = np.array(getattr(self, name), dtype=np.float64)
+            if a.shape != (3,) or not np.all(np.isfinite(a)):
+                problems.append(f"{name} must be 3 finite numbers, got {getattr(self, name)!r}")
+            else:
+                a.setflags(write=False)
+                object.__setattr__(self, name, a)
+        if self.kind not in KINDS:
+            problems.append(f"kind must be one of {sorted(KINDS)}, got {self.kind!r}")
+        if self.lc_m is not None and not (math.isfinite(self.lc_m) and self.lc_m > 0):
+            problems.append(f"lc_m must be a positive length in metres or None, got {self.lc_m!r}")
+        if problems:
+            raise ValueError("Body: " + "; ".join(problems))
+        if np.linalg.norm(self.r_km) < 1000.0:
+            raise ValueError(f"Body: r_km {self.r_km.tolist()} is within 1000 km of the earth's "
+                             "centre; give the position in km")
+        object.__setattr__(self, "mass_kg", float(m))
+        object.__setattr__(self, "epoch", _as_epoch(self.epoch))
+
+    @property
+    def lc(self) -> float:
+        """Characteristic length (m): lc_m if given, else from the mass."""
+        return float(self.lc_m) if self.lc_m is not None else float(characteristic_length(self.mass_kg))
+
+    @classmethod
+    def from_catalog(cls, catalog, index: int, epoch, *, mass_kg: float, kind: str = "spacecraft",
+                     lc_m: float | None = None) -> "Body":
+        """The object at position `index` of an engine.Catalog, propagated with SGP4 to
+        `epoch` (datetime64 or ISO string, UTC): state in TEME, km and km/s."""
+        sub = catalog[int(index):int(index) + 1]
+        t = _as_epoch(epoch)
+        jd, fr = jd_from_datetime64(t)
+        e, r, v = sub.sgp4(np.atleast_1d(jd), np.atleast_1d(fr), backend="numpy")
+        if e[0, 0] not in (0, 6):
+            from .errors import message
+
+            raise ValueError(f"SGP4 failed for satnum {int(sub.satnum[0])} at {t}: "
+                             f"{message(int(e[0, 0]))}; choose an epoch nearer the element set's")
+        return cls(mass_kg, r[0, 0], v[0, 0], kind=kind, lc_m=lc_m, epoch=t,
+                   name=str(sub.name[0]), satnum=int(sub.satnum[0]))
+
+
+_ARRAYS = ("lc", "am", "area", "mass", "dv", "r", "v", "parent", "kind", "role")
+
+
+@dataclass(eq=False)
+class Fragments:
+    """A breakup cloud as a struct of arrays (N fragments).
+
+    lc (N,) m characteristic length; am (N,) m^2/kg area-to-mass ratio; area (N,) m^2;
+    mass (N,) kg; dv (N, 3) km/s ejection velocity (relative to the parent's velocity;
+    for large fragments and the remnant, relative to the target's); r, v (N, 3) km, km/s
+    state at the event epoch in the parents' frame (TEME); parent (N,) uint8 index into
+    `parents` (0 = target / exploding object, 1 = projectile); kind (N,) uint8 A/M law used
+    (0 spacecraft, 1 rocket body); role (N,) uint8 (ROLE_FRAGMENT, ROLE_LARGE,
+    ROLE_REMNANT). Arrays are NumPy, or cupy when made with backend="cuda" (to_host()
+    copies). epoch: datetime64[us] of the event (None if the parents had none).
+    parents: the Body objects. event: dict describing the event (type, catastrophic,
+    sbm_mass_kg, impact_speed_kms, emr_j_per_kg, lc_min, seed, n_formula, dropped,
+    unresolved_mass_kg, ...).
+    """
+
+    lc: object
+    am: object
+    area: object
+    mass: object
+    dv: object
+    r: object
+    v: object
+    parent: object
+    kind: object
+    role: object
+    epoch: np.datetime64 | None
+    parents: tuple
+    event: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.lc.shape[0])
+
+    def __repr__(self) -> str:
+        ev = self.event.get("type", "?")
+        return f"<Fragments {len(self)} from {ev} at {self.epoch}>"
+
+    def __getitem__(self, key) -> "Fragments":
+        """Subset by slice, index array or boolean mask (event metadata is kept)."""
+        return Fragments(**{k: getattr(self, k)[key] for k in _ARRAYS}, epoch=self.epoch,
+                         parents=self.parents, event=dict(self.event))
+
+    @property
+    def backend(self) -> str:
+        return "numpy" if isinstance(self.lc, np.ndarray) else "cuda"
+
+    def to_host(self) -> "Fragments":
+        """The same fragments with NumPy arrays (a no-op on the NumPy backend)."""
+        if self.backend == "numpy":
+            return self
+        return Fragments(**{k: _backend.to_host(getattr(self, k)) for k in _ARRAYS},
+                         epoch=self.epoch, parents=self.parents, event=dict(self.event))
+
+    @property
+    def epoch_jd(self) -> tuple[float, float]:
+        """The event epoch as a split Julian date (jd, fr), UTC."""
+        if self.epoch is None:
+            raise ValueError("these fragments have no epoch: give the parent Body an epoch")
+        jd, fr = jd_from_datetime64(self.epoch)
+        return float(jd), float(fr)
+
+    def to_states(self):
+        """(r, v, jd, fr): (N, 3) km and km/s at the event epoch, (N,) split Julian dates."""
+        jd, fr = self.epoch_jd
+        h = self.to_host()
+        n = len(h)
+        return h.r.copy(), h.v.copy(), np.full(n, jd), np.full(n, fr)
+
+    def bstar(self, cd: float = 2.2) -> np.ndarray:
+        """SGP4 drag term (1/earth radii) from A/M: B* = cd (A/M) rho0 / 2, rho0 =
+        2.461e-5 kg/m^2/km x 6378.135 km = 0.15696615 kg/m^2/earth radius (the SGP4
+        reference density; Vallado, Fundamentals of Astrodynamics, 4th ed., eq. 9-46)."""
+        return 0.5 * cd * _backend.to_host(self.am) * 0.15696615
+
+    def to_catalog(self, *, cd: float = 2.2, first_satnum: int = 0, whichconst: str = "wgs72",
+                   errors: str = "skip"):
+        """SGP4 mean elements fitted to every fragment's state at the event epoch.
+
+        B* from A/M with drag coefficient cd (default 2.2, see bstar()). satnum =
+        first_satnum + fragment index. Fragments that cannot be an SGP4 element set
+        (hyperbolic, perigee below the surface, fit not converged) are listed in
+        catalog.rejected (engine.BadRecord, record = fragment index + 1) with a
+        BadRecordsWarning (errors="skip"), or raise (errors="raise").
+        """
+        from .fit import catalog_from_states
+
+        r, v, jd, fr = self.to_states()
+        names = self.parents[0].name + " DEB" if self.parents and self.parents[0].name else "DEB"
+        return catalog_from_states(r, v, jd, fr, bstar=self.bstar(cd), satnum=first_satnum + np.arange(len(r)),
+                                   name=names, whichconst=whichconst, errors=errors)
+
+
+# ----------------------------------------------------------------------------------------
+# expected fragment mass by quadrature (for the mass budget)
+
+_GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(48)
+_GH_W = _GH_W / math.sqrt(2.0 * math.pi)
+_LN10 = math.log(10.0)
+# kinks of the laws in log10(Lc): piecewise-Gauss-Legendre between them
+_BREAKS = sorted({math.log10(0.00167), -3.5, -1.95, -1.75, -1.4, -1.3, -1.25, -1.1,
+                  math.log10(0.08), math.log10(0.11), -1.0, -0.7, -0.5, -0.3, -0.1, 0.0, 0.1, 0.55})
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(24)
+
+
+def _lognormal_inverse_mean(mu, s):
+    # E[10^-X] for X ~ N(mu, s)
+    return np.power(10.0, -mu) * np.exp(0.5 * (s * _LN10) ** 2)
+
+
+def mean_inverse_am(lc, kind) -> np.ndarray:
+    """E[1 / (A/M)] (kg/m^2) of the A/M law at size lc (m) for object class kind."""
+    lc = np.atleast_1d(np.asarray(lc, dtype=np.float64))
+    lam = np.log10(lc)
+    mu, s = _bn.am_small_params(lam)
+    small = _lognormal_inverse_mean(mu, s)
+    alpha, mu1, s1, mu2, s2 = _bn.am_large_params(kind, lam)
+    large = alpha * _lognormal_inverse_mean(mu1, s1) + (1 - alpha) * _lognormal_inverse_mean(mu2, s2)
+    out = np.where(lc < 0.08, small, large)
+    mid = (lc >= 0.08) & (lc <= 0.11)
+    if np.any(mid):
+        # bridge: 1 / ((1 - w) Y0 + w Y1), Y0 small law, Y1 mixture; Gauss-Hermite in both normals
+        lm, w = lam[mid][:, None, None], ((lc[mid] - 0.08) / 0.03)[:, None, None]
+        mu, s = _bn.am_small_params(lm)
+        y0 = np.power(10.0, mu + s * _GH_X[None, :, None])
+        a, m1, s1, m2, s2 = _bn.am_large_params(kind, lm)
+        zz = _GH_X[None, None, :]
+        ww = _GH_W[None, :, None] * _GH_W[None, None, :]
+        e1 = np.sum(ww / ((1 - w) * y0 + w * np.power(10.0, m1 + s1 * zz)), axis=(1, 2))
+        e2 = np.sum(ww / ((1 - w) * y0 + w * np.power(10.0, m2 + s2 * zz)), axis=(1, 2))
+        out[mid] = a[:, 0, 0] * e1 + (1 - a[:, 0, 0]) * e2
+    return out
+
+
+def _expected_mass(n0, beta, lo, hi, weights) -> float:
+    """Expected total mass (kg) of the fragments with lo <= Lc < hi (m) when
+    N(>Lc) = n0 Lc^-beta; weights: list of (weight_function(lc) -> (k,), kind)."""
+    if not hi > lo:
+        return 0.0
+    a, b = math.log10(lo), math.log10(hi)
+    edges = [a] + [x for x in _BREAKS if a < x < b] + [b]
+    total = 0.0
+    for x0, x1 in zip(edges[:-1], edges[1:]):
+        lam = 0.5 * (x0 + x1) + 0.5 * (x1 - x0) * _GL_X
+        lc = np.power(10.0, lam)
+        # dN = n0 beta ln10 Lc^-beta dlam
+        dn = n0 * beta * _LN10 * np.power(lc, -beta)
+        m = sum(wf(lc) * mean_inverse_am(lc, kind) for wf, kind in weights) * _bn.area_from_lc(lc)
+        total += 0.5 * (x1 - x0) * float(np.sum(_GL_W * dn * m))
+    return total
+
+
+def _top_of_deposit(n0, beta, budget, lc_max, weights) -> float:
+    """The Lc (m) at which fragments deposited from the 1 mm floor upward reach the
+    expected mass `budget` (kg), capped at lc_max (ODQN 2011, non-catastrophic case).
+    Safeguarded Newton in log10(Lc): the derivative is the mass density dM/dlog10(Lc)."""
+    if _expected_mass(n0, beta, LC_FLOOR_M, lc_max, weights) <= budget:
+        return lc_max
+    lo, hi = math.log10(LC_FLOOR_M), math.log10(lc_max)
+    x = 0.5 * (lo + hi)
+    for _ in range(100):
+        lc = 10.0**x
+        f = _expected_mass(n0, beta, LC_FLOOR_M, lc, weights) - budget
+        if f < 0:
+            lo = x
+        else:
+            hi = x
+        if abs(f) <= 1e-10 * budget or hi - lo < 1e-13:
+            break
+        dens = float(n0 * beta * _LN10 * lc**-beta * _bn.area_from_lc(lc)
+                     * sum(wf(np.array([lc])) * mean_inverse_am(lc, kind) for wf, kind in weights)[0])
+        step = x - f / dens if dens > 0 else 0.5 * (lo + hi)
+        x = step if lo < step < hi else 0.5 * (lo + hi)
+    return 10.0**x
+
+
+# ----------------------------------------------------------------------------------------
+# sampling dispatch
+
+
+def _sample(backend: str, p: _bn.SizeParams, n: int, xp):
+    lc = xp.empty(n, dtype=xp.float64)
+    am = xp.empty(n, dtype=xp.float64)
+    area = xp.empty(n, dtype=xp.float64)
+    mass = xp.empty(n, dtype=xp.float64)
+    parent = xp.empty(n, dtype=xp.uint8)
+    kind = xp.empty(n, dtype=xp.uint8)
+    if backend == "cuda":
+        from . import _breakup_cuda
+
+        _breakup_cuda.sample_size(p, 0, n, lc=lc, am=am, area=area, mass=mass, parent=parent, kind=kind)
+    else:
+        _bn.sample_size(p, 0, n, lc=lc, am=am, area=area, mass=mass, parent=parent, kind=kind)
+    return lc, am, area, mass, parent, kind
+
+
+def _sample_dv(backend: str, seed: int, am, slope: float, intercept: float, xp):
+    dv = xp.empty((am.shape[0], 3), dtype=xp.float64)
+    if backend == "cuda":
+        from . import _breakup_cuda
+
+        _breakup_cuda.sample_dv(seed, 0, am, slope, intercept, _DV_SIGMA, out=dv)
+    else:
+        _bn.sample_dv(seed, 0, am, slope, intercept, _DV_SIGMA, out=dv)
+    return dv
+
+
+def _check_lc_min(lc_min) -> float:
+    if not isinstance(lc_min, (int, float, np.integer, np.floating)) or not math.isfinite(lc_min):
+        raise ValueError(f"lc_min must be a length in metres, got {lc_min!r}")
+    lc_min = float(lc_min)
+    if lc_min < LC_FLOOR_M:
+        raise ValueError(f"lc_min = {lc_min} m is below the breakup model's 1 mm floor; "
+                         f"pass lc_min >= {LC_FLOOR_M}")
+    return lc_min
+
+
+def _power_law(n0: float, beta: float, lc_min: float, lc_max: float):
+    """Counts and inverse-CDF constants: n_total, n_large, small/large ranges."""
+    lc_break = min(LC_LARGE_M, lc_max)
+    n_total = int(round(n0 * lc_min**-beta))
+    lo_large = max(lc_break, lc_min)
+    n_large = min(n_total, max(1, int(round(n0 * lo_large**-beta)))) if n_total else 0
+    n_small = n_total - n_large
+    return n_total, n_small, n_large, lc_break, lo_large
+
+
+def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_projectile,
+           dv_law, catastrophic, event):
+    """Common body of collision() and explosion(): draw, close the mass budget, add
+    velocities. budget_kg: the mass M that the fragments must carry."""
+    backend = _backend.resolve(backend)
+    xp = _backend.xp(backend)
+    target = parents[0]
+    proj = parents[1] if len(parents) > 1 else None
+    kt = KINDS[target.kind]
+    kp = KINDS[proj.kind] if proj is not None else kt
+    lc_p = proj.lc if proj is not None else 0.0
+
+    def w_target(lc):
+        return 1.0 - np.where(lc <= lc_p, q_projectile, 0.0)
+
+    def w_proj(lc):
+        return np.where(lc <= lc_p, q_projectile, 0.0)
+
+    weights = [(w_target, kt), (w_proj, kp)]
+    if catastrophic:
+        n_total, n_small, n_large, lc_break, lo_large = _power_law(n0, beta, lc_min, lc_max)
+        top = lc_break
+    else:
+        # ejecta deposited from 1 mm upward until their expected mass reaches the budget
+        top = _top_of_deposit(n0, beta, budget_kg, lc_max, weights)
+        n_total = int(round(n0 * (lc_min**-beta - top**-beta))) if top > lc_min else 0
+        n_small, n_large, lo_large = n_total, 0, top
+    unresolved = _expected_mass(n0, beta, LC_FLOOR_M, min(lc_min, top), weights)
+    p = _bn.SizeParams(
+        seed=seed, n_small=n_small, neg_beta_inv=-1.0 / beta,
+        small_lo=lc_min**-beta, small_span=lc_min**-beta - max(top, lc_min)**-beta,
+        large_lo=lo_large**-beta, large_span=lo_large**-beta - lc_max**-beta,
+        q_projectile=float(q_projectile), lc_projectile=float(lc_p),
+        kind_target=kt, kind_projectile=kp)
+    lc, am, area, mass, parent, kind = _sample(backend, p, n_total, xp)
+    role = xp.zeros(n_total, dtype=xp.uint8)
+    role[n_small:] = ROLE_LARGE
+
+    dropped = 0
+    total_mass = sum(b.mass_kg for b in parents)
+    if catastrophic:
+        small_mass = float(mass[:n_small].sum())
+        budget_large = budget_kg - unresolved - small_mass
+        if budget_large <= 0.0 or n_large == 0:
+            # the power law alone exceeds the mass: deposit from the smallest upward until
+            # the budget is reached (ODQN 2011) and drop the rest, largest first
+            order = xp.argsort(lc[:n_small])
+            keep = order[xp.cumsum(mass[:n_small][order]) <= budget_kg - unresolved]
+            keep = xp.sort(keep)
+            dropped = n_total - int(keep.shape[0])
+            lc, am, area, mass, parent, kind, role = (a[keep] for a in (lc, am, area, mass, parent, kind, role))
+            n_small, n_large = int(keep.shape[0]), 0
+        else:
+            scale = budget_large / float(mass[n_small:].sum())
+            mass[n_small:] *= scale
+            am[n_small:] = area[n_small:] / mass[n_small:]
+
+    slope, intercept = dv_law
+    dv = _sample_dv(backend, seed, am, slope, intercept, xp)
+    n = int(lc.shape[0])
+    r = xp.empty((n, 3), dtype=xp.float64)
+    r[...] = xp.asarray(target.r_km)
+    v = dv + xp.asarray(target.v_kms)
+    is_proj = parent == 1
+    if proj is not None:
+        v += is_proj[:, None] * xp.asarray(proj.v_kms - target.v_kms)
+    if catastrophic and n_large:
+        # large fragments carry the mass of each parent not yet assigned, with its momentum
+        unres_p = _expected_mass(n0, beta, LC_FLOOR_M, min(lc_min, top), [(w_proj, kp)])
+        m_small_p = float(mass[is_proj].sum())
+        m_small_t = float(mass[:n_small].sum()) - m_small_p
+        rem_t = target.mass_kg - m_small_t - (unresolved - unres_p)
+        rem_p = (proj.mass_kg - m_small_p - unres_p) if proj is not None else 0.0
+        p_rem = rem_t * target.v_kms + (rem_p * proj.v_kms if proj is not None else 0.0)
+        v_cm = p_rem / (rem_t + rem_p)
+        v[n_small:] += xp.asarray(v_cm - target.v_kms)
+    if not catastrophic and proj is not None:
+        # the cratered target: the rest of both parents' mass, closing the momentum balance
+        m_unres_p = _expected_mass(n0, beta, LC_FLOOR_M, min(lc_min, top), [(w_proj, kp)])
+        p_total = target.mass_kg * target.v_kms + proj.mass_kg * proj.v_kms
+        p_unres = (unresolved - m_unres_p) * target.v_kms + m_unres_p * proj.v_kms
+        m_ej = float(mass.sum())
+        p_ej = _backend.to_host((mass[:, None] * v).sum(axis=0))
+        m_rem = total_mass - m_ej - unresolved
+        if m_rem <= 0.0:
+            raise RuntimeError(f"non-catastrophic collision left no remnant mass ({m_rem} kg); "
+                               "this should not happen (M = m_p v^2 < 0.08 m_t)")
+        v_rem = (p_total - p_ej - p_unres) / m_rem
+        lc_rem = float(characteristic_length(m_rem)) if target.lc_m is None else target.lc
+        a_rem = math.pi * (lc_rem / 2.0) ** 2
+        extra = dict(lc=lc_rem, am=a_rem / m_rem, area=a_rem, mass=m_rem, parent=0, kind=kt, role=ROLE_REMNANT)
+        lc, am, area, mass, parent, kind, role = (
+            xp.concatenate([a, xp.asarray([extra[k]], dtype=a.dtype)])
+            for a, k in ((lc, "lc"), (am, "am"), (area, "area"), (mass, "mass"), (parent, "parent"),
+                         (kind, "kind"), (role, "role")))
+        dv = xp.concatenate([dv, xp.asarray(v_rem - target.v_kms)[None, :]])
+        v = xp.concatenate([v, xp.asarray(v_rem)[None, :]])
+        r = xp.concatenate([r, xp.asarray(target.r_km)[None, :]])
+
+    event.update(lc_min=lc_min, seed=seed, n_formula=n0 * lc_min**-beta, dropped=dropped,
+                 unresolved_mass_kg=unresolved, lc_top_m=top, n_large=n_large,
+                 parents_mass_kg=total_mass, backend=backend)
+    return Fragments(lc=lc, am=am, area=area, mass=mass, dv=dv, r=r, v=v, parent=parent, kind=kind,
+                     role=role, epoch=target.epoch, parents=tuple(parents), event=event)
+
+
+def collision(target: Body, projectile: Body, *, lc_min: float = 0.1, seed: int = 0,
+              backend: str = "auto") -> Fragments:
+    """Fragments of a collision between two bodies (NASA SBM, Eqs. 4, 5-9, 12).
+
+    The heavier body is the target (the order of the arguments does not matter).
+    Impact speed v = |v_target - v_projectile|; energy-to-mass ratio
+    EMR = m_p v^2 / (2 m_t) (J/kg). Catastrophic when EMR >= 40 J/g: both bodies break up,
+    M = m_t + m_p. Otherwise M = m_p v^2 (v in km/s, ODQN 2011) of ejecta and a cratered
+    target remnant. Fragment counts follow N(>Lc) = 0.1 M^0.75 Lc^-1.71 down to lc_min (m,
+    >= 1 mm). Fragments no larger than the projectile come from it with probability
+    m_p / M (their velocity starts from the projectile's), the others from the target.
+    seed: any integer in [0, 2**64): the same seed gives the same cloud on every backend.
+    Returns Fragments (see its docstring); frags.event describes the event.
+    """
+    lc_min = _check_lc_min(lc_min)
+    seed = check_seed(seed)
+    if not isinstance(target, Body) or not isinstance(projectile, Body):
+        raise TypeError("collision() takes two engine.breakup.Body objects")
+    if projectile.mass_kg > target.mass_kg:
+        target, projectile = projectile, target
+    speed = float(np.linalg.norm(target.v_kms - projectile.v_kms))
+    if speed <= 0.0:
+        raise ValueError("collision: the two bodies have the same velocity; give the impact velocity")
+    if np.linalg.norm(target.r_km - projectile.r_km) > 1.0:
+        raise ValueError(f"collision: the bodies are {np.linalg.norm(target.r_km - projectile.r_km):.3f} km "
+                         "apart; give both states at the time of impact")
+    emr = 0.5 * projectile.mass_kg * (speed * 1e3) ** 2 / target.mass_kg
+    catastrophic = emr >= CATASTROPHIC_EMR_J_PER_KG
+    if catastrophic:
+        m_sbm = target.mass_kg + projectile.mass_kg
+        q = projectile.mass_kg / m_sbm
+    else:
+        m_sbm = projectile.mass_kg * speed**2     # ODQN 2011: M = m_p v^2, v in km/s
+        q = min(1.0, projectile.mass_kg / m_sbm)
+    event = dict(type="collision", catastrophic=bool(catastrophic), sbm_mass_kg=m_sbm,
+                 impact_speed_kms=speed, emr_j_per_kg=emr)
+    return _build(backend=backend, seed=seed, n0=0.1 * m_sbm**0.75, beta=_BETA_COLLISION,
+                  lc_min=lc_min, lc_max=max(target.lc, projectile.lc), budget_kg=m_sbm,
+                  parents=(target, projectile), q_projectile=q, dv_law=_DV_COLLISION,
+                  catastrophic=catastrophic, event=event)
+
+
+def explosion(parent: Body, *, lc_min: float = 0.1, scale: float = 1.0, seed: int = 0,
+              backend: str = "auto") -> Fragments:
+    """Fragments of an explosion (NASA SBM, Eqs. 2, 5-9, 11).
+
+    N(>Lc) = 6 scale Lc^-1.6 down to lc_min (m, >= 1 mm); scale is the model's unitless S
+    (1 for upper stages of 600-1000 kg; fitted per event otherwise). The parent's whole
+    mass is shared by the fragments (large fragments of the last bin take what the power
+    law leaves). seed as in collision().
+    """
+    lc_min = _check_lc_min(lc_min)
+    seed = check_seed(seed)
+    if not isinstance(parent, Body):
+        raise TypeError("explosion() takes an engine.breakup.Body")
+    if not (isinstance(scale, (int, float, np.integer, np.floating)) and math.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a positive number (the SBM's S), got {scale!r}")
+    event = dict(type="explosion", catastrophic=True, sbm_mass_kg=parent.mass_kg, scale=float(scale),
+                 impact_speed_kms=0.0, emr_j_per_kg=float("nan"))
+    return _build(backend=backend, seed=seed, n0=6.0 * float(scale), beta=_BETA_EXPLOSION,
+                  lc_min=lc_min, lc_max=parent.lc, budget_kg=parent.mass_kg, parents=(parent,),
+                  q_projectile=0.0, dv_law=_DV_EXPLOSION, catastrophic=True, event=event)

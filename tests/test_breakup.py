@@ -1,0 +1,374 @@
+"""engine.breakup against the published NASA Standard Breakup Model.
+
+Counts against the formulas and the published reference counts; every sampled marginal
+against the analytic distribution (tests/sbm_reference.py, an independent transcription)
+with Kolmogorov-Smirnov tests at 1e6 samples; mass and momentum budgets; the bugs of
+other implementations pinned by name; bad input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from engine import breakup
+from engine.breakup import ROLE_FRAGMENT, ROLE_LARGE, ROLE_REMNANT, Body
+
+import sbm_reference as ref
+
+R0 = np.array([6851.0, 0.0, 0.0])
+V0 = np.array([0.0, 7.6 * np.cos(1.44), 7.6 * np.sin(1.44)])
+#: Kolmogorov-Smirnov: fixed seeds make each test deterministic; a wrong law gives p ~ 1e-30
+P_MIN = 1e-3
+KS_N = 1_000_000
+
+
+def _target(mass=1740.0, kind="spacecraft", **kw):
+    return Body(mass, R0, V0, kind=kind, epoch="2021-11-15T02:48:00", **kw)
+
+
+def _hyper_projectile(mass=10.0):
+    # 10 kg at 8.2 km/s relative: EMR ~ 190 J/g, catastrophic
+    return Body(mass, R0, V0 + np.array([3.0, -7.6, 0.0]))
+
+
+def _ks(u, label):
+    d, p = stats.kstest(u, "uniform")
+    assert p > P_MIN, f"{label}: KS D = {d:.2e}, p = {p:.2e} over {len(u)} samples"
+
+
+# ---------------------------------------------------------------------------- counts
+
+
+def test_catastrophic_count_1750kg_equals_formula():
+    f = breakup.collision(_target(1740.0), _hyper_projectile(10.0), lc_min=0.1, seed=0)
+    assert f.event["catastrophic"]
+    assert f.event["sbm_mass_kg"] == 1750.0
+    assert round(ref.n_collision(1750.0, 0.1)) == 1388
+    assert len(f) == 1388 and int(np.sum(f.lc >= 0.1)) == 1388
+    assert f.event["dropped"] == 0
+
+
+def test_explosion_count_s1_5cm_is_724():
+    f = breakup.explosion(Body(839.0, R0, V0, kind="rocket_body"), lc_min=0.05, seed=0)
+    assert len(f) == 724 == round(ref.n_explosion(1.0, 0.05))
+    assert np.all(f.kind == 1)
+
+
+def test_iridium_cosmos_5cm_count_matches_published_4064():
+    # the reference implementation's CollisionTest: Iridium 33 (560 kg) on Kosmos 2251
+    # (950 kg) at 11.7 km/s, Lc_min 5 cm -> catastrophic, 4,064 fragments
+    t = Body(950.0, R0, V0)
+    p = Body(560.0, R0, V0 + np.array([0.0, -11.7, 0.0]))
+    f = breakup.collision(t, p, lc_min=0.05, seed=1234)
+    assert f.event["catastrophic"] and len(f) == 4064
+
+
+@pytest.mark.parametrize("lc_min", [0.01, 0.05, 0.2, 1.0])
+def test_counts_follow_formula_at_every_threshold(lc_min):
+    f = breakup.collision(_target(), _hyper_projectile(), lc_min=lc_min, seed=3)
+    assert len(f) == round(ref.n_collision(1750.0, lc_min))
+    # cumulative counts above larger sizes: within Poisson-like noise of the formula
+    for lc in (0.1, 0.3):
+        if lc > lc_min:
+            n = int(np.sum(f.lc > lc))
+            want = ref.n_collision(1750.0, lc)
+            assert abs(n - want) < 5 * np.sqrt(want) + 1, (lc, n, want)
+
+
+def test_large_fragments_number_is_n_above_1m():
+    f = breakup.collision(_target(), _hyper_projectile(), lc_min=0.1, seed=4)
+    n_large = int(np.sum(f.role == ROLE_LARGE))
+    assert n_large == round(ref.n_collision(1750.0, 1.0)) == 27
+    assert np.all(f.lc[f.role == ROLE_LARGE] >= 1.0)
+    assert np.all(f.lc[f.role == ROLE_FRAGMENT] < 1.0)
+
+
+# ------------------------------------------------------------------ KS: sampled laws
+
+
+def test_ks_lc_power_law_collision():
+    # M = 2.01e5 kg: ~1e6 fragments between 1.7 cm and 1 m
+    f = breakup.collision(_target(2.0e5), _hyper_projectile(1000.0), lc_min=0.017, seed=11)
+    assert f.event["catastrophic"]
+    lc = f.lc[f.role == ROLE_FRAGMENT]
+    assert len(lc) > 900_000
+    _ks(ref.lc_cdf(lc, 0.017, 1.0, 1.71), "collision Lc power law")
+
+
+def test_ks_lc_power_law_explosion():
+    f = breakup.explosion(Body(1000.0, R0, V0, kind="rocket_body"), lc_min=0.002, scale=8.0, seed=12)
+    lc = f.lc[f.role == ROLE_FRAGMENT]
+    assert len(lc) > 900_000
+    hi = min(1.0, breakup.characteristic_length(1000.0))
+    _ks(ref.lc_cdf(lc, 0.002, hi, 1.6), "explosion Lc power law")
+
+
+@pytest.fixture(scope="module")
+def small_cloud():
+    """~1.3e6 fragments from 1 mm: the small-fragment law and delta-v of collisions."""
+    return breakup.collision(_target(), _hyper_projectile(), lc_min=0.0015, seed=21)
+
+
+def test_ks_am_small_fragments(small_cloud):
+    f = small_cloud
+    sel = (f.role == ROLE_FRAGMENT) & (f.lc < 0.08)
+    assert sel.sum() > KS_N
+    chi = np.log10(f.am[sel])
+    _ks(ref.chi_cdf(chi, f.lc[sel], ref.SPACECRAFT), "A/M, Lc < 8 cm")
+
+
+@pytest.mark.parametrize("kind", ["spacecraft", "rocket_body"])
+def test_ks_am_large_fragments(kind):
+    # 1e6 fragments between 11 cm and 1 m: an explosion with a large S
+    table = ref.SPACECRAFT if kind == "spacecraft" else ref.ROCKET_BODY
+    f = breakup.explosion(Body(1.0e9, R0, V0, kind=kind), lc_min=0.11, scale=2.4e4, seed=31)
+    assert f.event["dropped"] == 0
+    sel = f.role == ROLE_FRAGMENT
+    assert sel.sum() > KS_N
+    chi = np.log10(f.am[sel])
+    _ks(ref.chi_cdf(chi, f.lc[sel], table), f"A/M {kind}, 11 cm < Lc < 1 m")
+
+
+@pytest.mark.parametrize("kind", ["spacecraft", "rocket_body"])
+def test_ks_am_bridge_8_to_11cm(kind):
+    table = ref.SPACECRAFT if kind == "spacecraft" else ref.ROCKET_BODY
+    f = breakup.explosion(Body(1.0e9, R0, V0, kind=kind), lc_min=0.08, scale=7500.0, seed=41)
+    assert f.event["dropped"] == 0
+    sel = (f.role == ROLE_FRAGMENT) & (f.lc <= 0.11)
+    assert sel.sum() > KS_N
+    u = np.concatenate([ref.bridge_cdf(f.am[sel][i:i + 100_000], f.lc[sel][i:i + 100_000], table)
+                        for i in range(0, KS_N, 100_000)])
+    _ks(u, f"A/M {kind} bridge 8-11 cm")
+
+
+def test_ks_delta_v_given_am_collision(small_cloud):
+    f = small_cloud
+    sel = f.role == ROLE_FRAGMENT
+    nu = np.log10(np.linalg.norm(f.dv[sel], axis=1) * 1e3)
+    u = stats.norm.cdf(nu, ref.dv_mean(np.log10(f.am[sel]), explosion=False), 0.4)
+    _ks(u[:KS_N], "collision delta-v given A/M")
+
+
+def test_ks_delta_v_given_am_explosion():
+    f = breakup.explosion(Body(1000.0, R0, V0, kind="rocket_body"), lc_min=0.002, scale=8.0, seed=13)
+    sel = f.role == ROLE_FRAGMENT
+    nu = np.log10(np.linalg.norm(f.dv[sel], axis=1) * 1e3)
+    u = stats.norm.cdf(nu, ref.dv_mean(np.log10(f.am[sel]), explosion=True), 0.4)
+    _ks(u[:KS_N], "explosion delta-v given A/M")
+
+
+def test_ks_delta_v_direction_isotropic(small_cloud):
+    d = small_cloud.dv[:KS_N]
+    unit = d / np.linalg.norm(d, axis=1)[:, None]
+    _ks((unit[:, 2] + 1.0) / 2.0, "cos(polar angle)")
+    _ks((np.arctan2(unit[:, 1], unit[:, 0]) / (2 * np.pi)) % 1.0, "azimuth")
+
+
+def test_area_and_mass_from_lc(small_cloud):
+    f = small_cloud
+    np.testing.assert_allclose(f.area, ref.area(f.lc), rtol=1e-13)
+    np.testing.assert_allclose(f.mass, f.area / f.am, rtol=1e-13)
+
+
+# ------------------------------------------------------------- budgets: mass, momentum
+
+
+def _unresolved_parent_momentum(f):
+    t = f.parents[0]
+    return f.event["unresolved_mass_kg"] * t.v_kms  # its projectile share is tiny; bounded below
+
+
+@pytest.mark.parametrize("lc_min", [0.001, 0.1])
+def test_catastrophic_mass_budget_closes(lc_min):
+    f = breakup.collision(_target(), _hyper_projectile(), lc_min=lc_min, seed=5)
+    total = f.mass.sum() + f.event["unresolved_mass_kg"]
+    assert abs(total - 1750.0) < 1e-9 * 1750.0
+    assert np.all(f.mass > 0) and np.all(np.isfinite(f.am))
+
+
+def test_unresolved_mass_quadrature_matches_sampled_mass():
+    # the mass a 1 cm cloud leaves out (quadrature of the A/M law over 1 mm..1 cm) equals,
+    # within 1 %, the mass of the 1..10 mm fragments actually drawn in a 1 mm cloud
+    coarse = breakup.collision(_target(), _hyper_projectile(), lc_min=0.01, seed=6)
+    fine = breakup.collision(_target(), _hyper_projectile(), lc_min=0.001, seed=6)
+    drawn = fine.mass[(fine.role == ROLE_FRAGMENT) & (fine.lc < 0.01)].sum()
+    assert abs(drawn / coarse.event["unresolved_mass_kg"] - 1.0) < 0.01, (drawn, coarse.event)
+    assert fine.event["unresolved_mass_kg"] == 0.0
+
+
+def test_catastrophic_momentum_consistent_with_parents():
+    t, p = _target(1650.0), _hyper_projectile(100.0)
+    f = breakup.collision(t, p, lc_min=0.01, seed=7)
+    p_parents = t.mass_kg * t.v_kms + p.mass_kg * p.v_kms
+    # unresolved mass moves with its parents' mean velocity (weights as drawn)
+    q = p.mass_kg / (t.mass_kg + p.mass_kg)
+    p_unres = f.event["unresolved_mass_kg"] * ((1 - q) * t.v_kms + q * p.v_kms)
+    diff = (f.mass[:, None] * f.v).sum(axis=0) + p_unres - p_parents
+    # what remains is sum m_i dv_i, zero-mean with this standard deviation per axis
+    sigma = np.sqrt(np.sum(f.mass**2 * np.sum(f.dv**2, axis=1)) / 3.0)
+    assert np.all(np.abs(diff) < 5 * sigma), (diff, sigma)
+    # and the projectile's momentum is there: without it the error would be 100 kg x 8 km/s
+    assert 5 * sigma < 0.5 * p.mass_kg * np.linalg.norm(p.v_kms - t.v_kms)
+
+
+def test_non_catastrophic_uses_v_squared_and_leaves_a_remnant():
+    # ODQN 2011: M = m_p v^2 (v in km/s), not m_p v as printed in 2001
+    t = _target(1000.0)
+    p = Body(0.05, R0, V0 + np.array([0.0, -10.0, 0.0]))
+    f = breakup.collision(t, p, lc_min=0.005, seed=8)
+    assert not f.event["catastrophic"]
+    assert f.event["sbm_mass_kg"] == pytest.approx(0.05 * 100.0)
+    assert f.event["emr_j_per_kg"] == pytest.approx(0.5 * 0.05 * 1e8 / 1000.0)
+    rem = f.role == ROLE_REMNANT
+    assert rem.sum() == 1 and f.mass[rem][0] > 990.0
+    total = f.mass.sum() + f.event["unresolved_mass_kg"]
+    assert abs(total - 1000.05) < 1e-9 * 1000.0
+    # the ejecta carry M = m_p v^2 = 5 kg on average (one cloud's mass is heavy-tailed)
+    ejecta = []
+    for seed in range(40):
+        g = breakup.collision(t, p, lc_min=0.005, seed=100 + seed)
+        ejecta.append(g.mass[g.role != ROLE_REMNANT].sum() + g.event["unresolved_mass_kg"])
+    assert np.mean(ejecta) == pytest.approx(5.0, rel=0.1), (np.mean(ejecta), np.std(ejecta))
+
+
+def test_non_catastrophic_momentum_closes_exactly():
+    t = _target(1000.0)
+    p = Body(0.05, R0, V0 + np.array([0.0, -10.0, 0.0]))
+    f = breakup.collision(t, p, lc_min=0.005, seed=9)
+    m_unres = f.event["unresolved_mass_kg"]
+    q = min(1.0, p.mass_kg / f.event["sbm_mass_kg"])
+    # weights of the unresolved mass per parent as the model assigns them (q for Lc <= Lc_p)
+    p_unres = m_unres * ((1 - q) * t.v_kms + q * p.v_kms)
+    got = (f.mass[:, None] * f.v).sum(axis=0) + p_unres
+    want = t.mass_kg * t.v_kms + p.mass_kg * p.v_kms
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
+
+
+def test_small_parent_mass_is_never_exceeded():
+    # a 20 kg parent: the power law alone would carry more than 20 kg at 1 mm, so the
+    # largest fragments are not deposited (ODQN 2011) and the drop is reported
+    f = breakup.explosion(Body(20.0, R0, V0), lc_min=0.001, scale=1.0, seed=10)
+    total = f.mass.sum() + f.event["unresolved_mass_kg"]
+    assert total <= 20.0 * (1 + 1e-12)
+    assert f.event["dropped"] + len(f) == round(ref.n_explosion(1.0, 0.001))
+
+
+# ------------------------------------------------------ bugs of other implementations
+
+
+def test_am_is_a_mixture_not_a_weighted_sum_of_normals():
+    # drawing 10^(alpha X1 + (1 - alpha) X2) keeps the mean but gives std(chi) ~ 0.29 at
+    # Lc = 15 cm (spacecraft); the mixture's std is ~ 0.47
+    f = breakup.explosion(Body(5.0e6, R0, V0), lc_min=0.14, scale=3.0e3, seed=51)
+    sel = (f.role == ROLE_FRAGMENT) & (f.lc < 0.16)
+    chi = np.log10(f.am[sel])
+    a, m1, s1, m2, s2 = ref.large_params(0.15, ref.SPACECRAFT)
+    mix_std = np.sqrt(a * (s1**2 + m1**2) + (1 - a) * (s2**2 + m2**2) - (a * m1 + (1 - a) * m2) ** 2)
+    assert mix_std > 0.44
+    assert abs(chi.std() - mix_std) < 0.02, (chi.std(), mix_std)
+
+
+def test_rocket_body_sigma2_positive_and_continuous():
+    # one open implementation has -0.28 - 0.1636 (lam + 1) in the middle branch
+    from engine import _breakup_numpy as bn
+
+    lam = np.linspace(-2.0, 1.0, 3001)
+    _, _, _, _, s2 = bn.am_large_params(1, lam)
+    assert np.all(s2 > 0.09)
+    assert np.max(np.abs(np.diff(s2))) < 1e-3
+    np.testing.assert_allclose(s2, ref.ramp(lam, ref.ROCKET_BODY["sigma2"]), atol=1e-4)
+
+
+def test_rocket_body_law_differs_from_spacecraft_law():
+    # one open implementation uses the spacecraft sigma2 for rocket bodies
+    from engine import _breakup_numpy as bn
+
+    lam = np.array([-0.8, -0.2, 0.3])
+    rb = np.array(bn.am_large_params(1, lam))
+    sc = np.array(bn.am_large_params(0, lam))
+    for name, spec_rb in ref.ROCKET_BODY.items():
+        i = list(ref.ROCKET_BODY).index(name)
+        np.testing.assert_allclose(rb[i], ref.ramp(lam, spec_rb), atol=2e-4)
+        np.testing.assert_allclose(sc[i], ref.ramp(lam, ref.SPACECRAFT[name]), atol=2e-4)
+
+
+def test_bridge_thresholds_are_lengths_not_logs():
+    # one open implementation compares log10(Lc) with 0.08 / 0.11: every fragment would
+    # use one law. Here Lc = 5 cm is small-law only (mean chi = -0.3 - 1.4 (log10 0.05 + 1.75))
+    from engine import _breakup_numpy as bn
+
+    n = 200_000
+    rng = np.random.default_rng(0)
+    am = bn.sample_am(0, np.full(n, 0.05), rng.random(n), rng.standard_normal(n), rng.standard_normal(n))
+    mu, s = ref.small_params(np.array(0.05))
+    assert abs(np.log10(am).mean() - mu) < 0.005 and abs(np.log10(am).std() - s) < 0.005
+
+
+def test_explosion_delta_v_slope_is_0_2():
+    # one open implementation uses 1.85 chi + 1.85 for explosions
+    f = breakup.explosion(Body(839.0, R0, V0, kind="rocket_body"), lc_min=0.002, seed=52)
+    sel = f.role == ROLE_FRAGMENT
+    chi = np.log10(f.am[sel])
+    nu = np.log10(np.linalg.norm(f.dv[sel], axis=1) * 1e3)
+    slope, intercept = np.polyfit(chi, nu, 1)
+    assert abs(slope - 0.2) < 0.01 and abs(intercept - 1.85) < 0.02, (slope, intercept)
+    assert abs(np.std(nu - (0.2 * chi + 1.85)) - 0.4) < 0.005
+
+
+# ------------------------------------------------------------ reproducibility, input
+
+
+def test_same_seed_same_cloud_different_seed_different_cloud():
+    a = breakup.collision(_target(), _hyper_projectile(), lc_min=0.05, seed=99)
+    b = breakup.collision(_target(), _hyper_projectile(), lc_min=0.05, seed=99)
+    c = breakup.collision(_target(), _hyper_projectile(), lc_min=0.05, seed=100)
+    for k in ("lc", "am", "mass", "dv", "v", "parent"):
+        np.testing.assert_array_equal(getattr(a, k), getattr(b, k))
+    assert not np.array_equal(a.lc, c.lc)
+
+
+def test_argument_order_does_not_matter():
+    t, p = _target(), _hyper_projectile()
+    a = breakup.collision(t, p, lc_min=0.1, seed=1)
+    b = breakup.collision(p, t, lc_min=0.1, seed=1)
+    np.testing.assert_array_equal(a.v, b.v)
+    assert a.parents[0] is t and b.parents[0] is t
+
+
+def test_fragments_start_at_the_parents_position_and_velocity():
+    t, p = _target(), _hyper_projectile()
+    f = breakup.collision(t, p, lc_min=0.05, seed=2)
+    np.testing.assert_array_equal(f.r, np.broadcast_to(t.r_km, f.r.shape))
+    frag = f.role == ROLE_FRAGMENT
+    base = np.where((f.parent[frag] == 1)[:, None], p.v_kms, t.v_kms)
+    np.testing.assert_allclose(f.v[frag] - f.dv[frag], base, atol=1e-12)
+
+
+def test_subset_and_states():
+    f = breakup.collision(_target(), _hyper_projectile(), lc_min=0.1, seed=2)
+    big = f[f.lc > 0.5]
+    assert len(big) == int(np.sum(f.lc > 0.5)) and big.event == f.event
+    r, v, jd, fr = f.to_states()
+    assert r.shape == (len(f), 3) and jd.shape == (len(f),)
+    assert np.all(jd + fr == pytest.approx(2459533.5 + (2 * 3600 + 48 * 60) / 86400.0, abs=1e-9))
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: breakup.collision(_target(), _hyper_projectile(), lc_min=0.0005), "1 mm floor"),
+        (lambda: breakup.collision(_target(), _hyper_projectile(), lc_min=float("nan")), "lc_min"),
+        (lambda: breakup.collision(_target(), _hyper_projectile(), seed=-1), "seed"),
+        (lambda: breakup.explosion(_target(), scale=0.0), "scale"),
+        (lambda: Body(-5.0, R0, V0), "mass_kg"),
+        (lambda: Body(5.0, R0, V0, kind="debris"), "kind"),
+        (lambda: Body(5.0, [1.0, 2.0], V0), "r_km"),
+        (lambda: Body(5.0, R0 / 1000.0, V0), "km"),
+        (lambda: breakup.collision(_target(), Body(5.0, R0 + 10.0, V0 + 1.0)), "apart"),
+    ],
+)
+def test_bad_input_names_the_field_and_the_fix(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
