@@ -8,7 +8,7 @@ Nothing here prints, compiles or touches a GPU at import time: CuPy is imported 
 kernels are compiled on first use.
 """
 
-from . import breakup, errors, frames
+from . import breakup, errors, events, fit, frames
 from .breakup import Fragments
 from .catalog import Catalog
 from .io import BadRecord, BadRecordsWarning, CatalogInputError, OMMError, TLEError, load_omm, load_tle
@@ -20,6 +20,8 @@ __all__ = [
     "Catalog",
     "Fragments",
     "breakup",
+    "events",
+    "fit",
     "frames",
     "load_tle",
     "load_omm",

@@ -8,11 +8,16 @@ within 1e-12 relative). Equation numbers: Johnson et al., Adv. Space Res. 28(9),
 1377-1384 (2001).
 
 Work runs in blocks of BLOCK fragments written straight into preallocated outputs, so
-peak memory is the outputs plus a few MB of temporaries.
+peak memory is the outputs plus a few MB of temporaries per thread. Blocks are
+independent (the generator is counter-based), so they run on a pool of threads, one per
+CPU core (NumPy releases the GIL inside its loops); DEBRIS_ENGINE_THREADS overrides the
+count. Results do not depend on the number of threads.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,11 +109,35 @@ def _normals(b0, b1):
     return rad * np.cos(ang), rad * np.sin(ang)
 
 
+def threads() -> int:
+    """Worker threads for the block loops: $DEBRIS_ENGINE_THREADS, else the usable cores."""
+    env = os.environ.get("DEBRIS_ENGINE_THREADS")
+    if env:
+        return max(1, int(env))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _for_blocks(n: int, work) -> None:
+    """Run work(b, e) over [0, n) in blocks of BLOCK, on a thread pool when it pays."""
+    starts = range(0, n, BLOCK)
+    nt = min(threads(), len(starts))
+    if nt <= 1:
+        for b in starts:
+            work(b, min(n, b + BLOCK))
+        return
+    with ThreadPoolExecutor(max_workers=nt) as pool:
+        for f in [pool.submit(work, b, min(n, b + BLOCK)) for b in starts]:
+            f.result()
+
+
 def sample_size(p: SizeParams, index0: int, n: int, *, lc, am, area, mass, parent, kind) -> None:
     """Size stage for fragments index0 .. index0 + n - 1, written into the (n,) outputs
     lc (m), am (m^2/kg), area (m^2), mass (kg) float64 and parent, kind uint8."""
-    for b in range(0, n, BLOCK):
-        e = min(n, b + BLOCK)
+
+    def work(b, e):
         idx = np.arange(index0 + b, index0 + e, dtype=np.uint64)
         u_lc, u_mix = uniform_pair(p.seed, STREAM_SIZE, idx, 0)
         b0, b1 = uniform_pair(p.seed, STREAM_SIZE, idx, 1)
@@ -129,13 +158,14 @@ def sample_size(p: SizeParams, index0: int, n: int, *, lc, am, area, mass, paren
         parent[b:e] = proj
         kind[b:e] = k
 
+    _for_blocks(n, work)
+
 
 def sample_dv(seed: int, index0: int, am, slope: float, intercept: float, sigma: float, *, out) -> None:
     """Delta-v stage, Eqs. 11/12: log10(dv [m/s]) ~ N(slope log10(am) + intercept, sigma),
     isotropic direction. am (n,) m^2/kg; writes out (n, 3) km/s."""
-    n = len(am)
-    for b in range(0, n, BLOCK):
-        e = min(n, b + BLOCK)
+
+    def work(b, e):
         idx = np.arange(index0 + b, index0 + e, dtype=np.uint64)
         b0, b1 = uniform_pair(seed, STREAM_DV, idx, 0)
         u_cos, u_phi = uniform_pair(seed, STREAM_DV, idx, 1)
@@ -148,3 +178,5 @@ def sample_dv(seed: int, index0: int, am, slope: float, intercept: float, sigma:
         o[:, 0] = speed * sz * np.cos(phi)
         o[:, 1] = speed * sz * np.sin(phi)
         o[:, 2] = speed * cz
+
+    _for_blocks(len(am), work)

@@ -22,6 +22,7 @@ _W0 = 0x9E3779B9
 _W1 = 0xBB67AE85
 _MASK32 = 0xFFFFFFFF
 _SHIFT32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
 _TWO_M53 = 2.0**-53
 
 
@@ -38,39 +39,54 @@ def check_seed(seed) -> int:
 def philox4x32_10(c0, c1, c2, c3, k0: int, k1: int):
     """Philox4x32-10 of counters (c0, c1, c2, c3) (uint32 arrays, broadcast) under key (k0, k1).
 
-    Returns four uint32 arrays. The multiplications are done in uint64 and split into
-    high and low words, as the reference's mulhilo.
+    Returns four uint32 arrays. Inside, the words are held in uint64 so that the 32 x 32
+    bit products (the reference's mulhilo) are exact and split by shift and mask, with
+    no allocation per round.
     """
-    c0, c1, c2, c3 = (np.asarray(c, dtype=np.uint32) for c in (c0, c1, c2, c3))
-    c0, c1, c2, c3 = np.broadcast_arrays(c0, c1, c2, c3)
+    words = np.broadcast_arrays(*(np.asarray(c, dtype=np.uint32) for c in (c0, c1, c2, c3)))
+    return tuple(w.astype(np.uint32) for w in _rounds(*(w.astype(np.uint64) for w in words), k0, k1))
+
+
+def _rounds(c0, c1, c2, c3, k0: int, k1: int):
+    """The ten rounds on uint64 arrays holding 32-bit words (modified in place)."""
+    p0 = np.empty_like(c0)
+    p1 = np.empty_like(c0)
     for _ in range(10):
-        p0 = c0.astype(np.uint64) * _M0
-        p1 = c2.astype(np.uint64) * _M1
-        hi0 = (p0 >> _SHIFT32).astype(np.uint32)
-        hi1 = (p1 >> _SHIFT32).astype(np.uint32)
-        c0, c1, c2, c3 = (
-            hi1 ^ c1 ^ np.uint32(k0),
-            p1.astype(np.uint32),
-            hi0 ^ c3 ^ np.uint32(k1),
-            p0.astype(np.uint32),
-        )
+        np.multiply(c0, _M0, out=p0)
+        np.multiply(c2, _M1, out=p1)
+        np.right_shift(p1, _SHIFT32, out=c0)
+        c0 ^= c1
+        c0 ^= np.uint64(k0)
+        np.bitwise_and(p1, _LOW32, out=c1)
+        np.right_shift(p0, _SHIFT32, out=c2)
+        c2 ^= c3
+        c2 ^= np.uint64(k1)
+        np.bitwise_and(p0, _LOW32, out=c3)
         k0 = (k0 + _W0) & _MASK32
         k1 = (k1 + _W1) & _MASK32
     return c0, c1, c2, c3
 
 
 def _open_unit(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    # 53 random bits, then the middle of the 2^-53 cell: u in the open interval (0, 1)
-    bits = ((hi >> np.uint32(5)).astype(np.uint64) << np.uint64(26)) | (lo >> np.uint32(6)).astype(np.uint64)
-    return (bits.astype(np.float64) + 0.5) * _TWO_M53
+    # 53 random bits, then the middle of the 2^-53 cell: u in the open interval (0, 1);
+    # hi, lo: uint64 arrays holding 32-bit words (consumed)
+    hi >>= np.uint64(5)
+    hi <<= np.uint64(26)
+    lo >>= np.uint64(6)
+    hi |= lo
+    u = hi.astype(np.float64)
+    u += 0.5
+    u *= _TWO_M53
+    return u
 
 
 def uniform_pair(seed: int, stream: int, index: np.ndarray, draw: int):
     """Two float64 uniforms in (0, 1) per element of `index` (uint64 array), as
     de_philox::uniform_pair in kernels/philox.cuh."""
     index = np.asarray(index, dtype=np.uint64)
-    lo = index.astype(np.uint32)
-    hi = (index >> _SHIFT32).astype(np.uint32)
-    r0, r1, r2, r3 = philox4x32_10(lo, hi, np.uint32(draw), np.uint32(stream),
-                                   seed & _MASK32, seed >> 32)
+    c0 = index & _LOW32
+    c1 = index >> _SHIFT32
+    c2 = np.full_like(c0, draw)
+    c3 = np.full_like(c0, stream)
+    r0, r1, r2, r3 = _rounds(c0, c1, c2, c3, seed & _MASK32, seed >> 32)
     return _open_unit(r0, r1), _open_unit(r2, r3)

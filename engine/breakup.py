@@ -258,20 +258,23 @@ class Fragments:
 
     def to_catalog(self, *, cd: float = 2.2, first_satnum: int = 0, whichconst: str = "wgs72",
                    errors: str = "skip"):
-        """SGP4 mean elements fitted to every fragment's state at the event epoch.
+        """engine.Catalog of SGP4 mean elements fitted to every fragment's state.
 
-        B* from A/M with drag coefficient cd (default 2.2, see bstar()). satnum =
-        first_satnum + fragment index. Fragments that cannot be an SGP4 element set
-        (hyperbolic, perigee below the surface, fit not converged) are listed in
-        catalog.rejected (engine.BadRecord, record = fragment index + 1) with a
-        BadRecordsWarning (errors="skip"), or raise (errors="raise").
+        The elements' epoch is the event epoch; SGP4 at that epoch reproduces each state
+        within 1 mm (engine.fit.fit_sgp4). B* from A/M with drag coefficient cd (default
+        2.2, see bstar()). satnum = first_satnum + fragment index; name "<parent> DEB".
+        Fragments that cannot be an SGP4 element set (escaping, perigee below the surface,
+        no convergence) are left out and listed in catalog.rejected (engine.BadRecord,
+        record = fragment index + 1) with one BadRecordsWarning (errors="skip"), or raise
+        one engine.fit.FitError (errors="raise").
         """
-        from .fit import catalog_from_states
+        from .fit import fit_sgp4
 
         r, v, jd, fr = self.to_states()
-        names = self.parents[0].name + " DEB" if self.parents and self.parents[0].name else "DEB"
-        return catalog_from_states(r, v, jd, fr, bstar=self.bstar(cd), satnum=first_satnum + np.arange(len(r)),
-                                   name=names, whichconst=whichconst, errors=errors)
+        fit = fit_sgp4(r, v, jd, fr, bstar=self.bstar(cd), whichconst=whichconst)
+        parent = self.parents[0].name if self.parents else ""
+        return fit.to_catalog(first_satnum + np.arange(len(r), dtype=np.int64), errors=errors,
+                              name=f"{parent} DEB".strip())
 
 
 # ----------------------------------------------------------------------------------------

@@ -1,0 +1,138 @@
+"""Historical events, ready to run.
+
+    frags = engine.events.cosmos1408(lc_min=0.1, seed=0)    # the 15 Nov 2021 ASAT test
+    frags = engine.events.iridium_cosmos(lc_min=0.1, seed=0) # the 10 Feb 2009 collision
+    iss = engine.events.iss()                                # Catalog: ISS element set of 15 Nov 2021
+
+Element sets are public two-line element sets of the US Space Force catalogue, as
+published by CelesTrak and Space-Track; each constant below says where it comes from.
+What is not public (the Cosmos 1408 interceptor) is an explicit, overridable assumption.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import breakup
+from .breakup import Body
+from .io import load_tle
+
+__all__ = [
+    "COSMOS_1408_TLE",
+    "ISS_2021_11_15_TLE",
+    "IRIDIUM_33_TLE",
+    "COSMOS_2251_TLE",
+    "COSMOS_1408_EPOCH",
+    "IRIDIUM_COSMOS_EPOCH",
+    "cosmos1408",
+    "cosmos1408_parent",
+    "iridium_cosmos",
+    "iss",
+]
+
+#: Cosmos 1408 (NORAD 13552, 1982-092A), the last element set before the test: epoch
+#: 2021-11-15 00:55 UTC (day 319.03826954), 465 x 490 km, 82.56 deg.
+COSMOS_1408_TLE = """COSMOS 1408
+1 13552U 82092A   21319.03826954  .00002024  00000-0  69413-4 0  9995
+2 13552  82.5637 123.6906 0018570 108.1104 252.2161 15.29390138142807
+"""
+
+#: ISS (ZARYA) (NORAD 25544), element set of 2021-11-15 20:43 UTC, the day of the test.
+ISS_2021_11_15_TLE = """ISS (ZARYA)
+1 25544U 98067A   21319.86359406  .00001699  00000-0  39549-4 0  9996
+2 25544  51.6442 312.7312 0004574 201.3017 242.9752 15.48581038312108
+"""
+
+#: Iridium 33 (NORAD 24946) and Cosmos 2251 (NORAD 22675), the element sets of
+#: 9-10 Feb 2009 before their collision (as widely republished, e.g. in the Orbis
+#: screening documentation; epochs 2009-02-09 18:49 and 11:57 UTC).
+IRIDIUM_33_TLE = """IRIDIUM 33
+1 24946U 97051C   09040.78448243 +.00000153 +00000-0 +47668-4 0  9994
+2 24946 086.3994 121.7028 0002288 085.1644 274.9812 14.34219863597336
+"""
+COSMOS_2251_TLE = """COSMOS 2251
+1 22675U 93036A   09040.49834364 -.00000001  00000-0  95251-5 0  9996
+2 22675 074.0355 019.4646 0016027 098.7014 261.5952 14.31135643817415
+"""
+
+#: Time of the Cosmos 1408 breakup used by default: 2021-11-15 02:48:16 UTC, the epoch at
+#: which the early fragment element sets (17-30 Nov 2021), propagated back, are least
+#: dispersed. Indicative only: another published reconstruction finds 02:53 UTC; pass
+#: `epoch=` to choose another time.
+COSMOS_1408_EPOCH = "2021-11-15T02:48:16"
+#: Time of closest approach of Iridium 33 and Cosmos 2251 from these element sets
+#: (SGP4; 0.70 km apart, 11.65 km/s), used as the collision epoch.
+IRIDIUM_COSMOS_EPOCH = "2009-02-10T16:55:59.795"
+
+#: Cosmos 1408 mass: 1,750 kg (launch mass, J. McDowell's catalogue; other sources say
+#: ~2,200 kg, pass mass_kg= to use it)
+COSMOS_1408_MASS_KG = 1750.0
+#: Interceptor assumptions (not public): a 20 kg hit-to-kill vehicle rising almost
+#: vertically at 3 km/s (inertial) at 480 km, as a direct-ascent interceptor from a
+#: northern launch site meeting a target nearly overhead would. With Cosmos 1408's
+#: 7.6 km/s this is an 8.2 km/s impact and an energy-to-mass ratio of ~380 J/g, far above
+#: the 40 J/g catastrophic threshold, so the fragment count depends on the assumption only
+#: through M = m_t + m_p (20 kg: +0.9 %).
+INTERCEPTOR_MASS_KG = 20.0
+INTERCEPTOR_VELOCITY_RTN_KMS = (3.0, 0.0, 0.0)
+
+
+def _rtn_basis(r, v):
+    """Rows: radial, transverse (along-track), normal unit vectors of the state (r, v)."""
+    rhat = r / np.linalg.norm(r)
+    h = np.cross(r, v)
+    nhat = h / np.linalg.norm(h)
+    return np.stack([rhat, np.cross(nhat, rhat), nhat])
+
+
+def cosmos1408_parent(epoch=COSMOS_1408_EPOCH, *, mass_kg: float = COSMOS_1408_MASS_KG) -> Body:
+    """Cosmos 1408 as a breakup parent: its last pre-test element set propagated with SGP4
+    to `epoch` (TEME), a spacecraft of mass_kg (kg)."""
+    cat = load_tle(COSMOS_1408_TLE)
+    return Body.from_catalog(cat, 0, epoch, mass_kg=mass_kg, kind="spacecraft")
+
+
+def cosmos1408(lc_min: float = 0.1, seed: int = 0, *, epoch=COSMOS_1408_EPOCH,
+               mass_kg: float = COSMOS_1408_MASS_KG,
+               projectile_mass_kg: float = INTERCEPTOR_MASS_KG,
+               projectile_velocity_rtn_kms=INTERCEPTOR_VELOCITY_RTN_KMS,
+               backend: str = "auto") -> breakup.Fragments:
+    """The Cosmos 1408 destruction of 15 Nov 2021 as a catastrophic collision.
+
+    Parent: COSMOS_1408_TLE at `epoch` (default COSMOS_1408_EPOCH), mass_kg (1,750 kg).
+    Projectile: projectile_mass_kg (kg) with inertial velocity projectile_velocity_rtn_kms
+    given in the parent's radial / along-track / cross-track frame (km/s); defaults and
+    their reasoning: INTERCEPTOR_MASS_KG, INTERCEPTOR_VELOCITY_RTN_KMS. lc_min (m), seed,
+    backend as engine.breakup.collision. The fragments' epoch is `epoch`.
+    """
+    target = cosmos1408_parent(epoch, mass_kg=mass_kg)
+    rtn = _rtn_basis(target.r_km, target.v_kms)
+    v_p = np.asarray(projectile_velocity_rtn_kms, dtype=np.float64)
+    if v_p.shape != (3,) or not np.all(np.isfinite(v_p)):
+        raise ValueError(f"projectile_velocity_rtn_kms must be 3 finite numbers (km/s), got {projectile_velocity_rtn_kms!r}")
+    projectile = Body(projectile_mass_kg, target.r_km, v_p @ rtn, kind="spacecraft",
+                      epoch=target.epoch, name="INTERCEPTOR")
+    return breakup.collision(target, projectile, lc_min=lc_min, seed=seed, backend=backend)
+
+
+def iridium_cosmos(lc_min: float = 0.1, seed: int = 0, *, epoch=IRIDIUM_COSMOS_EPOCH,
+                   iridium_mass_kg: float = 560.0, cosmos_mass_kg: float = 950.0,
+                   backend: str = "auto") -> breakup.Fragments:
+    """The Iridium 33 / Cosmos 2251 collision of 10 Feb 2009 (catastrophic, 11.65 km/s).
+
+    Both parents from their element sets (IRIDIUM_33_TLE, COSMOS_2251_TLE) at `epoch`;
+    masses 560 kg (Iridium 33) and 950 kg (Cosmos 2251), the values of the NASA breakup
+    model's published test case. The fragments start at Cosmos 2251's position (the
+    element sets put the two 0.7 km apart).
+    """
+    cat = load_tle(IRIDIUM_33_TLE + COSMOS_2251_TLE)
+    iridium = Body.from_catalog(cat, 0, epoch, mass_kg=iridium_mass_kg, kind="spacecraft")
+    cosmos = Body.from_catalog(cat, 1, epoch, mass_kg=cosmos_mass_kg, kind="spacecraft")
+    iridium = Body(iridium.mass_kg, cosmos.r_km, iridium.v_kms, kind=iridium.kind, epoch=iridium.epoch,
+                   name=iridium.name, satnum=iridium.satnum)
+    return breakup.collision(cosmos, iridium, lc_min=lc_min, seed=seed, backend=backend)
+
+
+def iss():
+    """engine.Catalog with the ISS element set of 15 Nov 2021 (ISS_2021_11_15_TLE)."""
+    return load_tle(ISS_2021_11_15_TLE)
