@@ -4,7 +4,8 @@ Run with ``bash ci/bench.sh`` (or ``python -m pytest benchmarks --benchmark-enab
 pytest-benchmark's own JSON goes where ``--benchmark-json`` says; in addition every
 benchmark that calls :func:`record` adds a flat record
 {"kernel", "backend", "dtype", "device", "n_objects", "n_times", "evals_per_s",
-"seconds", "floor_fraction"} to ``$DEBRIS_BENCH_RECORDS`` (a JSON list) when that
+"seconds", "floor_fraction"} plus kernel-specific figures (a callable gets the best time
+in seconds: ``fragments_per_s=lambda s: n / s``) to ``$DEBRIS_BENCH_RECORDS`` (a JSON list) when that
 variable is set. Benchmarks never assert on time.
 """
 
@@ -29,7 +30,8 @@ def record(benchmark):
     """Call ``record(kernel=..., backend=..., dtype=..., device=..., n_objects=..., n_times=...)``
     after ``benchmark(...)`` ran: throughput comes from the benchmark's minimum time."""
 
-    def add(*, kernel, backend, dtype, device, n_objects, n_times, floor_fraction=None):
+    def add(*, kernel, backend, dtype, device, n_objects, n_times=1, floor_fraction=None, **extra):
+        """extra: kernel-specific figures, e.g. fragments_per_s, host_peak_bytes."""
         if benchmark.stats is None:  # --benchmark-disable: the body ran once, untimed
             return None
         seconds = benchmark.stats.stats.min
@@ -45,6 +47,7 @@ def record(benchmark):
             "seconds": seconds,
             "floor_fraction": floor_fraction,
         }
+        rec.update({k: (v(seconds) if callable(v) else v) for k, v in extra.items()})
         benchmark.extra_info.update(rec)
         _RECORDS.append(rec)
         return rec

@@ -11,7 +11,9 @@
 # and <device>-<date>-pytest-benchmark.json; when $OUT is set, copies those and the logs
 # there (the device tool returns at most 8 files from $OUT).
 # Time limits (seconds, SIGINT so pytest still writes its results): GPU_CHECK_TEST_TIMEOUT
-# (default 280), GPU_CHECK_BENCH_TIMEOUT (default 180).
+# (default 280), GPU_CHECK_BENCH_TIMEOUT (default 300): run "tests" and "bench" as two
+# device commands when the suite grows. Benchmarks: every benchmarks/test_*_bench.py but
+# the CPU-only SGP4 comparison (test_sgp4_gpu_bench.py has its own CPU peers).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 part=${1:-all}
@@ -82,8 +84,8 @@ fi
 if [ "$part" = bench ] || [ "$part" = all ]; then
     echo "== GPU benchmarks -> $records"
     export DEBRIS_BENCH_RECORDS=$records
-    timeout -s INT -k 20 "${GPU_CHECK_BENCH_TIMEOUT:-180}" \
-        "$PY" -m pytest -q -rs -p no:cacheprovider benchmarks/test_sgp4_gpu_bench.py \
+    timeout -s INT -k 20 "${GPU_CHECK_BENCH_TIMEOUT:-300}" \
+        "$PY" -m pytest -q -rs -p no:cacheprovider $(ls benchmarks/test_*_bench.py | grep -v test_sgp4_bench.py) \
         --benchmark-enable --benchmark-only --benchmark-min-rounds=5 --benchmark-max-time=0.5 \
         --benchmark-columns=min,median,max,rounds --benchmark-sort=name \
         --benchmark-json="benchmarks/results/${tag}-${stamp}-pytest-benchmark.json" \
@@ -95,10 +97,10 @@ if [ "$part" = bench ] || [ "$part" = all ]; then
         "$PY" - "$records" <<'EOF'
 import json, sys
 recs = json.load(open(sys.argv[1]))
-print(f"{'backend':22s} {'dtype':8s} {'objects':>9s} {'times':>6s} {'G evals/s':>10s} {'floor %':>8s}")
+print(f"{'kernel':16s} {'backend':22s} {'dtype':8s} {'objects':>9s} {'times':>6s} {'G evals/s':>10s} {'floor %':>8s}")
 for r in recs:
     ff = r.get("floor_fraction")
-    print(f"{r['backend']:22s} {r['dtype']:8s} {r['n_objects']:9d} {r['n_times']:6d} "
+    print(f"{r['kernel']:16s} {r['backend']:22s} {r['dtype']:8s} {r['n_objects']:9d} {r['n_times']:6d} "
           f"{r['evals_per_s'] / 1e9:10.3f} {'' if ff is None else f'{100 * ff:8.1f}'}")
 EOF
     else

@@ -476,7 +476,7 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
     v = dv + xp.asarray(target.v_kms)
     is_proj = parent == 1
     if proj is not None:
-        v += is_proj[:, None] * xp.asarray(proj.v_kms - target.v_kms)
+        v[is_proj] += xp.asarray(proj.v_kms - target.v_kms)   # rows of projectile fragments only
     if catastrophic and n_large:
         # large fragments carry the mass of each parent not yet assigned, with its momentum
         unres_p = _expected_mass(n0, beta, LC_FLOOR_M, min(lc_min, top), [(w_proj, kp)])

@@ -21,3 +21,15 @@ def test_readme_example_runs(capsys):
 def test_readme_test_command_is_ci_command():
     ci = (README.parent / ".ci" / "run").read_text().strip().splitlines()[-1]
     assert ci in README.read_text(), f".ci/run runs {ci!r}, which the README does not show"
+
+
+def test_readme_breakup_example_runs(capsys):
+    import warnings
+
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    code = next(b for b in blocks if "engine.events.cosmos1408" in b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # the sub-orbital fragments' BadRecordsWarning
+        exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("1400 ") and re.match(r"\d+ True 263157\.89", out[1]), out
