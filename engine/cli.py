@@ -2,6 +2,7 @@
 
     debris-engine propagate INPUT --start ISO --stop ISO --step SECONDS [--backend B] [--out FILE]
     debris-engine propagate --example
+    debris-engine breakup cosmos1408 [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE] [--gabbard FILE.png]
 
 User mistakes (a missing file, a bad element set, a bad option) are reported in one
 message and exit code 2, never a traceback. Exit codes: 0 success, 1 the run
@@ -176,6 +177,76 @@ def cmd_propagate(args) -> int:
     return EXIT_OK
 
 
+EVENTS = ("cosmos1408", "iridium-cosmos")
+_FRAGMENT_FIELDS = ("lc", "am", "area", "mass", "parent", "kind", "role")
+
+
+def _write_fragments(path: str, frags) -> None:
+    h = frags.to_host()
+    if path.lower().endswith(".npz"):
+        np.savez_compressed(path, lc_m=h.lc, am_m2_kg=h.am, area_m2=h.area, mass_kg=h.mass, dv_km_s=h.dv,
+                            r_km=h.r, v_km_s=h.v, parent=h.parent, kind=h.kind, role=h.role,
+                            epoch_utc=np.array(str(h.epoch)), frame=np.array("TEME"))
+        return
+    with open(path, "w") as f:
+        f.write("index,lc_m,am_m2_kg,area_m2,mass_kg,dvx_km_s,dvy_km_s,dvz_km_s,"
+                "x_km,y_km,z_km,vx_km_s,vy_km_s,vz_km_s,parent,kind,role\n")
+        cols = np.column_stack([h.lc, h.am, h.area, h.mass, h.dv, h.r, h.v])
+        for i in range(len(h)):
+            f.write(f"{i}," + ",".join(repr(float(x)) for x in cols[i])
+                    + f",{h.parent[i]},{h.kind[i]},{h.role[i]}\n")
+
+
+def cmd_breakup(args) -> int:
+    import warnings
+
+    from . import _backend, events
+
+    for opt, path, ends in (("--out", args.out, (".npz", ".csv")), ("--tle", args.tle, (".tle", ".txt")),
+                            ("--gabbard", args.gabbard, (".png",))):
+        if path is not None and not path.lower().endswith(ends):
+            raise UserError(f"{opt} {path!r}: the file name must end in {' or '.join(ends)}")
+    backend = _backend.resolve(args.backend)
+    t0 = time.perf_counter()
+    make = events.cosmos1408 if args.event == "cosmos1408" else events.iridium_cosmos
+    frags = make(lc_min=args.lc_min, seed=args.seed, backend=backend)
+    elapsed = time.perf_counter() - t0
+    h = frags.to_host()
+    ev = h.event
+    print(f"debris-engine breakup {args.event}: {len(h):,} fragments >= {args.lc_min:g} m at "
+          f"{np.datetime_as_string(h.epoch, unit='s')} UTC, seed {args.seed}, backend {backend} "
+          f"({_backend.device_name(backend)}), {elapsed:.2f} s")
+    print(f"  event              {'catastrophic' if ev['catastrophic'] else 'non-catastrophic'} collision, "
+          f"impact {ev['impact_speed_kms']:.2f} km/s, {ev['emr_j_per_kg'] / 1e3:,.0f} J/g, "
+          f"model mass M = {ev['sbm_mass_kg']:,.1f} kg")
+    if len(h):
+        dv = np.linalg.norm(h.dv, axis=1) * 1e3
+        print(f"  size Lc            {h.lc.min():.3g} .. {h.lc.max():.3g} m; {int((h.lc >= 0.1).sum()):,} >= 10 cm")
+        print(f"  A/M                median {np.median(h.am):.3g} m^2/kg; delta-v median {np.median(dv):.0f} m/s, "
+              f"95th percentile {np.percentile(dv, 95):.0f} m/s")
+    print(f"  mass               {h.mass.sum():,.1f} kg in fragments + {ev['unresolved_mass_kg']:,.1f} kg "
+          f"expected below lc_min = {ev['parents_mass_kg']:,.1f} kg of parents"
+          + (f"; {ev['dropped']:,} fragments not deposited (mass limit)" if ev["dropped"] else ""))
+    if args.out:
+        _write_fragments(args.out, frags)
+        print(f"  written            {args.out}")
+    if args.tle or args.gabbard:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cloud = frags.to_catalog(first_satnum=args.first_satnum)
+        print(f"  SGP4 catalogue     {len(cloud):,} element sets; {len(cloud.rejected):,} fragments left out "
+              f"(sub-orbital or escaping at the event)")
+        if args.tle:
+            cloud.write_tle(args.tle)
+            print(f"  written            {args.tle}")
+        if args.gabbard:
+            from .plots import gabbard
+
+            gabbard([cloud], [f"{args.event}, Lc >= {args.lc_min:g} m, seed {args.seed}"], path=args.gabbard)
+            print(f"  written            {args.gabbard}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="debris-engine",
@@ -204,6 +275,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit with code 1 when any evaluation carries an SGP4 error code")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_propagate)
+
+    b = sub.add_parser(
+        "breakup",
+        help="generate a debris cloud with the NASA Standard Breakup Model",
+        description="Generate the fragments of a historical event (NASA Standard Breakup Model), print a "
+        "summary, and write them (states, sizes, masses) and optionally their SGP4 element sets.",
+    )
+    b.add_argument("event", choices=EVENTS, help="cosmos1408 (15 Nov 2021 ASAT test) or iridium-cosmos (10 Feb 2009)")
+    b.add_argument("--lc-min", type=float, default=0.1, help="smallest characteristic length in m (default: 0.1; >= 0.001)")
+    b.add_argument("--seed", type=int, default=0, help="random seed, 0 .. 2**64-1 (default: 0); same seed, same cloud")
+    b.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help="compute backend (default: auto)")
+    b.add_argument("--out", help="write the fragments to FILE.npz or FILE.csv")
+    b.add_argument("--tle", help="write SGP4 element sets fitted to the fragments to FILE.tle")
+    b.add_argument("--first-satnum", type=int, default=80000, help="catalogue number of fragment 0 in --tle (default: 80000)")
+    b.add_argument("--gabbard", help="write a Gabbard diagram of the fitted element sets to FILE.png (needs matplotlib)")
+    b.set_defaults(func=cmd_breakup)
     return parser
 
 
@@ -217,7 +304,7 @@ def main(argv=None) -> int:
     except BackendUnavailable as exc:
         print(f"debris-engine: {exc}", file=sys.stderr)
         return EXIT_BACKEND
-    except (UserError, ValueError, OSError) as exc:
+    except (UserError, ValueError, TypeError, OSError, ImportError) as exc:
         print(f"debris-engine: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -109,3 +109,46 @@ def test_help_exits_zero(capsys):
             main(argv)
         assert exc.value.code == 0
     assert "--step" in capsys.readouterr().out
+
+
+def test_breakup_writes_the_api_cloud_and_its_element_sets(tmp_path, capsys):
+    """`debris-engine breakup` writes exactly what engine.events makes with the same seed,
+    and element sets that python-sgp4 propagates back to the fragments' states."""
+    import warnings
+
+    from engine import events
+
+    out, tle = tmp_path / "f.npz", tmp_path / "f.tle"
+    assert main(["breakup", "cosmos1408", "--lc-min", "0.2", "--seed", "5", "--backend", "numpy",
+                 "--out", str(out), "--tle", str(tle)]) == 0
+    text = capsys.readouterr().out
+    want = events.cosmos1408(lc_min=0.2, seed=5, backend="numpy")
+    assert f"{len(want):,} fragments" in text
+    d = np.load(out)
+    np.testing.assert_array_equal(d["lc_m"], want.lc)
+    np.testing.assert_array_equal(d["v_km_s"], want.v)
+    lines = tle.read_text().splitlines()
+    sats = [Satrec.twoline2rv(lines[i + 1], lines[i + 2]) for i in range(0, len(lines), 3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cat = want.to_catalog(first_satnum=80000)
+    assert len(sats) == len(cat) > 0
+    jd, fr = want.epoch_jd
+    worst = 0.0
+    for s in sats:
+        e, r, _ = s.sgp4(jd, fr)
+        assert e == 0
+        worst = max(worst, float(np.linalg.norm(np.subtract(r, want.r[s.satnum - 80000]))))
+    # the TLE text rounds the elements (8 digits of mean motion, 7 of e, 4 decimals of angles)
+    assert worst < 0.05, worst   # km
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["breakup", "cosmos1408", "--lc-min", "0.0001"], "1 mm floor"),
+    (["breakup", "cosmos1408", "--seed", "-3"], "seed"),
+    (["breakup", "cosmos1408", "--out", "x.txt"], ".npz or .csv"),
+])
+def test_breakup_user_mistakes_exit_2(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
