@@ -8,7 +8,7 @@ Nothing here prints, compiles or touches a GPU at import time: CuPy is imported 
 kernels are compiled on first use.
 """
 
-from . import breakup, errors, events, fit, frames
+from . import breakup, errors, events, fit, frames, risk
 from .breakup import Fragments
 from .catalog import Catalog
 from .io import BadRecord, BadRecordsWarning, CatalogInputError, OMMError, TLEError, load_omm, load_tle
@@ -23,6 +23,7 @@ __all__ = [
     "events",
     "fit",
     "frames",
+    "risk",
     "load_tle",
     "load_omm",
     "BadRecord",

@@ -14,38 +14,7 @@ import numpy as np
 
 __all__ = ["gabbard_points", "gabbard"]
 
-# WGS-72, the constants SGP4 element sets are fitted with (Vallado's getgravconst)
-_MU_KM3_S2 = 398600.8
-_RE_KM = 6378.135
-_J2 = 0.001082616
-_XKE = 60.0 / math.sqrt(_RE_KM**3 / _MU_KM3_S2)
-
-
-def _from_mean_elements(no_kozai, ecco, inclo):
-    """Semi-major axis (km) and period (min) from SGP4 mean elements: Kozai mean motion
-    (rad/min) un-Kozai'd as SGP4's initialisation does (Vallado's initl)."""
-    cosi = np.cos(inclo)
-    e2 = 1.0 - ecco * ecco
-    ak = np.power(_XKE / no_kozai, 2.0 / 3.0)
-    d1 = 0.75 * _J2 * (3.0 * cosi * cosi - 1.0) / (np.sqrt(e2) * e2)
-    dl = d1 / (ak * ak)
-    adel = ak * (1.0 - dl * dl - dl * (1.0 / 3.0 + 134.0 * dl * dl / 81.0))
-    dl = d1 / (adel * adel)
-    n = no_kozai / (1.0 + dl)
-    return np.power(_XKE / n, 2.0 / 3.0) * _RE_KM, 2.0 * math.pi / n
-
-
-def _from_states(r, v):
-    """Osculating semi-major axis (km), eccentricity and period (min) of states (N, 3)."""
-    rn = np.linalg.norm(r, axis=1)
-    v2 = np.einsum("ij,ij->i", v, v)
-    inv_a = 2.0 / rn - v2 / _MU_KM3_S2
-    a = np.where(inv_a > 0, 1.0 / np.where(inv_a > 0, inv_a, 1.0), np.nan)
-    h = np.cross(r, v)
-    p = np.einsum("ij,ij->i", h, h) / _MU_KM3_S2
-    e = np.sqrt(np.maximum(0.0, 1.0 - p / a))
-    period = 2.0 * math.pi * np.sqrt(a**3 / _MU_KM3_S2) / 60.0
-    return a, e, period
+from ._orbits import MU_KM3_S2, RE_KM, mean_a_period, osculating_aei
 
 
 def gabbard_points(obj):
@@ -59,7 +28,7 @@ def gabbard_points(obj):
     from .catalog import Catalog
 
     if isinstance(obj, Catalog):
-        a, period = _from_mean_elements(obj.no_kozai, obj.ecco, obj.inclo)
+        a, period = mean_a_period(obj.no_kozai, obj.ecco, obj.inclo)
         e = obj.ecco
     else:
         if isinstance(obj, Fragments):
@@ -67,8 +36,9 @@ def gabbard_points(obj):
             r, v = h.r, h.v
         else:
             r, v = (np.asarray(x, dtype=np.float64) for x in obj)
-        a, e, period = _from_states(r, v)
-    return period, a * (1.0 + e) - _RE_KM, a * (1.0 - e) - _RE_KM
+        a, e, _ = osculating_aei(r, v)
+        period = 2.0 * math.pi * np.sqrt(a**3 / MU_KM3_S2) / 60.0
+    return period, a * (1.0 + e) - RE_KM, a * (1.0 - e) - RE_KM
 
 
 def gabbard(clouds, labels, *, path=None, title="Gabbard diagram", xlim=None, ylim=None):

@@ -1,0 +1,76 @@
+"""Size and shape of orbits from SGP4 mean elements or Cartesian states (shared helpers).
+
+WGS-72 constants by default, those SGP4 element sets are fitted with (Vallado's
+getgravconst): mu = 398600.8 km^3/s^2, earth radius 6378.135 km, J2 = 0.001082616.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MU_KM3_S2 = 398600.8
+RE_KM = 6378.135
+J2 = 0.001082616
+_XKE = 60.0 / math.sqrt(RE_KM**3 / MU_KM3_S2)
+
+
+def mean_a_period(no_kozai, ecco, inclo):
+    """Semi-major axis (km) and period (min) from SGP4 mean elements: the Kozai mean motion
+    (rad/min) un-Kozai'd as SGP4's initialisation does (Vallado's initl). (N,) arrays."""
+    cosi = np.cos(inclo)
+    e2 = 1.0 - ecco * ecco
+    ak = np.power(_XKE / no_kozai, 2.0 / 3.0)
+    d1 = 0.75 * J2 * (3.0 * cosi * cosi - 1.0) / (np.sqrt(e2) * e2)
+    dl = d1 / (ak * ak)
+    adel = ak * (1.0 - dl * dl - dl * (1.0 / 3.0 + 134.0 * dl * dl / 81.0))
+    dl = d1 / (adel * adel)
+    n = no_kozai / (1.0 + dl)
+    return np.power(_XKE / n, 2.0 / 3.0) * RE_KM, 2.0 * math.pi / n
+
+
+def osculating_aei(r, v):
+    """Osculating semi-major axis (km; NaN when unbound), eccentricity and inclination
+    (rad) of states r, v (N, 3) km, km/s, two-body with MU_KM3_S2."""
+    r = np.asarray(r, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    rn = np.linalg.norm(r, axis=1)
+    v2 = np.einsum("ij,ij->i", v, v)
+    inv_a = 2.0 / rn - v2 / MU_KM3_S2
+    a = np.where(inv_a > 0, 1.0 / np.where(inv_a > 0, inv_a, 1.0), np.nan)
+    h = np.cross(r, v)
+    hn = np.linalg.norm(h, axis=1)
+    p = hn * hn / MU_KM3_S2
+    e = np.sqrt(np.maximum(0.0, 1.0 - p / a))
+    inc = np.arccos(np.clip(h[:, 2] / hn, -1.0, 1.0))
+    return a, e, inc
+
+
+def sgp4_radius_scale(a_km, ecco, inclo):
+    """SGP4's constant radial correction of the Keplerian radius, 1 - 1.5 k2 sqrt(1-e^2)
+    (3 cos^2 i - 1) / p^2 (k2 = J2/2, p in earth radii; Hoots and Roehrich, Spacetrack
+    Report #3, the short-period update of r): the orbit-averaged SGP4 radius is this
+    factor times the mean elements' a (1 - e cos E), a few km in LEO."""
+    p = a_km / RE_KM * (1.0 - ecco * ecco)
+    cosi = np.cos(inclo)
+    return 1.0 - 1.5 * (0.5 * J2) * np.sqrt(1.0 - ecco * ecco) * (3.0 * cosi * cosi - 1.0) / (p * p)
+
+
+def aei_of(obj):
+    """(a km, e, i rad) of an engine.Catalog, engine.Fragments (osculating at the event)
+    or a tuple (a_km, e, i_rad) of arrays. For a Catalog, a is the mean elements'
+    semi-major axis times sgp4_radius_scale, so that a (1 - e cos E) is SGP4's radius
+    averaged over its short-period terms."""
+    from .breakup import Fragments
+    from .catalog import Catalog
+
+    if isinstance(obj, Catalog):
+        a, _ = mean_a_period(obj.no_kozai, obj.ecco, obj.inclo)
+        a = a * sgp4_radius_scale(a, obj.ecco, obj.inclo)
+        return a, np.asarray(obj.ecco), np.asarray(obj.inclo)
+    if isinstance(obj, Fragments):
+        h = obj.to_host()
+        return osculating_aei(h.r, h.v)
+    a, e, i = (np.asarray(x, dtype=np.float64) for x in obj)
+    return a, e, i

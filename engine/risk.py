@@ -1,0 +1,278 @@
+"""Spatial density of a cloud and the flux it puts on a target: the kinetic-gas model.
+
+    grid = engine.risk.spatial_density(cloud, alt_edges_km=np.arange(200, 2001, 10))
+    f = engine.risk.flux(iss, cloud, "2021-11-15T03:00", "2021-11-22T03:00", area_m2=400.0)
+    f.flux_per_m2_s, f.expected_impacts, f.probability          # P = 1 - exp(-lambda)
+
+Spatial density (objects/km^3) is the orbit average of each object: with mean anomaly
+uniform in time, the fraction of time an orbit (a, e) spends between radii r1 and r2 is
+(M(r2) - M(r1)) / pi, M(r) = E - e sin E with r = a (1 - e cos E) (Kepler); with the
+argument of latitude uniform (apsidal and nodal precession spread it over weeks), the
+fraction of time below latitude phi is 1/2 + arcsin(sin phi / sin i) / pi. The two are
+taken as independent (exact for a circular orbit; for an eccentric one it assumes the
+perigee has precessed around the orbit, the usual assumption of long-term environment
+models such as the ones in the project's breakup reference, section 4). Cells are
+altitude shells x latitude bands over all longitudes.
+
+Flux on a target (kinetic-gas approach; reference breakup.md section 5.1): along the
+target's path, F(t) = sum over objects of n_i(cell of the target) x |v_target - v_i|,
+with the object's velocity at the target's radius and latitude from vis-viva, its flight
+path angle (+-) and its two possible headings (sin Az = cos i / cos phi), averaged over
+the four. Expected impacts lambda = integral of F A dt over the window (A the target's
+cross-section), probability of at least one P = 1 - exp(-lambda) (Poisson).
+
+Units: km, km/s, km^3 inside; flux reported per m^2 per s and per m^2 per year.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._orbits import MU_KM3_S2, RE_KM, aei_of
+
+__all__ = ["DensityGrid", "FluxResult", "spatial_density", "flux", "time_fraction_radius",
+           "time_fraction_latitude"]
+
+_CHUNK = 4096
+_SECONDS_PER_YEAR = 365.25 * 86400.0
+
+
+def _mean_anomaly_at_radius(r, a, e):
+    """M in [0, pi] at radius r on the outbound half of the orbit (r clipped to [rp, ra])."""
+    rp, ra = a * (1.0 - e), a * (1.0 + e)
+    rc = np.clip(r, rp, ra)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos_e = np.where(e > 0, (a - rc) / np.where(e > 0, a * e, 1.0), 1.0)
+    # exact ends: arccos near +-1 would turn rounding of (a - r) / (a e) into sqrt-size errors
+    ecc_anom = np.where(r <= rp, 0.0, np.where(r >= ra, math.pi, np.arccos(np.clip(cos_e, -1.0, 1.0))))
+    return ecc_anom - e * np.sin(ecc_anom)
+
+
+def time_fraction_radius(r1, r2, a, e):
+    """Fraction of an orbit's period spent at radii in [r1, r2) (km). a, e: (N,) arrays;
+    r1, r2 broadcast against them. Circular orbits (e = 0) count fully in the shell that
+    holds a."""
+    a = np.asarray(a, dtype=np.float64)
+    e = np.asarray(e, dtype=np.float64)
+    frac = (_mean_anomaly_at_radius(r2, a, e) - _mean_anomaly_at_radius(r1, a, e)) / math.pi
+    circ = e <= 1e-12
+    return np.where(circ, ((a >= r1) & (a < r2)).astype(np.float64), frac)
+
+
+def time_fraction_latitude(phi1, phi2, inc):
+    """Fraction of time an orbit of inclination inc (rad) spends at geocentric latitudes in
+    [phi1, phi2) (rad), for a uniformly distributed argument of latitude."""
+    s = np.maximum(np.abs(np.sin(np.asarray(inc, dtype=np.float64))), 1e-15)
+
+    def cdf(phi):
+        return 0.5 + np.arcsin(np.clip(np.sin(phi) / s, -1.0, 1.0)) / math.pi
+
+    return cdf(phi2) - cdf(phi1)
+
+
+@dataclass
+class DensityGrid:
+    """Orbit-averaged spatial density on altitude shells x latitude bands.
+
+    alt_edges_km (A+1,) above a 6378.135 km sphere; lat_edges_deg (L+1,) geocentric;
+    density (A, L) objects/km^3; count (A, L) mean number of objects in each cell;
+    n_objects: objects used (unbound ones left out and counted in n_unbound).
+    """
+
+    alt_edges_km: np.ndarray
+    lat_edges_deg: np.ndarray
+    density: np.ndarray
+    count: np.ndarray
+    n_objects: int
+    n_unbound: int
+
+    @property
+    def volume_km3(self) -> np.ndarray:
+        r = RE_KM + self.alt_edges_km
+        lat = np.radians(self.lat_edges_deg)
+        shell = (2.0 * math.pi / 3.0) * (r[1:] ** 3 - r[:-1] ** 3)
+        return shell[:, None] * (np.sin(lat[1:]) - np.sin(lat[:-1]))[None, :]
+
+    def shell_density(self) -> np.ndarray:
+        """(A,) objects/km^3 in each altitude shell over all latitudes of the grid."""
+        return self.count.sum(axis=1) / self.volume_km3.sum(axis=1)
+
+    def lookup(self, alt_km, lat_rad) -> np.ndarray:
+        """Density (objects/km^3) of the cells holding the points (0 outside the grid)."""
+        ia = np.searchsorted(self.alt_edges_km, alt_km, side="right") - 1
+        il = np.searchsorted(np.radians(self.lat_edges_deg), lat_rad, side="right") - 1
+        ok = (ia >= 0) & (ia < self.density.shape[0]) & (il >= 0) & (il < self.density.shape[1])
+        out = np.zeros(np.shape(alt_km))
+        out[ok] = self.density[ia[ok], il[ok]]
+        return out
+
+
+def _check_edges(name, edges, lo, hi, unit):
+    e = np.asarray(edges, dtype=np.float64)
+    if e.ndim != 1 or e.size < 2 or not np.all(np.isfinite(e)) or not np.all(np.diff(e) > 0):
+        raise ValueError(f"{name} must be at least two increasing finite values ({unit}), got {edges!r}")
+    if e[0] < lo or e[-1] > hi:
+        raise ValueError(f"{name} must lie within {lo}..{hi} {unit}, got {e[0]}..{e[-1]}")
+    return e
+
+
+def spatial_density(objects, *, alt_edges_km=None, lat_edges_deg=(-90.0, 90.0), weights=None) -> DensityGrid:
+    """Orbit-averaged spatial density of a cloud (objects/km^3) on altitude x latitude cells.
+
+    objects: engine.Catalog (SGP4 mean elements), engine.Fragments (osculating elements
+    at the event) or a tuple (a_km, e, i_rad) of (N,) arrays. alt_edges_km: shell edges
+    (default 100..2,000 km every 10 km); lat_edges_deg: band edges (default one band).
+    weights: (N,) multiplicity of each object (default 1), e.g. to scale a sample.
+    Unbound objects (no semi-major axis) are left out and counted in n_unbound.
+    """
+    alt = _check_edges("alt_edges_km", np.arange(100.0, 2001.0, 10.0) if alt_edges_km is None else alt_edges_km,
+                       -RE_KM, 1e6, "km")
+    lat_deg = _check_edges("lat_edges_deg", lat_edges_deg, -90.0, 90.0, "deg")
+    a, e, inc = aei_of(objects)
+    w = np.ones(a.shape) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != a.shape:
+        raise ValueError(f"weights must have shape {a.shape} (one per object), got {w.shape}")
+    ok = np.isfinite(a) & (e < 1.0)
+    a, e, inc, w = a[ok], e[ok], inc[ok], w[ok]
+    r_edges = RE_KM + alt
+    lat = np.radians(lat_deg)
+    count = np.zeros((alt.size - 1, lat.size - 1))
+    for s in range(0, a.size, _CHUNK):
+        sl = slice(s, s + _CHUNK)
+        fr = time_fraction_radius(r_edges[None, :-1], r_edges[None, 1:], a[sl, None], e[sl, None])
+        fl = time_fraction_latitude(lat[None, :-1], lat[None, 1:], inc[sl, None])
+        count += np.einsum("n,na,nl->al", w[sl], fr, fl)
+    grid = DensityGrid(alt, lat_deg, count, count, int(ok.sum()), int((~ok).sum()))
+    grid.density = count / grid.volume_km3
+    return grid
+
+
+@dataclass
+class FluxResult:
+    """Flux of a cloud on a target along its path.
+
+    times (T,) datetime64[us]; flux_per_km2_s (T,) objects/km^2/s at each time;
+    flux_per_m2_s and flux_per_m2_yr: the window averages; expected_impacts: lambda =
+    sum F A dt over the window for cross-section area_m2; probability: 1 - exp(-lambda).
+    """
+
+    times: np.ndarray
+    flux_per_km2_s: np.ndarray
+    flux_per_m2_s: float
+    flux_per_m2_yr: float
+    area_m2: float
+    duration_s: float
+    expected_impacts: float
+    probability: float
+
+
+def _enu(r):
+    """Unit east, north, up vectors at positions r (T, 3) (geocentric, spherical Earth)."""
+    up = r / np.linalg.norm(r, axis=1)[:, None]
+    z = np.array([0.0, 0.0, 1.0])
+    east = np.cross(z, up)
+    nrm = np.linalg.norm(east, axis=1)
+    east = np.where(nrm[:, None] > 1e-12, east / np.maximum(nrm, 1e-12)[:, None], np.array([0.0, 1.0, 0.0]))
+    north = np.cross(up, east)
+    return east, north, up
+
+
+def mean_relative_speed(r_t, v_t, a, e, inc):
+    """Mean |v_t - v_i| (km/s) over the four ways (heading north/south-going, flight path
+    angle +-) object i can pass the target's point r_t (T, 3) km with v_t (T, 3) km/s.
+    a, e, inc: (N,) arrays. Returns (T, N); NaN where the object cannot be at that
+    radius or latitude."""
+    rn = np.linalg.norm(r_t, axis=1)[:, None]
+    east, north, up = _enu(r_t)
+    vt = np.stack([np.einsum("ij,ij->i", v_t, b) for b in (east, north, up)], axis=1)   # (T, 3) ENU
+    sin_lat = r_t[:, 2:3] / rn
+    cos_lat = np.sqrt(np.maximum(0.0, 1.0 - sin_lat**2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        speed = np.sqrt(MU_KM3_S2 * (2.0 / rn - 1.0 / a[None, :]))
+        h = np.sqrt(MU_KM3_S2 * a * (1.0 - e * e))[None, :]
+        cos_g = np.clip(h / (rn * speed), -1.0, 1.0)
+        sin_g = np.sqrt(1.0 - cos_g**2)
+        sin_az = np.cos(inc)[None, :] / cos_lat        # azimuth from north of the eastward crossing
+    reach = (np.abs(sin_az) <= 1.0) & np.isfinite(speed)
+    sin_az = np.clip(sin_az, -1.0, 1.0)
+    cos_az = np.sqrt(1.0 - sin_az**2)
+    total = np.zeros(reach.shape)
+    for north_sign in (1.0, -1.0):
+        for up_sign in (1.0, -1.0):
+            de = vt[:, 0:1] - speed * cos_g * sin_az
+            dn = vt[:, 1:2] - speed * cos_g * cos_az * north_sign
+            du = vt[:, 2:3] - speed * sin_g * up_sign
+            total += np.sqrt(de * de + dn * dn + du * du)
+    return np.where(reach, 0.25 * total, np.nan)
+
+
+def flux(target, objects, start, stop, *, step_s: float = 60.0, area_m2: float = 1.0, grid: DensityGrid | None = None,
+         alt_edges_km=None, lat_edges_deg=None, backend: str = "numpy") -> FluxResult:
+    """Flux of `objects` on `target` between start and stop (kinetic-gas model, see the
+    module docstring).
+
+    target: engine.Catalog with one object (propagated with SGP4) or a tuple (times
+    datetime64 (T,), r (T, 3) km, v (T, 3) km/s) in an inertial frame; objects: what
+    spatial_density takes. step_s: sampling step of the target's path (s). area_m2: the
+    target's cross-section (m^2). grid: a DensityGrid to use (default: computed here on
+    alt_edges_km (default 10 km shells) x lat_edges_deg (default 5 deg bands)).
+    """
+    from .catalog import Catalog
+    from .timeconv import jd_from_datetime64, to_datetime64
+
+    if not (isinstance(area_m2, (int, float)) and area_m2 > 0):
+        raise ValueError(f"area_m2 must be a positive cross-section in m^2, got {area_m2!r}")
+    if isinstance(target, Catalog):
+        if len(target) != 1:
+            raise ValueError(f"target must hold one object, got {len(target)}; select it, e.g. cat[:1]")
+        t0, t1 = to_datetime64(start), to_datetime64(stop)
+        if not t1 > t0:
+            raise ValueError(f"stop ({t1}) must be after start ({t0})")
+        if not step_s > 0:
+            raise ValueError(f"step_s must be positive, got {step_s!r}")
+        times = np.arange(t0, t1, np.timedelta64(int(round(step_s * 1e6)), "us"))
+        jd, fr = jd_from_datetime64(times)
+        e, r, v = target.sgp4(jd, fr, backend=backend, to_host=True)
+        if np.any(e[0] != 0):
+            bad = int(np.sum(e[0] != 0))
+            raise ValueError(f"target {int(target.satnum[0])}: SGP4 error codes at {bad} of {len(times)} times; "
+                             "choose a window where its element set propagates")
+        r, v = np.asarray(r[0]), np.asarray(v[0])
+    else:
+        times, r, v = target
+        times = to_datetime64(times)
+        r, v = np.asarray(r, dtype=np.float64), np.asarray(v, dtype=np.float64)
+        step_s = float((times[1] - times[0]) / np.timedelta64(1, "s")) if len(times) > 1 else float(step_s)
+    if grid is None:
+        grid = spatial_density(objects, alt_edges_km=np.arange(100.0, 2001.0, 10.0) if alt_edges_km is None else alt_edges_km,
+                               lat_edges_deg=np.arange(-90.0, 90.1, 5.0) if lat_edges_deg is None else lat_edges_deg)
+    a, e_, inc = aei_of(objects)
+    ok = np.isfinite(a) & (e_ < 1.0)
+    a, e_, inc = a[ok], e_[ok], inc[ok]
+    r_edges = RE_KM + grid.alt_edges_km
+    lat_edges = np.radians(grid.lat_edges_deg)
+    alt_t = np.linalg.norm(r, axis=1) - RE_KM
+    lat_t = np.arcsin(r[:, 2] / np.linalg.norm(r, axis=1))
+    ia = np.searchsorted(grid.alt_edges_km, alt_t, side="right") - 1
+    il = np.searchsorted(lat_edges, lat_t, side="right") - 1
+    inside = (ia >= 0) & (ia < grid.density.shape[0]) & (il >= 0) & (il < grid.density.shape[1])
+    f = np.zeros(len(times))
+    vol = grid.volume_km3
+    for s in range(0, a.size, _CHUNK):
+        sl = slice(s, s + _CHUNK)
+        # each object's own density in the target's cell, times its mean relative speed there
+        iac, ilc = np.clip(ia, 0, len(r_edges) - 2), np.clip(il, 0, len(lat_edges) - 2)
+        fr = time_fraction_radius(r_edges[iac][:, None], r_edges[iac + 1][:, None], a[None, sl], e_[None, sl])
+        fl = time_fraction_latitude(lat_edges[ilc][:, None], lat_edges[ilc + 1][:, None], inc[None, sl])
+        n_i = fr * fl / vol[iac, ilc][:, None]
+        vrel = mean_relative_speed(r, v, a[sl], e_[sl], inc[sl])
+        f += np.where(inside[:, None] & (n_i > 0), n_i * np.nan_to_num(vrel), 0.0).sum(axis=1)
+    duration = step_s * len(times)
+    mean_f = float(f.mean()) if len(f) else 0.0
+    lam = float(np.sum(f) * step_s * area_m2 * 1e-6)
+    return FluxResult(times=times, flux_per_km2_s=f, flux_per_m2_s=mean_f * 1e-6,
+                      flux_per_m2_yr=mean_f * 1e-6 * _SECONDS_PER_YEAR, area_m2=float(area_m2),
+                      duration_s=duration, expected_impacts=lam, probability=-math.expm1(-lam))
