@@ -3,6 +3,7 @@
     debris-engine propagate INPUT --start ISO --stop ISO --step SECONDS [--backend B] [--out FILE]
     debris-engine propagate --example
     debris-engine breakup cosmos1408 [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE] [--gabbard FILE.png]
+    debris-engine bench [--quick] [--out DIR]
 
 User mistakes (a missing file, a bad element set, a bad option) are reported in one
 message and exit code 2, never a traceback. Exit codes: 0 success, 1 the run
@@ -247,6 +248,51 @@ def cmd_breakup(args) -> int:
     return EXIT_OK
 
 
+def _sizes(text: str, what: str) -> list:
+    try:
+        vals = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise UserError(f"{what} {text!r}: give comma-separated numbers, e.g. 1e3,1e4") from None
+    if not vals or any(not (v > 0) for v in vals):
+        raise UserError(f"{what} {text!r}: give positive numbers")
+    return vals
+
+
+def cmd_bench(args) -> int:
+    from . import _backend, bench
+
+    backends = ["numpy"] + (["cuda"] if _backend.cuda_status()[0] else [])
+    if args.backend != "auto":
+        backends = [_backend.resolve(args.backend)]
+    if args.quick:
+        sizes, n_times, lcs = [1e3, 1e4], 144, [0.01]
+    else:
+        sizes, n_times, lcs = [1e3, 1e4, 1e5] + ([1e6] if "cuda" in backends else []), 1440, [0.01, 0.003, 0.001]
+    if args.sizes:
+        sizes = _sizes(args.sizes, "--sizes")
+    if args.lc_min:
+        lcs = _sizes(args.lc_min, "--lc-min")
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+    print(f"debris-engine bench: backends {', '.join(backends)}; CPU {_backend.cpu_name()}"
+          + (f"; GPU {_backend.device_name('cuda')}" if "cuda" in backends else "; no GPU"))
+    cases = bench.sgp4_cases([int(n) for n in sizes], n_times, backends) + bench.breakup_cases(lcs, backends)
+    records = bench.run(cases, repeat=args.repeat, budget_s=args.budget)
+    print()
+    print(bench.format_table(records))
+    if args.out:
+        stamp = time.strftime("%Y-%m-%d", time.gmtime())
+        path = os.path.join(args.out, f"bench-{stamp}.json")
+        bench.save(records, path)
+        print(f"  written            {path}")
+        try:
+            bench.plot(records, os.path.join(args.out, f"bench-{stamp}.png"))
+            print(f"  written            {os.path.join(args.out, f'bench-{stamp}.png')}")
+        except ImportError:
+            print("  (no plot: matplotlib is not installed; pip install 'debris-engine[plot]')")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="debris-engine",
@@ -291,6 +337,22 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--first-satnum", type=int, default=80000, help="catalogue number of fragment 0 in --tle (default: 80000)")
     b.add_argument("--gabbard", help="write a Gabbard diagram of the fitted element sets to FILE.png (needs matplotlib)")
     b.set_defaults(func=cmd_breakup)
+
+    c = sub.add_parser(
+        "bench",
+        help="time our kernels against the installed peers, side by side",
+        description="Time SGP4 (our backends, python-sgp4 SatrecArray, heyoka when installed) and the "
+        "breakup model on the same inputs in one process; print a table with ratios; save JSON and a "
+        "throughput-vs-size plot with --out.",
+    )
+    c.add_argument("--quick", action="store_true", help="small sizes only (about a minute on a laptop)")
+    c.add_argument("--sizes", help="SGP4 object counts, comma-separated (default: 1e3,1e4,1e5[,1e6 on a GPU])")
+    c.add_argument("--lc-min", help="breakup sizes as lc_min values in m, comma-separated (default: 0.01,0.003,0.001)")
+    c.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help="auto: every backend this machine has")
+    c.add_argument("--repeat", type=int, default=3, help="timed runs per case, best kept (default: 3)")
+    c.add_argument("--budget", type=float, default=20.0, help="skip a case predicted to take longer than this many seconds (default: 20)")
+    c.add_argument("--out", help="directory for bench-<date>.json and bench-<date>.png")
+    c.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -156,3 +156,19 @@ def test_breakup_user_mistakes_exit_2(argv, needle, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
+
+
+def test_bench_runs_side_by_side_and_saves_records(tmp_path, capsys):
+    import json
+
+    assert main(["bench", "--quick", "--sizes", "200", "--lc-min", "0.05", "--repeat", "1",
+                 "--backend", "numpy", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    recs = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
+    impl = {(r["kernel"], r["backend"]) for r in recs}
+    assert ("sgp4", "debris-engine-numpy") in impl and ("sgp4", "python-sgp4-SatrecArray") in impl
+    assert ("breakup", "debris-engine-numpy") in impl
+    for r in recs:
+        assert r["evals_per_s"] > 0 and r["seconds"] > 0 and r["device"]
+    assert "ratio" in out and "ESA C++ published" in out
+    assert main(["bench", "--sizes", "abc"]) == 2

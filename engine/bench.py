@@ -1,0 +1,219 @@
+"""Side-by-side throughput comparison in one process (``debris-engine bench``).
+
+Our backends against the peers installed next to them, on the same inputs: SGP4 against
+python-sgp4's SatrecArray (Vallado's C++), heyoka's SGP4 propagator and ESA's dSGP4
+(PyTorch), each where importable; the breakup model against the published rate of ESA's
+C++ implementation (another machine: shown for scale, marked "published"). Every case is
+timed as the best of a few runs after one untimed warm-up (kernel compilation and JIT
+excluded), with the device synchronised inside the timed region. A case whose predicted
+time exceeds the budget is skipped and says so. The pytest-benchmark suite in
+benchmarks/ is the reference record; this is the quick look a user runs first.
+
+Records have the format of benchmarks/results/*.json: kernel, backend, dtype, device,
+n_objects, n_times, evals_per_s, seconds (plus fragments_per_s for the breakup).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _backend
+
+__all__ = ["Case", "run", "sgp4_cases", "breakup_cases", "format_table", "plot"]
+
+#: ESA NASA-breakup-model-cpp, parallel SoA build: 3,179,589 fragments in 0.174 s
+#: (project reference breakup.md section 2.1; hardware not stated in the source)
+ESA_BREAKUP_FRAGMENTS_PER_S = 3_179_589 / 0.174
+
+
+@dataclass
+class Case:
+    """One timed case: `make()` prepares (untimed) and returns a zero-argument callable
+    whose call is timed; `n_objects` x `n_times` evaluations per call."""
+
+    kernel: str
+    backend: str
+    n_objects: int
+    n_times: int
+    make: object
+    device: str = ""
+    dtype: str = "float64"
+    reference: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _cosmos_like_catalog(n: int, seed: int = 0):
+    """n near-earth element sets spread around Cosmos 1408's 2021 orbit, epoch 2021-11-16."""
+    from .catalog import Catalog
+
+    rng = np.random.default_rng(seed)
+    return Catalog.from_arrays(
+        jdsatepoch=np.full(n, 2459534.5), jdsatepochF=np.zeros(n), bstar=10 ** rng.uniform(-5, -3, n),
+        ecco=10 ** rng.uniform(-4, -2, n), inclo=np.radians(82.56 + rng.normal(0, 0.3, n)),
+        nodeo=np.radians(40 + rng.normal(0, 0.5, n)), argpo=rng.uniform(0, 2 * np.pi, n),
+        mo=rng.uniform(0, 2 * np.pi, n), no_kozai=rng.uniform(15.0, 15.7, n) * 2 * np.pi / 1440.0)
+
+
+def _have(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+        return True
+    except Exception:
+        return False
+
+
+def sgp4_cases(sizes, n_times: int, backends) -> list[Case]:
+    """SGP4 on n objects x n_times minutes (one day) for each size: our backends and peers."""
+    minutes = np.linspace(0.0, 1440.0, n_times, endpoint=False)
+    jd = 2459534.5 + np.zeros(n_times)
+    fr = minutes / 1440.0
+    cases = []
+    for n in sizes:
+        def ours(n=n, b=None):
+            cat = _cosmos_like_catalog(n)
+
+            def prepare():
+                cat.sgp4(jd[:1], fr[:1], backend=b)     # builds and caches the model, compiles
+                sync = _sync(b)
+
+                def call():
+                    cat.sgp4(jd, fr, backend=b)
+                    sync()
+                return call
+            return prepare
+
+        for b in backends:
+            cases.append(Case("sgp4", f"debris-engine-{b}", n, n_times, ours(n, b), device=_backend.device_name(b)))
+        if _have("sgp4"):
+            def satrecarray(n=n):
+                from sgp4.api import SatrecArray
+
+                arr = SatrecArray(_cosmos_like_catalog(n).to_satrecs())
+                return lambda: arr.sgp4(jd, fr)
+            cases.append(Case("sgp4", "python-sgp4-SatrecArray", n, n_times, satrecarray,
+                              device=_backend.cpu_name(), reference=True))
+        if _have("heyoka"):
+            def heyoka(n=n):
+                import heyoka as hy
+
+                prop = hy.model.sgp4_propagator(_cosmos_like_catalog(n).to_satrecs())
+                t = np.ascontiguousarray(np.broadcast_to(minutes[:, None], (n_times, n)))
+                return lambda: prop(t)
+            cases.append(Case("sgp4", "heyoka", n, n_times, heyoka, device=_backend.cpu_name()))
+    return cases
+
+
+def _sync(backend):
+    if backend == "cuda":
+        import cupy as cp
+
+        return cp.cuda.Device().synchronize
+    return lambda: None
+
+
+def breakup_cases(lc_mins, backends) -> list[Case]:
+    """The Cosmos 1408 event at each lc_min (m) on our backends."""
+    from . import events
+
+    cases = []
+    for lc in lc_mins:
+        n = round(0.1 * 1770.0**0.75 * lc**-1.71)
+        for b in backends:
+            def prepare(lc=lc, b=b):
+                events.cosmos1408(lc_min=0.1, seed=0, backend=b)
+                sync = _sync(b)
+
+                def call():
+                    events.cosmos1408(lc_min=lc, seed=0, backend=b)
+                    sync()
+                return call
+            cases.append(Case("breakup", f"debris-engine-{b}", n, 1, prepare, device=_backend.device_name(b)))
+    return cases
+
+
+def run(cases, *, repeat: int = 3, budget_s: float = 20.0, log=print) -> list[dict]:
+    """Time every case; returns records. A case is skipped when the same implementation's
+    previous size predicts more than budget_s for one call."""
+    records: list[dict] = []
+    rate_seen: dict[tuple[str, str], float] = {}
+    for c in cases:
+        key = (c.kernel, c.backend)
+        work = c.n_objects * c.n_times
+        if key in rate_seen and work / rate_seen[key] > budget_s:
+            log(f"  skip {c.kernel} {c.backend} n={c.n_objects:,}: ~{work / rate_seen[key]:.0f} s per call "
+                f"> budget {budget_s:g} s")
+            continue
+        try:
+            call = c.make()
+            call()                                  # warm-up, untimed
+            best = math.inf
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                call()
+                best = min(best, time.perf_counter() - t0)
+                if best > budget_s:
+                    break
+        except Exception as exc:  # a peer that fails is reported, not fatal
+            log(f"  fail {c.kernel} {c.backend} n={c.n_objects:,}: {type(exc).__name__}: {exc}")
+            continue
+        rate_seen[key] = work / best
+        rec = dict(kernel=c.kernel, backend=c.backend, dtype=c.dtype, device=c.device, n_objects=c.n_objects,
+                   n_times=c.n_times, evals_per_s=work / best, seconds=best, reference=c.reference)
+        if c.kernel == "breakup":
+            rec["fragments_per_s"] = c.n_objects / best
+        records.append(rec)
+        log(f"  {c.kernel:8s} {c.backend:26s} n={c.n_objects:>10,} x {c.n_times:<5d} {best:9.4f} s "
+            f"{work / best / 1e6:10.2f} M/s")
+    return records
+
+
+def format_table(records) -> str:
+    """Text table with the ratio of each implementation to the reference of its kernel and
+    size (SGP4: SatrecArray; breakup: ESA's published rate)."""
+    lines = [f"{'kernel':8s} {'implementation':26s} {'n':>10s} {'times':>6s} {'M evals/s':>11s} {'ratio':>8s}  vs"]
+    for r in records:
+        if r["kernel"] == "breakup":
+            ref, ref_name = ESA_BREAKUP_FRAGMENTS_PER_S, "ESA C++ published"
+        else:
+            refs = [q for q in records if q["kernel"] == r["kernel"] and q["n_objects"] == r["n_objects"]
+                    and q.get("reference")]
+            ref, ref_name = (refs[0]["evals_per_s"], refs[0]["backend"]) if refs else (None, "")
+        ratio = f"{r['evals_per_s'] / ref:8.2f}" if ref else f"{'':8s}"
+        lines.append(f"{r['kernel']:8s} {r['backend']:26s} {r['n_objects']:>10,} {r['n_times']:>6d} "
+                     f"{r['evals_per_s'] / 1e6:11.2f} {ratio}  {ref_name}")
+    return "\n".join(lines)
+
+
+def plot(records, path) -> None:
+    """Throughput against problem size, one line per (kernel, implementation), log-log PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    kernels = sorted({r["kernel"] for r in records})
+    fig, axes = plt.subplots(1, len(kernels), figsize=(6 * len(kernels), 4.5), squeeze=False)
+    for ax, k in zip(axes[0], kernels):
+        for impl in sorted({r["backend"] for r in records if r["kernel"] == k}):
+            pts = sorted((r["n_objects"], r["evals_per_s"]) for r in records if r["kernel"] == k and r["backend"] == impl)
+            ax.loglog([p[0] for p in pts], [p[1] for p in pts], marker="o", label=impl)
+        if k == "breakup":
+            ax.axhline(ESA_BREAKUP_FRAGMENTS_PER_S, color="grey", ls="--", label="ESA C++ (published)")
+        ax.set_xlabel("objects" if k != "breakup" else "fragments")
+        ax.set_ylabel("evaluations / s" if k != "breakup" else "fragments / s")
+        ax.set_title(k)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def save(records, path) -> None:
+    with open(path, "w") as f:
+        json.dump(records, f, indent=1)
