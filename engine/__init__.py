@@ -8,7 +8,7 @@ Nothing here prints, compiles or touches a GPU at import time: CuPy is imported 
 kernels are compiled on first use.
 """
 
-from . import breakup, errors, events, fit, frames, risk
+from . import breakup, cdm, errors, events, fit, frames, pc, risk
 from .breakup import Fragments
 from .catalog import Catalog
 from .io import BadRecord, BadRecordsWarning, CatalogInputError, OMMError, TLEError, load_omm, load_tle
@@ -20,6 +20,8 @@ __all__ = [
     "Catalog",
     "Fragments",
     "breakup",
+    "cdm",
+    "pc",
     "events",
     "fit",
     "frames",
