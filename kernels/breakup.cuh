@@ -14,9 +14,6 @@
 // (fragment index, draw, stream): results do not depend on the launch geometry.
 #pragma once
 
-#include <math.h>
-#include <stdint.h>
-
 #include "common.cuh"
 #include "philox.cuh"
 

@@ -12,6 +12,20 @@
 #define DE_HD inline
 #endif
 
+// Fixed-width integers and the math library. NVRTC (what cupy.RawModule compiles with)
+// ships no C library headers: it has the math functions built in, and the few integer
+// types the kernels use are declared here. nvcc and g++ take the system headers.
+#if defined(__CUDACC_RTC__)
+typedef unsigned char uint8_t;
+typedef unsigned int uint32_t;
+typedef unsigned long long uint64_t;
+typedef int int32_t;
+typedef long long int64_t;
+#else
+#include <math.h>
+#include <stdint.h>
+#endif
+
 enum de_error_code {
     DE_OK = 0,                // success
     DE_ERR_MEAN_ECC = 1,      // mean eccentricity < 0 or >= 1, or mean semi-major axis < 0.95 er

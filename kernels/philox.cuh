@@ -11,8 +11,6 @@
 // one fixed block of 128 random bits, whatever the backend, the grid or the chunking.
 #pragma once
 
-#include <stdint.h>
-
 #include "common.cuh"
 
 namespace de_philox {
