@@ -11,6 +11,7 @@ kernels are compiled on first use.
 from . import breakup, cdm, errors, events, fit, frames, pc, risk
 from .breakup import Fragments
 from .catalog import Catalog
+from .screening import Conjunctions, screen
 from .io import BadRecord, BadRecordsWarning, CatalogInputError, OMMError, TLEError, load_omm, load_tle
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
@@ -19,6 +20,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Catalog",
     "Fragments",
+    "Conjunctions",
+    "screen",
     "breakup",
     "cdm",
     "pc",
