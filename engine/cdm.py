@@ -464,19 +464,72 @@ def dumps(cdm: CDM) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(cdm: CDM, path=None) -> str:
-    """Write a CDM as KVN to path (str or os.PathLike; None: only return the text).
+def write(cdm, path=None):
+    """Write CDMs as KVN.
 
-    Build the message from states with CDM.from_states(tca=..., r1=..., v1=..., cov1=...,
-    r2=..., v2=..., cov2=..., ...). Returns the text written.
+    write(cdm, path): one engine.cdm.CDM to path (str or os.PathLike; None: only return
+    the text); returns the text. Build one from states with CDM.from_states(tca=...,
+    r1=..., v1=..., cov1=..., r2=..., v2=..., cov2=..., ...).
+    write(conjunctions, directory): one message per row of an engine.Conjunctions (see
+    write_conjunctions, default options); returns the list of files written.
     """
+    from .screening import Conjunctions
+
+    if isinstance(cdm, Conjunctions):
+        if path is None:
+            raise ValueError("write(conjunctions, directory): give the directory to write the messages to")
+        return write_conjunctions(cdm, path)
     if not isinstance(cdm, CDM):
-        raise TypeError(f"write(cdm, path) takes an engine.cdm.CDM first, got {type(cdm).__name__}; "
-                        "build one with engine.cdm.CDM.from_states(...)")
+        raise TypeError(f"write() takes an engine.cdm.CDM or an engine.Conjunctions first, got "
+                        f"{type(cdm).__name__}; build a CDM with engine.cdm.CDM.from_states(...)")
     text = dumps(cdm)
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text
+
+
+def write_conjunctions(conj, directory, *, hbr_km=None, originator="debris-engine") -> list:
+    """One CDM per conjunction of an engine.Conjunctions, written to `directory` as
+    <TCA>_<primary satnum>_<secondary satnum>.cdm; returns the paths.
+
+    States: the screening's TEME states at TCA rotated to GCRF (engine.frames.teme_to_gcrf,
+    IAU-76/FK5; REF_FRAME = GCRF, one of the frames 508.0-B-1 allows). Covariances: element
+    sets carry none, so each object gets engine.pc.default_covariance for its age since
+    epoch, and the message says so in a COMMENT. hbr_km: combined hard-body radius; when
+    given, the message carries it and the Foster 2D probability with those covariances.
+    """
+    from . import frames, pc
+
+    out_dir = Path(directory)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k in range(len(conj)):
+        jd, fr = float(conj.tca_jd[k]), float(conj.tca_fr[k])
+        r1, v1 = frames.teme_to_gcrf(conj.r_primary[k], conj.v_primary[k], jd, fr)
+        r2, v2 = frames.teme_to_gcrf(conj.r_secondary[k], conj.v_secondary[k], jd, fr)
+        c1 = np.asarray(pc.default_covariance(r1, v1, abs(float(conj.dse_primary[k]))))
+        c2 = np.asarray(pc.default_covariance(r2, v2, abs(float(conj.dse_secondary[k]))))
+        prob = method = None
+        if hbr_km is not None:
+            prob = float(pc.foster(r1, v1, c1, r2, v2, c2, hbr_km, backend="numpy").pc[0])
+            method = "FOSTER-1992"
+        objects = []
+        for sat, name in ((conj.primary_satnum[k], conj.primary_name[k]),
+                          (conj.secondary_satnum[k], conj.secondary_name[k])):
+            objects.append({"OBJECT_DESIGNATOR": str(int(sat)), "OBJECT_NAME": str(name) or "UNKNOWN",
+                            "COVARIANCE_METHOD": "DEFAULT", "EPHEMERIS_NAME": "NONE"})
+        msg = CDM.from_states(
+            tca=conj.tca[k], r1=r1, v1=v1, cov1=c1, r2=r2, v2=v2, cov2=c2,
+            miss_distance_km=float(conj.miss_km[k]), relative_speed_km_s=float(conj.vrel_kms[k]),
+            object1=objects[0], object2=objects[1], originator=originator, ref_frame="GCRF", hbr_km=hbr_km,
+            collision_probability=prob, collision_probability_method=method,
+            comments=["states from SGP4 element sets (TEME rotated to GCRF); covariances assumed "
+                      "(engine.pc.DEFAULT_COVARIANCE), not measured"])
+        stamp = np.datetime_as_string(conj.tca[k], unit="ms").replace(":", "").replace("-", "")
+        path = out_dir / f"{stamp}_{int(conj.primary_satnum[k])}_{int(conj.secondary_satnum[k])}.cdm"
+        write(msg, path)
+        paths.append(path)
+    return paths
 
 
 # --------------------------------------------------------------------------- reading

@@ -706,13 +706,15 @@ def monte_carlo(r1, v1, cov1, r2, v2, cov2, hbr_km, *, n_samples=1_000_000, seed
     the time window is below hbr_km. window_s: None = unbounded straight-line closest
     approach (the 2D method's own assumption, so the two agree where 2D is valid), or a
     half-width in seconds around the given epoch (bounded encounter, e.g. slow encounters).
-    n_samples: trials per conjunction; seed: seeds numpy's PCG64 (SeedSequence(seed) spawns one
-    stream per conjunction, so results do not depend on chunk). confidence: Wilson interval.
-    backend: only "numpy" is implemented ("auto" runs NumPy).
+    n_samples: trials per conjunction; seed: SeedSequence(seed) spawns one stream per
+    conjunction, so results do not depend on chunk: NumPy's PCG64 on the CPU, cupy's
+    default generator seeded from the same stream on the GPU (the two backends draw
+    different samples; each is unbiased, and their estimates agree within their
+    intervals). confidence: Wilson interval. backend: "auto" | "numpy" | "cuda" (trials
+    run on the device, only the hit counts come back).
     """
-    if backend not in ("numpy", "auto"):
-        raise ValueError(f"monte_carlo(backend={backend!r}): only the NumPy implementation exists; "
-                         "use backend='numpy' or 'auto'")
+    name = _backend.resolve(backend)
+    xp = _backend.xp(name)
     if not (isinstance(n_samples, (int, np.integer)) and n_samples > 0):
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
     if window_s is not None and not window_s > 0:
@@ -732,28 +734,33 @@ def monte_carlo(r1, v1, cov1, r2, v2, cov2, hbr_km, *, n_samples=1_000_000, seed
     hits = np.zeros(n, dtype=np.int64)
     flags = np.where(assumed_mask, FLAG_ASSUMED_COVARIANCE, 0).astype(np.uint8)
     for i in range(n):
-        rng = np.random.default_rng(streams[i])
+        if name == "cuda":
+            rng = xp.random.default_rng(int(streams[i].generate_state(1, np.uint64)[0]))
+        else:
+            rng = np.random.default_rng(streams[i])
         f1, npd1 = _sampler(covs[0][i])
         f2, npd2 = _sampler(covs[1][i])
         if npd1 or npd2:
             flags[i] |= FLAG_NPD
-        x1 = np.concatenate([r1h[i], v1h[i]])[: f1.shape[0]]
-        x2 = np.concatenate([r2h[i], v2h[i]])[: f2.shape[0]]
+        f1, f2 = xp.asarray(f1), xp.asarray(f2)
+        x1 = xp.asarray(np.concatenate([r1h[i], v1h[i]])[: f1.shape[0]])
+        x2 = xp.asarray(np.concatenate([r2h[i], v2h[i]])[: f2.shape[0]])
+        v1i, v2i = xp.asarray(v1h[i]), xp.asarray(v2h[i])
         done = 0
         while done < n_samples:
             m = min(chunk, n_samples - done)
             s1 = x1 + rng.standard_normal((m, f1.shape[0])) @ f1.T
             s2 = x2 + rng.standard_normal((m, f2.shape[0])) @ f2.T
             dr = s1[:, :3] - s2[:, :3]
-            dv = (s1[:, 3:6] if s1.shape[1] == 6 else v1h[i]) - (s2[:, 3:6] if s2.shape[1] == 6 else v2h[i])
-            dv = np.broadcast_to(dv, dr.shape)
-            vv = np.einsum("ij,ij->i", dv, dv)
+            dv = (s1[:, 3:6] if s1.shape[1] == 6 else v1i) - (s2[:, 3:6] if s2.shape[1] == 6 else v2i)
+            dv = xp.broadcast_to(dv, dr.shape)
+            vv = xp.sum(dv * dv, axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):
-                t = np.where(vv > 0, -np.einsum("ij,ij->i", dr, dv) / vv, 0.0)
+                t = xp.where(vv > 0, -xp.sum(dr * dv, axis=1) / xp.where(vv > 0, vv, 1.0), 0.0)
             if window_s is not None:
-                t = np.clip(t, -window_s, window_s)
+                t = xp.clip(t, -window_s, window_s)
             d = dr + t[:, None] * dv
-            hits[i] += int(np.count_nonzero(np.einsum("ij,ij->i", d, d) < hbr[i] * hbr[i]))
+            hits[i] += int(xp.count_nonzero(xp.sum(d * d, axis=1) < hbr[i] * hbr[i]))
             done += m
     trials = np.full(n, n_samples, dtype=np.int64)
     lo, hi = _wilson(hits.astype(np.float64), trials.astype(np.float64), confidence)

@@ -218,3 +218,30 @@ def test_error_line_number_is_exact():
     with pytest.raises(ValueError) as exc:
         C.read(text)
     assert f"line {_line_of(text, '= fast')}:" in str(exc.value)
+
+
+def test_write_conjunctions_one_message_each(tmp_path):
+    """engine.cdm.write(conj, directory): the Iridium 33 / Cosmos 2251 approach as a CDM in
+    GCRF with assumed covariances; reading it back gives the screening's miss distance and
+    speed, the states rotated (lengths kept), and the written probability equals from_cdm's."""
+    import engine
+    from engine import events, frames
+
+    cat = engine.load_tle(events.IRIDIUM_33_TLE + events.COSMOS_2251_TLE)
+    conj = engine.screen(cat[:1], cat[1:], "2009-02-10T00:00", "2009-02-11T00:00", threshold_km=5.0, backend="numpy")
+    assert len(conj) == 1
+    paths = C.write(conj, tmp_path)
+    assert len(paths) == 1 and paths[0].name.endswith("_24946_22675.cdm")
+    m = C.read(paths[0])
+    assert m.miss_distance_m == pytest.approx(conj.miss_km[0] * 1e3, rel=1e-15)
+    assert m.relative_speed_m_s == pytest.approx(conj.vrel_kms[0] * 1e3, rel=1e-15)
+    assert m.object1.metadata["REF_FRAME"] == "GCRF" and m.object1.metadata["COVARIANCE_METHOD"] == "DEFAULT"
+    r1, v1 = frames.teme_to_gcrf(conj.r_primary[0], conj.v_primary[0], conj.tca_jd[0], conj.tca_fr[0])
+    np.testing.assert_array_equal(m.object1.position_km, r1)
+    assert np.linalg.norm(r1) == pytest.approx(np.linalg.norm(conj.r_primary[0]), rel=1e-14)
+    assert np.linalg.norm(m.object1.position_km - m.object2.position_km) == pytest.approx(conj.miss_km[0], rel=1e-9)
+    paths = C.write_conjunctions(conj, tmp_path / "hbr", hbr_km=0.02)
+    m = C.read(paths[0])
+    assert m.relative["COLLISION_PROBABILITY"] == pytest.approx(float(engine.pc.from_cdm(m).pc[0]), rel=1e-12)
+    with pytest.raises(TypeError, match="CDM"):
+        C.write("not a message", tmp_path / "x.cdm")
