@@ -33,3 +33,16 @@ def test_readme_breakup_example_runs(capsys):
         exec(compile(code, "README.md", "exec"), {})
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("1400 ") and re.match(r"\d+ True 263157\.89", out[1]), out
+
+
+def test_readme_screening_example_runs(tmp_path, monkeypatch):
+    import warnings
+
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    code = next(b for b in blocks if "engine.screen(" in b)
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(code, "README.md", "exec"), {})
+    assert (tmp_path / "iss_approaches.csv").read_text().startswith("NORAD_CAT_ID_1")
+    assert len(list((tmp_path / "cdms").glob("*.cdm"))) == len((tmp_path / "iss_approaches.csv").read_text().splitlines()) - 1
