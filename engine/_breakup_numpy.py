@@ -16,12 +16,11 @@ count. Results do not depend on the number of threads.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._parallel import run_blocks, threads
 from ._philox import uniform_pair
 
 __all__ = ["SizeParams", "sample_size", "sample_dv", "area_from_lc", "am_large_params",
@@ -109,28 +108,9 @@ def _normals(b0, b1):
     return rad * np.cos(ang), rad * np.sin(ang)
 
 
-def threads() -> int:
-    """Worker threads for the block loops: $DEBRIS_ENGINE_THREADS, else the usable cores."""
-    env = os.environ.get("DEBRIS_ENGINE_THREADS")
-    if env:
-        return max(1, int(env))
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def _for_blocks(n: int, work) -> None:
-    """Run work(b, e) over [0, n) in blocks of BLOCK, on a thread pool when it pays."""
-    starts = range(0, n, BLOCK)
-    nt = min(threads(), len(starts))
-    if nt <= 1:
-        for b in starts:
-            work(b, min(n, b + BLOCK))
-        return
-    with ThreadPoolExecutor(max_workers=nt) as pool:
-        for f in [pool.submit(work, b, min(n, b + BLOCK)) for b in starts]:
-            f.result()
+    """Run work(b, e) over [0, n) in blocks of BLOCK, one thread per usable core."""
+    run_blocks([(b, min(n, b + BLOCK)) for b in range(0, n, BLOCK)], lambda be: work(*be), threads("cores"))
 
 
 def sample_size(p: SizeParams, index0: int, n: int, *, lc, am, area, mass, parent, kind) -> None:

@@ -50,7 +50,7 @@ import numpy as np
 from . import _backend
 from . import _breakup_numpy as _bn
 from ._philox import check_seed
-from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
+from .timeconv import jd_from_datetime64, to_datetime64
 
 __all__ = [
     "Body",

@@ -1,0 +1,45 @@
+"""Thread pools for the NumPy block loops (one place for the policy).
+
+Blocks of independent objects run on a pool of threads; NumPy releases the GIL inside
+its loops, so work made of large array operations scales with cores, while work made of
+many small calls does not (its Python part holds the GIL). Each caller says which it is
+through `default`: "cores" (use every usable core) or "one" (threads only on request).
+$DEBRIS_ENGINE_THREADS overrides both. Results never depend on the thread count: the
+blocks write disjoint slices of preallocated outputs.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def threads(default: str = "cores") -> int:
+    """Worker threads: $DEBRIS_ENGINE_THREADS if set, else usable_cores() ("cores") or 1 ("one")."""
+    env = os.environ.get("DEBRIS_ENGINE_THREADS")
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise ValueError(f"DEBRIS_ENGINE_THREADS={env!r} is not a whole number of threads") from None
+    return usable_cores() if default == "cores" else 1
+
+
+def run_blocks(items, work, nthreads: int) -> None:
+    """work(item) for every item, on min(nthreads, len(items)) threads; exceptions propagate."""
+    items = list(items)
+    nt = min(nthreads, len(items))
+    if nt <= 1:
+        for it in items:
+            work(it)
+        return
+    with ThreadPoolExecutor(max_workers=nt) as pool:
+        for f in [pool.submit(work, it) for it in items]:
+            f.result()
