@@ -16,6 +16,10 @@ PERT_ECC = 3
 SEMI_LATUS = 4
 SUBORBITAL = 5
 DECAYED = 6
+# numerical propagation (engine.numerical), per object and output time
+REENTERED = 20
+STEP_UNDERFLOW = 21
+MAX_STEPS = 22
 
 #: code -> (C name in kernels/common.cuh, message)
 ERROR_CODES: dict[int, tuple[str, str]] = {
@@ -29,10 +33,14 @@ ERROR_CODES: dict[int, tuple[str, str]] = {
     SEMI_LATUS: ("DE_ERR_SEMI_LATUS", "semi-latus rectum is negative"),
     SUBORBITAL: ("DE_ERR_SUBORBITAL", "epoch elements are sub-orbital"),
     DECAYED: ("DE_ERR_DECAYED", "satellite has decayed (radius below one Earth radius); values kept"),
+    REENTERED: ("DE_ERR_REENTERED", "object re-entered (altitude below reentry_km) before this time"),
+    STEP_UNDERFLOW: ("DE_ERR_STEP_UNDERFLOW", "adaptive step fell below its minimum (hmin) before this time"),
+    MAX_STEPS: ("DE_ERR_MAX_STEPS", "the step limit (max_steps) was reached before this time"),
 }
 
 #: codes whose position and velocity are NaN
-NAN_CODES = frozenset({MEAN_ECC, MEAN_MOTION, PERT_ECC, SEMI_LATUS, SUBORBITAL})
+NAN_CODES = frozenset({MEAN_ECC, MEAN_MOTION, PERT_ECC, SEMI_LATUS, SUBORBITAL, REENTERED, STEP_UNDERFLOW,
+                       MAX_STEPS})
 
 
 def message(code: int) -> str:

@@ -21,6 +21,12 @@ typedef unsigned int uint32_t;
 typedef unsigned long long uint64_t;
 typedef int int32_t;
 typedef long long int64_t;
+#ifndef NAN
+#define NAN __int_as_float(0x7fc00000)
+#endif
+#ifndef INFINITY
+#define INFINITY __int_as_float(0x7f800000)
+#endif
 #else
 #include <math.h>
 #include <stdint.h>
@@ -34,4 +40,7 @@ enum de_error_code {
     DE_ERR_SEMI_LATUS = 4,    // semi-latus rectum < 0
     DE_ERR_SUBORBITAL = 5,    // epoch elements are sub-orbital (no longer raised by SGP4)
     DE_ERR_DECAYED = 6,       // satellite has decayed: radius below one Earth radius; values kept
+    DE_ERR_REENTERED = 20,    // numerical propagation: altitude below reentry_km before this time; NaN
+    DE_ERR_STEP_UNDERFLOW = 21,  // numerical propagation: adaptive step below hmin; NaN
+    DE_ERR_MAX_STEPS = 22,    // numerical propagation: max_steps reached; NaN
 };

@@ -1,0 +1,155 @@
+"""CUDA launcher for kernels/cowell.cu: validate, make contiguous, allocate, cast, launch.
+
+Called by engine.numerical.propagate with host inputs already checked there (states in
+the integration frame). cupy.RawKernel checks nothing, so every scalar goes with the
+exact C type of the kernel signature (int -> np.int32, long long -> np.int64, double ->
+np.float64). Objects are split into launches of at most _MAX_LAUNCH threads, each
+launch offset into the same output arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _numerical_numpy as _nn
+
+_SRC = "cowell.cu"
+_THREADS = 128
+#: objects per launch (bounded so that one launch never runs for minutes)
+_MAX_LAUNCH = 1 << 18
+
+
+def _kernel():
+    from engine._kernels import get_function
+
+    return get_function(_SRC, "cowell_propagate_f64")
+
+
+def atmosphere_bands(atmosphere):
+    """(h0_km, rho0, scale_km) float64 arrays of a piecewise-exponential atmosphere, or
+    three empty arrays without drag. The kernel evaluates only that form: other
+    atmospheres (NRLMSIS tables) cannot run on the GPU."""
+    if atmosphere is None:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    cols = _nn.piecewise_arrays(atmosphere)
+    if cols is None:
+        raise ValueError(
+            f"backend='cuda' needs a piecewise-exponential atmosphere (engine.numerical."
+            f"Exponential or engine.atmosphere.Exponential); {type(atmosphere).__name__} is "
+            "not one: use backend='numpy' for it")
+    h0, rho0, hs = cols
+    if not (h0.ndim == 1 and h0.shape == rho0.shape == hs.shape and h0.size > 0):
+        raise ValueError("atmosphere.bands(): need three 1-d arrays of the same, non-zero length")
+    return h0, rho0, hs
+
+
+def model_arrays(model):
+    """Host arrays and scalars of an engine._numerical_numpy.Model in the kernel's argument
+    order from nzonal to t2000: (nzonal, bdrag (n,), nbands, h0, rho0, hs, sun_moon,
+    fsrp (n,), t2000). Band arrays hold one dummy element when there is no drag."""
+    n = len(model.bdrag)
+    h0, rho0, hs = atmosphere_bands(model.atmosphere)
+    nbands = h0.size
+    bdrag = np.ascontiguousarray(model.bdrag if nbands else np.zeros(n), dtype=np.float64)
+    h0, rho0, hs = (a if a.size else np.zeros(1) for a in (h0, rho0, hs))
+    fsrp = (np.zeros(n) if model.srp is None
+            else np.ascontiguousarray(_nn.P_SRP * 1e-3 * model.srp, dtype=np.float64))
+    return (int(model.nzonal), bdrag, int(nbands), h0, rho0, hs, int(model.sun_moon), fsrp,
+            float(model.t2000))
+
+
+def _settings(method, rtol, step, hmax, hmin, reentry_km, max_steps, dense):
+    """The kernel's arguments from method to dense, as Python numbers."""
+    return (_nn.METHOD_CODES[method], float(rtol), 0.0 if step is None else float(step),
+            float(hmax), float(hmin), float(reentry_km), int(max_steps), int(bool(dense)))
+
+
+#: exact C types of the kernel's scalar arguments, in order (None: a pointer)
+_MODEL_TYPES = (np.int32, None, np.int32, None, None, None, np.int32, None, np.float64)
+_SETTING_TYPES = (np.int32, np.float64, np.float64, np.float64, np.float64, np.float64, np.int64,
+                  np.int32)
+
+
+def propagate(y0, t_out, model, *, method: str, rtol: float, step, hmax: float, hmin: float,
+              reentry_km: float, max_steps: int, dense: bool = True):
+    """kernels/cowell.cu cowell_propagate_f64 on (N, 6) host states y0 (integration frame)
+    with the force model of an engine._numerical_numpy.Model.
+
+    Returns cupy arrays y (N, M, 6), status (N, M) uint8, t_reentry (N,), nsteps (N,).
+    """
+    import cupy as cp
+
+    y0 = np.ascontiguousarray(y0, dtype=np.float64)
+    n = y0.shape[0]
+    m = int(t_out.size)
+    if y0.shape != (n, 6) or len(model.bdrag) != n:
+        raise ValueError(f"y0: need shape (N, 6) with N = len(model.bdrag), got {y0.shape}")
+    margs = model_arrays(model)
+    d_y0 = cp.asarray(y0)
+    d_t = cp.asarray(np.ascontiguousarray(t_out, dtype=np.float64))
+    dm = [cp.asarray(a) if typ is None else typ(a) for a, typ in zip(margs, _MODEL_TYPES)]
+    settings = [typ(a) for a, typ in zip(_settings(method, rtol, step, hmax, hmin, reentry_km,
+                                                   max_steps, dense), _SETTING_TYPES)]
+    out = cp.empty((n, m, 6), dtype=cp.float64)
+    status = cp.zeros((n, m), dtype=cp.uint8)
+    t_re = cp.full(n, np.nan)
+    nsteps = cp.zeros(n, dtype=cp.int64)
+    fn = _kernel()
+    for b in range(0, n, _MAX_LAUNCH):
+        k = min(_MAX_LAUNCH, n - b)
+        grid = (int((k + _THREADS - 1) // _THREADS),)
+        # per-object arrays (bdrag, fsrp) are offset with the launch; band arrays are shared
+        margs_b = list(dm)
+        margs_b[1] = dm[1][b:]
+        margs_b[7] = dm[7][b:]
+        fn(grid, (_THREADS,), (d_y0[b:], np.int64(k), d_t, np.int64(m), *margs_b, *settings,
+                               out[b:], status[b:], t_re[b:], nsteps[b:]))
+    return out, status, t_re, nsteps
+
+
+class CowellHost:
+    """kernels/cowell.cuh through its g++ build (kernels/host/cowell_host.cpp): the same
+    arguments as :func:`propagate`, NumPy arrays out. A test oracle for the CUDA kernel
+    on machines without a GPU (compiled on first use by engine._hostbuild)."""
+
+    def __init__(self) -> None:
+        import ctypes
+
+        from ._hostbuild import build
+
+        lib = build("cowell")
+        dp = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
+        up = np.ctypeslib.ndpointer(dtype=np.uint8, flags="C_CONTIGUOUS")
+        lp = np.ctypeslib.ndpointer(dtype=np.int64, flags="C_CONTIGUOUS")
+        ll, i32, d = ctypes.c_longlong, ctypes.c_int, ctypes.c_double
+        model = [i32, dp, i32, dp, dp, dp, i32, dp, d]
+        lib.cowell_propagate_f64.argtypes = [dp, ll, dp, ll, *model, i32, d, d, d, d, d, ll, i32,
+                                             dp, up, dp, lp]
+        lib.cowell_propagate_f64.restype = None
+        lib.cowell_derivative_f64.argtypes = [dp, dp, ll, *model, dp]
+        lib.cowell_derivative_f64.restype = None
+        self._lib = lib
+
+    def propagate(self, y0, t_out, model, *, method: str, rtol: float, step, hmax: float,
+                  hmin: float, reentry_km: float, max_steps: int, dense: bool = True):
+        """As :func:`propagate`, on the CPU: y (N, M, 6), status (N, M), t_reentry (N,),
+        nsteps (N,) NumPy arrays."""
+        y0 = np.ascontiguousarray(y0, dtype=np.float64)
+        n, m = y0.shape[0], int(t_out.size)
+        out = np.empty((n, m, 6))
+        status = np.zeros((n, m), dtype=np.uint8)
+        t_re = np.full(n, np.nan)
+        nsteps = np.zeros(n, dtype=np.int64)
+        self._lib.cowell_propagate_f64(
+            y0, n, np.ascontiguousarray(t_out, dtype=np.float64), m, *model_arrays(model),
+            *_settings(method, rtol, step, hmax, hmin, reentry_km, max_steps, dense),
+            out, status, t_re, nsteps)
+        return out, status, t_re, nsteps
+
+    def derivative(self, y, t, model):
+        """dy/dt of (N, 6) states (integration frame) at t (N,) s after the epoch: (N, 6)."""
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        t = np.ascontiguousarray(np.broadcast_to(t, y.shape[:1]), dtype=np.float64)
+        dy = np.empty_like(y)
+        self._lib.cowell_derivative_f64(y, t, y.shape[0], *model_arrays(model), dy)
+        return dy
