@@ -24,7 +24,8 @@ ARCHS = ("sm_80", "sm_90")
 SOURCES = sorted(p.name for p in kernel_dir().glob("*.cu"))
 #: entry points that must not spill (registers live in local memory = slow)
 NO_SPILL = {"sgp4.cu": ("sgp4_propagate_f64",), "breakup.cu": ("breakup_size_f64", "breakup_dv_f64"),
-            "pc.cu": ("pc_foster_f64",)}
+            "pc.cu": ("pc_foster_f64",), "cowell.cu": ("cowell_propagate_f64",),
+            "longterm.cu": ("longterm_decay_f64",)}
 
 _ENTRY = re.compile(r"Compiling entry function '(\w+)' for '(sm_\d+)'")
 _STACK = re.compile(r"(\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads")

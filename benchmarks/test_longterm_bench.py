@@ -1,0 +1,77 @@
+"""Long-term decay throughput (engine.longterm.decay): fragment-days per second.
+
+Workload: fragments of the Cosmos 1408 event (engine.events.cosmos1408, lc_min 1 cm,
+seed 0) resampled with a fixed seed to N objects, propagated from the event for Y years
+with the default model (Vallado's exponential atmosphere, adaptive quadrature, 1-day
+steps). Mean-element initialisation from the states is included (it is part of every
+call); kernel compilation is excluded (a warm-up call runs first on CUDA). Throughput
+is N * (days) / seconds, counting the days of objects that re-entered early too (the
+figure a user plans with). Large NumPy cases take minutes to hours on small CPUs: they
+run only when DEBRIS_BENCH_LONG=1.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from engine import _backend, events, longterm
+
+LONG = os.environ.get("DEBRIS_BENCH_LONG") == "1"
+
+
+@pytest.fixture(scope="module")
+def cloud():
+    frags = events.cosmos1408(lc_min=0.01, seed=0, backend="numpy")
+    cache = {}
+
+    def get(n: int):
+        if n not in cache:
+            idx = np.random.default_rng(1).integers(0, len(frags), n)
+            cache[n] = (frags.r[idx], frags.v[idx], frags.am[idx], frags.epoch)
+        return cache[n]
+
+    return get
+
+
+def _stop(start, years: float) -> np.datetime64:
+    return np.datetime64(start, "us") + np.timedelta64(int(round(years * 365.25 * 86400)), "s")
+
+
+CASES = [(10_000, 1), (10_000, 5), (100_000, 5)]
+
+
+@pytest.mark.parametrize("n,years", CASES)
+def test_longterm_numpy(benchmark, record, cloud, n, years):
+    if (n, years) != CASES[0] and not LONG:
+        pytest.skip("long NumPy case: set DEBRIS_BENCH_LONG=1 to run it")
+    states = cloud(n)
+    start = states[3]
+    stop = _stop(start, years)
+    res = benchmark.pedantic(longterm.decay, args=(states, start, stop), kwargs={"backend": "numpy"},
+                             rounds=1, iterations=1)
+    assert len(res) == n
+    days = (stop - np.datetime64(start, "us")) / np.timedelta64(1, "D")
+    record(kernel="longterm", backend="numpy", dtype="float64", device=_backend.cpu_name(),
+           n_objects=n, n_times=int(round(days)), years=years,
+           fragment_days_per_s=lambda s: n * days / s,
+           reentered=int(np.sum(~np.isnat(res.reentry))))
+
+
+@pytest.mark.skipif(not _backend.cuda_status()[0], reason="no CUDA device (cupy or GPU absent)")
+@pytest.mark.parametrize("n,years", CASES)
+def test_longterm_cuda(benchmark, record, cloud, n, years):
+    states = cloud(n)
+    start = states[3]
+    stop = _stop(start, years)
+    longterm.decay(cloud(256), start, _stop(start, 0.01), backend="cuda")  # compile outside the timing
+    res = benchmark.pedantic(longterm.decay, args=(states, start, stop), kwargs={"backend": "cuda"},
+                             rounds=1, iterations=1)
+    assert len(res) == n
+    days = (stop - np.datetime64(start, "us")) / np.timedelta64(1, "D")
+    record(kernel="longterm", backend="cuda", dtype="float64", device=_backend.device_name("cuda"),
+           n_objects=n, n_times=int(round(days)), years=years,
+           fragment_days_per_s=lambda s: n * days / s,
+           reentered=int(np.sum(~np.isnat(res.reentry))))

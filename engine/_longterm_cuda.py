@@ -1,0 +1,126 @@
+"""CUDA launcher for kernels/longterm.cu, and the host (g++) build of the same device math.
+
+run(p, el, bc, t0, t_stop, nodes) is what engine.longterm.decay calls on backend="cuda":
+it validates and copies the per-object arrays to the device, passes every scalar with the
+exact C type of the kernel signature (cupy.RawKernel checks nothing: a Python int
+becomes long long, a float double), launches one thread per object and copies the
+results back (they are per-object summaries, small next to the work).
+
+LongtermHost runs kernels/host/longterm_host.cpp (the same header compiled by g++) with
+the same signature, as the CPU tests' oracle of the kernel.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+_SRC = "longterm.cu"
+_THREADS = 128
+#: objects per launch (bounded so that one launch never runs for minutes)
+_MAX_LAUNCH = 1 << 20
+
+
+def _check(el, bc, t0):
+    el = np.ascontiguousarray(el, dtype=np.float64)
+    bc = np.ascontiguousarray(bc, dtype=np.float64)
+    t0 = np.ascontiguousarray(t0, dtype=np.float64)
+    n = bc.shape[0]
+    bad = []
+    if el.shape != (n, 5):
+        bad.append(f"el: need (n, 5) = ({n}, 5), got {el.shape}")
+    if t0.shape != (n,):
+        bad.append(f"t0: need ({n},), got {t0.shape}")
+    if not (np.isfinite(el).all() and np.isfinite(bc).all() and np.isfinite(t0).all()):
+        bad.append("el, bc, t0: must be finite")
+    if bad:
+        raise ValueError("longterm kernel inputs:\n  " + "\n  ".join(bad))
+    return el, bc, t0
+
+
+def _codes(run_status):
+    """kernels/longterm.cuh Status (RUN_OK, RUN_STEP_LIMIT, RUN_STEP_FAILED) -> the status
+    codes of engine.longterm."""
+    from engine import longterm
+
+    table = np.array([longterm.IN_ORBIT, longterm.STEP_LIMIT, longterm.STEP_FAILED], dtype=np.uint8)
+    return table[np.asarray(run_status, dtype=np.intp)]
+
+
+def _scalars(p, nodes, t_stop):
+    """The kernel's scalar arguments after coef, in order, with exact numpy types."""
+    return (np.float64(p.alt0), np.float64(p.dalt), np.int32(p.na), np.float64(p.jd0),
+            np.float64(p.djd), np.int32(p.nd), np.float64(p.jd_ref), np.float64(p.step_days),
+            np.float64(p.reentry_km), np.int32(0 if nodes is None else nodes),
+            np.int64(p.max_steps), np.float64(t_stop))
+
+
+def run(p, el, bc, t0, t_stop: float, nodes=None):
+    """kernels/longterm.cu longterm_decay_f64 for n objects.
+
+    p: engine.longterm._Params; el (n, 5) mean elements (a km, e, i, RAAN, w rad); bc (n,)
+    cd A/M / 2 in km^2/kg; t0 (n,) start times, days after p.jd_ref; t_stop days; nodes
+    None (adaptive) or int. Returns NumPy (el (n, 5), t (n,), t_re (n,) days or NaN,
+    code (n,) uint8: engine.longterm IN_ORBIT, STEP_LIMIT or STEP_FAILED).
+    """
+    import cupy as cp
+
+    from engine._kernels import get_function
+
+    el, bc, t0 = _check(el, bc, t0)
+    n = bc.shape[0]
+    fn = get_function(_SRC, "longterm_decay_f64")
+    coef = cp.asarray(np.ascontiguousarray(p.coef, dtype=np.float64))
+    d_el, d_bc, d_t = cp.asarray(el), cp.asarray(bc), cp.asarray(t0)
+    d_re = cp.empty(n, dtype=cp.float64)
+    d_st = cp.empty(n, dtype=cp.int32)
+    sc = _scalars(p, nodes, t_stop)
+    for b in range(0, n, _MAX_LAUNCH):
+        m = min(_MAX_LAUNCH, n - b)
+        grid = (int(max(1, (m + _THREADS - 1) // _THREADS)),)
+        fn(grid, (_THREADS,), (coef, *sc, np.int64(m), d_el[b:], d_bc[b:], d_t[b:], d_re[b:], d_st[b:]))
+    cp.cuda.runtime.deviceSynchronize()
+    return d_el.get(), d_t.get(), d_re.get(), _codes(d_st.get())
+
+
+class LongtermHost:
+    """kernels/longterm.cuh through its g++ build (the CPU tests' oracle of the kernel).
+
+    run(p, el, bc, t0, t_stop, nodes) -> as engine._longterm_cuda.run
+    rates(p, y (n, 5), t (n,), bc (n,), nodes) -> (n, 5) orbit-averaged rates per day
+    """
+
+    def __init__(self) -> None:
+        from engine._hostbuild import build
+
+        lib = build("longterm")
+        dp = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
+        ip = np.ctypeslib.ndpointer(dtype=np.int32, flags="C_CONTIGUOUS")
+        d, i, ll = ctypes.c_double, ctypes.c_int, ctypes.c_longlong
+        lib.longterm_decay_f64.argtypes = [dp, d, d, i, d, d, i, d, d, d, i, ll, d, ll,
+                                           dp, dp, dp, dp, ip]
+        lib.longterm_decay_f64.restype = None
+        lib.longterm_rates_f64.argtypes = [dp, d, d, i, d, d, i, d, i, ll, dp, dp, dp, dp]
+        lib.longterm_rates_f64.restype = None
+        self._lib = lib
+
+    def run(self, p, el, bc, t0, t_stop: float, nodes=None):
+        el, bc, t0 = _check(el, bc, t0)
+        el, t = el.copy(), t0.copy()
+        n = bc.shape[0]
+        t_re = np.empty(n)
+        st = np.empty(n, dtype=np.int32)
+        self._lib.longterm_decay_f64(np.ascontiguousarray(p.coef), *_scalars(p, nodes, t_stop),
+                                     n, el, bc, t, t_re, st)
+        return el, t, t_re, _codes(st)
+
+    def rates(self, p, y, t, bc, nodes=None):
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        t = np.ascontiguousarray(t, dtype=np.float64)
+        bc = np.ascontiguousarray(bc, dtype=np.float64)
+        out = np.empty_like(y)
+        self._lib.longterm_rates_f64(np.ascontiguousarray(p.coef), p.alt0, p.dalt, p.na, p.jd0,
+                                     p.djd, p.nd, p.jd_ref, 0 if nodes is None else int(nodes),
+                                     y.shape[0], y, t, bc, out)
+        return out
