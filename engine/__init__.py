@@ -8,7 +8,7 @@ Nothing here prints, compiles or touches a GPU at import time: CuPy is imported 
 kernels are compiled on first use.
 """
 
-from . import breakup, cdm, errors, events, fit, frames, pc, risk
+from . import atmosphere, breakup, cdm, errors, events, fit, frames, longterm, numerical, pc, risk, scenario
 from .breakup import Fragments
 from .catalog import Catalog
 from .screening import Conjunctions, screen
@@ -22,13 +22,17 @@ __all__ = [
     "Fragments",
     "Conjunctions",
     "screen",
+    "atmosphere",
     "breakup",
     "cdm",
     "pc",
     "events",
     "fit",
     "frames",
+    "longterm",
+    "numerical",
     "risk",
+    "scenario",
     "load_tle",
     "load_omm",
     "BadRecord",

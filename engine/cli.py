@@ -4,6 +4,7 @@
     debris-engine propagate --example
     debris-engine breakup cosmos1408 [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE] [--gabbard FILE.png]
     debris-engine bench [--quick] [--out DIR]
+    debris-engine scenario cosmos1408 --out DIR [--lc-min 0.1] [--days 7] [--backend auto] [--seed 0]
 
 User mistakes (a missing file, a bad element set, a bad option) are reported in one
 message and exit code 2, never a traceback. Exit codes: 0 success, 1 the run
@@ -293,6 +294,25 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
+def cmd_scenario(args) -> int:
+    from . import scenario
+    from .io import load_tle
+
+    real = None
+    if args.real:
+        real = load_tle(args.real, errors="skip")
+    t0 = time.perf_counter()
+    res = scenario.cosmos1408(lc_min=args.lc_min, days=args.days, seed=args.seed, backend=args.backend,
+                              out=args.out, threshold_km=args.threshold_km, years=args.years,
+                              area_m2=args.area, real_cloud=real, quiet=args.quiet,
+                              log=(lambda *a: None) if args.quiet else (lambda m: print(m, file=sys.stderr)))
+    print(f"debris-engine scenario cosmos1408: done in {time.perf_counter() - t0:.1f} s, backend {res.conjunctions.backend}")
+    print(res.summary())
+    for f in res.files:
+        print(f"  written            {f}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="debris-engine",
@@ -353,6 +373,25 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--budget", type=float, default=20.0, help="skip a case predicted to take longer than this many seconds (default: 20)")
     c.add_argument("--out", help="directory for bench-<date>.json and bench-<date>.png")
     c.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser(
+        "scenario",
+        help="replay the Cosmos 1408 breakup: cloud, ISS screening, flux, decay, report",
+        description="Replay the 15 Nov 2021 Cosmos 1408 breakup: generate the cloud, propagate it, screen the "
+        "ISS against it, compute the flux on the ISS and the cloud's decay, and write report.md and plots to --out.",
+    )
+    s.add_argument("name", choices=("cosmos1408",), help="the scenario")
+    s.add_argument("--out", required=True, help="directory for report.md, iss_conjunctions.csv and the plots")
+    s.add_argument("--lc-min", type=float, default=0.1, help="smallest fragment size in m (default: 0.1)")
+    s.add_argument("--days", type=float, default=7.0, help="window after the breakup for screening and flux (default: 7)")
+    s.add_argument("--years", type=float, default=5.0, help="length of the decay run, years (default: 5; 0 skips it)")
+    s.add_argument("--seed", type=int, default=0, help="random seed of the breakup (default: 0)")
+    s.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help="compute backend (default: auto)")
+    s.add_argument("--threshold-km", type=float, default=10.0, help="ISS close-approach threshold, km (default: 10)")
+    s.add_argument("--area", type=float, default=1000.0, help="ISS cross-section for expected impacts, m^2 (default: 1000)")
+    s.add_argument("--real", help="TLE file of catalogued fragments to draw beside the generated cloud")
+    s.add_argument("--quiet", action="store_true", help="no progress bars or stage messages")
+    s.set_defaults(func=cmd_scenario)
     return parser
 
 
