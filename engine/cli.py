@@ -5,6 +5,7 @@
     debris-engine breakup cosmos1408 [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE] [--gabbard FILE.png]
     debris-engine bench [--quick] [--out DIR]
     debris-engine scenario cosmos1408 --out DIR [--lc-min 0.1] [--days 7] [--backend auto] [--seed 0]
+    debris-engine screen SECONDARIES (--primary FILE | --all) [--start] [--stop] [--threshold-km 5] [--out FILE] [--cdm DIR]
 
 User mistakes (a missing file, a bad element set, a bad option) are reported in one
 message and exit code 2, never a traceback. Exit codes: 0 success, 1 the run
@@ -100,9 +101,9 @@ def cmd_propagate(args) -> int:
     times = _time_grid(cat, args.start, args.stop, args.step)
     n, m = len(cat), len(times)
     out = args.out
-    if out is not None and not out.lower().endswith((".npz", ".csv")):
-        raise UserError(f"--out {out!r}: the file name must end in .npz or .csv")
-    if out is not None and out.lower().endswith(".npz") and n * m * 56 > 8 * 2**30:
+    if out is not None and not out.lower().endswith((".npz", ".csv", ".oem")):
+        raise UserError(f"--out {out!r}: the file name must end in .npz, .csv or .oem (CCSDS OEM)")
+    if out is not None and out.lower().endswith((".npz", ".oem")) and n * m * 56 > 8 * 2**30:
         raise UserError(
             f"{n} objects x {m} times would need {n * m * 56 / 2**30:.1f} GiB for .npz output; "
             "use a larger --step, a shorter window, or .csv output (streamed)"
@@ -114,7 +115,7 @@ def cmd_propagate(args) -> int:
     counts = np.zeros(256, dtype=np.int64)
     bad_objects = np.zeros(256, dtype=np.int64)
     alt_min, alt_max, alt_medians = np.inf, -np.inf, []
-    keep = out is not None and out.lower().endswith(".npz")
+    keep = out is not None and out.lower().endswith((".npz", ".oem"))
     if keep:
         e_all = np.empty((n, m), np.uint8)
         r_all = np.empty((n, m, 3))
@@ -144,7 +145,11 @@ def cmd_propagate(args) -> int:
     finally:
         bar.close()
     elapsed = time.perf_counter() - t0
-    if keep:
+    if keep and out.lower().endswith(".oem"):
+        from .io import oem
+
+        oem.write(out, cat, times, r_all, v_all, e=e_all)
+    elif keep:
         np.savez_compressed(
             out, satnum=cat.satnum, name=cat.name.astype(str), times_utc=times, jd=jd, fr=fr,
             e=e_all, r_km=r_all, v_km_s=v_all, frame=np.array("TEME"),
@@ -294,6 +299,50 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
+def cmd_screen(args) -> int:
+    import warnings
+
+    from . import _backend
+    from .screening import screen
+
+    for opt, path, ends in (("--out", args.out, (".csv", ".parquet")),):
+        if path is not None and not path.lower().endswith(ends):
+            raise UserError(f"{opt} {path!r}: the file name must end in .csv or .parquet")
+    if args.all == (args.primary is not None):
+        raise UserError("give either --primary FILE (one against many) or --all (all against all)")
+    sec = _load_catalog(args.secondaries, "auto", args.errors, "wgs72", "i")
+    pri = None if args.all else _load_catalog(args.primary, "auto", args.errors, "wgs72", "i")
+    start = args.start or str(np.datetime_as_string(sec.epoch.max(), unit="m"))
+    stop = args.stop or str(np.datetime_as_string(np.datetime64(start) + np.timedelta64(1, "D"), unit="m"))
+    backend = _backend.resolve(args.backend)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        conj = screen(pri, sec, start, stop, threshold_km=args.threshold_km, backend=backend)
+    elapsed = time.perf_counter() - t0
+    what = "all against all" if pri is None else f"{len(pri)} against {len(sec)}"
+    print(f"debris-engine screen: {what} objects, {start} .. {stop} UTC, threshold {args.threshold_km:g} km, "
+          f"backend {backend} ({_backend.device_name(backend)}), {elapsed:.2f} s")
+    print(f"  close approaches   {len(conj):,}")
+    if len(conj):
+        c = conj.sort("miss_km")
+        for k in range(min(len(c), args.top)):
+            print(f"    {np.datetime_as_string(c.tca[k], unit='ms')}  {int(c.primary_satnum[k]):>6d} "
+                  f"{int(c.secondary_satnum[k]):>6d}  {c.miss_km[k]:8.3f} km  {c.vrel_kms[k]:6.3f} km/s")
+    if len(conj.excluded):
+        print(f"  excluded           {len(conj.excluded)} objects at some times (SGP4 error codes)")
+    if args.out:
+        (conj.to_csv if args.out.lower().endswith(".csv") else conj.to_parquet)(args.out)
+        print(f"  written            {args.out}")
+    if args.cdm:
+        from . import cdm
+
+        files = cdm.write_conjunctions(conj, args.cdm, hbr_km=args.hbr_km)
+        print(f"  written            {len(files)} CDMs in {args.cdm}")
+    del caught
+    return EXIT_OK
+
+
 def cmd_scenario(args) -> int:
     from . import scenario
     from .io import load_tle
@@ -334,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stop", help="last time, ISO 8601 UTC (default: start + 1 day)")
     p.add_argument("--step", type=float, default=60.0, help="step in seconds (default: 60)")
     p.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help="compute backend (default: auto)")
-    p.add_argument("--out", help="write the states to FILE.npz or FILE.csv")
+    p.add_argument("--out", help="write the states to FILE.npz, FILE.csv or FILE.oem (CCSDS OEM, TEME)")
     p.add_argument("--errors", choices=("raise", "skip"), default="raise", help="bad element sets: stop (raise) or skip and report them")
     p.add_argument("--whichconst", choices=("wgs72", "wgs72old", "wgs84"), default="wgs72", help="SGP4 gravity model (default: wgs72)")
     p.add_argument("--opsmode", choices=("i", "a"), default="i", help="SGP4 operation mode: i improved, a AFSPC (default: i)")
@@ -392,6 +441,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--real", help="TLE file of catalogued fragments to draw beside the generated cloud")
     s.add_argument("--quiet", action="store_true", help="no progress bars or stage messages")
     s.set_defaults(func=cmd_scenario)
+
+    sc = sub.add_parser(
+        "screen",
+        help="find close approaches between element sets (one against many, or all against all)",
+        description="Screen the element sets of --primary against SECONDARIES (or all of SECONDARIES against "
+        "each other with --all) with SGP4 between --start and --stop, print the closest approaches and write "
+        "them as CSV/Parquet and CCSDS CDMs.",
+    )
+    sc.add_argument("secondaries", help="TLE/3LE or OMM file of the secondary objects")
+    sc.add_argument("--primary", help="TLE/3LE or OMM file of the primary object(s)")
+    sc.add_argument("--all", action="store_true", help="all against all within SECONDARIES")
+    sc.add_argument("--start", help="ISO 8601 UTC (default: latest epoch of SECONDARIES, to the minute)")
+    sc.add_argument("--stop", help="ISO 8601 UTC (default: start + 1 day)")
+    sc.add_argument("--threshold-km", type=float, default=5.0, help="miss-distance threshold, km (default: 5)")
+    sc.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help="compute backend (default: auto)")
+    sc.add_argument("--out", help="write the approaches to FILE.csv (SOCRATES-like) or FILE.parquet")
+    sc.add_argument("--cdm", help="write one CCSDS CDM per approach into this directory")
+    sc.add_argument("--hbr-km", type=float, default=None, help="hard-body radius for the CDMs' probability, km")
+    sc.add_argument("--errors", choices=("raise", "skip"), default="raise", help="bad element sets: stop or skip them")
+    sc.add_argument("--top", type=int, default=10, help="print the N closest approaches (default: 10)")
+    sc.set_defaults(func=cmd_screen)
     return parser
 
 

@@ -93,7 +93,7 @@ def test_stop_before_start_and_bad_step(capsys):
     _fails_cleanly(capsys, ["propagate", "--example", "--start", "2021-11-16", "--stop", "2021-11-15"], "before")
     _fails_cleanly(capsys, ["propagate", "--example", "--step", "-5"], "--step")
     _fails_cleanly(capsys, ["propagate", "--example", "--start", "yesterday"], "ISO 8601")
-    _fails_cleanly(capsys, ["propagate", "--example", "--out", "states.txt"], ".npz or .csv")
+    _fails_cleanly(capsys, ["propagate", "--example", "--out", "states.txt"], ".npz, .csv or .oem")
 
 
 @pytest.mark.skipif(_backend.cuda_status()[0], reason="a CUDA device is present here")
@@ -172,3 +172,40 @@ def test_bench_runs_side_by_side_and_saves_records(tmp_path, capsys):
         assert r["evals_per_s"] > 0 and r["seconds"] > 0 and r["device"]
     assert "ratio" in out and "ESA C++ published" in out
     assert main(["bench", "--sizes", "abc"]) == 2
+
+
+def test_screen_command_iridium_cosmos(tmp_path, capsys):
+    from engine import events
+
+    (tmp_path / "a.tle").write_text(events.IRIDIUM_33_TLE)
+    (tmp_path / "b.tle").write_text(events.COSMOS_2251_TLE)
+    assert main(["screen", str(tmp_path / "b.tle"), "--primary", str(tmp_path / "a.tle"), "--start",
+                 "2009-02-10T00:00", "--stop", "2009-02-11T00:00", "--backend", "numpy",
+                 "--out", str(tmp_path / "c.csv"), "--cdm", str(tmp_path / "cdm")]) == 0
+    out = capsys.readouterr().out
+    assert "2009-02-10T16:55:59.79" in out and "0.698 km" in out and "11.647 km/s" in out
+    rows = (tmp_path / "c.csv").read_text().splitlines()
+    assert len(rows) == 2 and rows[1].startswith("24946,")
+    assert len(list((tmp_path / "cdm").glob("*.cdm"))) == 1
+    assert main(["screen", str(tmp_path / "b.tle")]) == 2   # neither --primary nor --all
+    assert "--primary" in capsys.readouterr().err
+
+
+def test_propagate_oem_output_round_trips(tmp_path, capsys):
+    from engine.io import oem
+
+    path = tmp_path / "ex.oem"
+    npz = tmp_path / "ex.npz"
+    base = ["propagate", "--example", "--step", "3600", "--quiet"]
+    assert main(base + ["--out", str(path)]) == 0 and main(base + ["--out", str(npz)]) == 0
+    capsys.readouterr()
+    segs = oem.read(path)
+    d = np.load(npz)
+    assert len(segs) == len(d["satnum"])
+    for k in (0, 1, 500):
+        s = segs[k]
+        assert int(s["OBJECT_ID"]) == int(d["satnum"][k]) and s["REF_FRAME"] == "TEME"
+        ok = d["e"][k] == 0
+        np.testing.assert_array_equal(s["r"], d["r_km"][k][ok])
+        np.testing.assert_array_equal(s["v"], d["v_km_s"][k][ok])
+        np.testing.assert_array_equal(s["times"], d["times_utc"][ok].astype("datetime64[us]"))
