@@ -25,7 +25,7 @@ import numpy as np
 
 from . import _backend
 
-__all__ = ["Case", "run", "sgp4_cases", "breakup_cases", "format_table", "plot"]
+__all__ = ["Case", "run", "sgp4_cases", "breakup_cases", "cowell_cases", "screen_cases", "format_table", "plot"]
 
 #: ESA NASA-breakup-model-cpp, parallel SoA build: 3,179,589 fragments in 0.174 s
 #: (project reference breakup.md section 2.1; hardware not stated in the source)
@@ -137,6 +137,56 @@ def breakup_cases(lc_mins, backends) -> list[Case]:
     return cases
 
 
+def cowell_cases(sizes, backends) -> list[Case]:
+    """engine.numerical.propagate, dp87 defaults, J2-J6 + exponential drag: n fragments of a
+    Cosmos-like cloud over one day with hourly outputs (one evaluation = one fragment-day)."""
+    from . import numerical
+
+    cases = []
+    for n in sizes:
+        for b in backends:
+            def prepare(n=n, b=b):
+                rng = np.random.default_rng(0)
+                a = 6378.137 + 480.0
+                vc = math.sqrt(398600.4415 / a)
+                inc = math.radians(82.56)
+                r = np.tile([a, 0.0, 0.0], (n, 1))
+                v = np.tile([0.0, vc * math.cos(inc), vc * math.sin(inc)], (n, 1)) + rng.normal(0, 0.06, (n, 3))
+                forces = numerical.Forces(am=10 ** rng.uniform(-3, -1, n))
+                times = np.arange(0.0, 86401.0, 3600.0)
+                numerical.propagate(r[:2], v[:2], (2459534.5, 0.0), times[:2], forces=numerical.Forces(am=0.01),
+                                    backend=b)
+                sync = _sync(b)
+
+                def call():
+                    numerical.propagate(r, v, (2459534.5, 0.0), times, forces=forces, backend=b)
+                    sync()
+                return call
+            cases.append(Case("cowell", f"debris-engine-{b}", n, 1, prepare, device=_backend.device_name(b)))
+    return cases
+
+
+def screen_cases(sizes, backends) -> list[Case]:
+    """engine.screen: the ISS against n Cosmos-like element sets over one day, 5 km."""
+    from . import events
+    from .screening import screen
+
+    cases = []
+    for n in sizes:
+        for b in backends:
+            def prepare(n=n, b=b):
+                cloud, iss = _cosmos_like_catalog(n), events.iss()
+                screen(iss, cloud[:10], "2021-11-16T00:00", "2021-11-16T01:00", backend=b)
+                sync = _sync(b)
+
+                def call():
+                    screen(iss, cloud, "2021-11-16T00:00", "2021-11-17T00:00", threshold_km=5.0, backend=b)
+                    sync()
+                return call
+            cases.append(Case("screen", f"debris-engine-{b}", n, 1, prepare, device=_backend.device_name(b)))
+    return cases
+
+
 def run(cases, *, repeat: int = 3, budget_s: float = 20.0, log=print) -> list[dict]:
     """Time every case; returns records. A case is skipped when the same implementation's
     previous size predicts more than budget_s for one call."""
@@ -167,16 +217,28 @@ def run(cases, *, repeat: int = 3, budget_s: float = 20.0, log=print) -> list[di
                    n_times=c.n_times, evals_per_s=work / best, seconds=best, reference=c.reference)
         if c.kernel == "breakup":
             rec["fragments_per_s"] = c.n_objects / best
+        if c.kernel == "cowell":
+            rec["fragment_days_per_s"] = c.n_objects / best
         records.append(rec)
         log(f"  {c.kernel:8s} {c.backend:26s} n={c.n_objects:>10,} x {c.n_times:<5d} {best:9.4f} s "
-            f"{work / best / 1e6:10.2f} M/s")
+            f"{_si(work / best)} {_UNITS.get(c.kernel, '')}")
     return records
+
+
+_UNITS = {"sgp4": "evaluations/s", "breakup": "fragments/s", "cowell": "fragment-days/s", "screen": "object-days/s"}
+
+
+def _si(x: float) -> str:
+    for div, suffix in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
+        if x >= div:
+            return f"{x / div:8.2f}{suffix}"
+    return f"{x:8.2f}  "
 
 
 def format_table(records) -> str:
     """Text table with the ratio of each implementation to the reference of its kernel and
     size (SGP4: SatrecArray; breakup: ESA's published rate)."""
-    lines = [f"{'kernel':8s} {'implementation':26s} {'n':>10s} {'times':>6s} {'M evals/s':>11s} {'ratio':>8s}  vs"]
+    lines = [f"{'kernel':8s} {'implementation':26s} {'n':>10s} {'times':>6s} {'rate':>11s} {'unit':16s} {'ratio':>8s}  vs"]
     for r in records:
         if r["kernel"] == "breakup":
             ref, ref_name = ESA_BREAKUP_FRAGMENTS_PER_S, "ESA C++ published"
@@ -186,7 +248,7 @@ def format_table(records) -> str:
             ref, ref_name = (refs[0]["evals_per_s"], refs[0]["backend"]) if refs else (None, "")
         ratio = f"{r['evals_per_s'] / ref:8.2f}" if ref else f"{'':8s}"
         lines.append(f"{r['kernel']:8s} {r['backend']:26s} {r['n_objects']:>10,} {r['n_times']:>6d} "
-                     f"{r['evals_per_s'] / 1e6:11.2f} {ratio}  {ref_name}")
+                     f"{_si(r['evals_per_s']):>11s} {_UNITS.get(r['kernel'], ''):16s} {ratio}  {ref_name}")
     return "\n".join(lines)
 
 
@@ -206,7 +268,7 @@ def plot(records, path) -> None:
         if k == "breakup":
             ax.axhline(ESA_BREAKUP_FRAGMENTS_PER_S, color="grey", ls="--", label="ESA C++ (published)")
         ax.set_xlabel("objects" if k != "breakup" else "fragments")
-        ax.set_ylabel("evaluations / s" if k != "breakup" else "fragments / s")
+        ax.set_ylabel(_UNITS.get(k, "per s"))
         ax.set_title(k)
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=8)

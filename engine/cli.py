@@ -282,7 +282,9 @@ def cmd_bench(args) -> int:
         os.makedirs(args.out, exist_ok=True)
     print(f"debris-engine bench: backends {', '.join(backends)}; CPU {_backend.cpu_name()}"
           + (f"; GPU {_backend.device_name('cuda')}" if "cuda" in backends else "; no GPU"))
-    cases = bench.sgp4_cases([int(n) for n in sizes], n_times, backends) + bench.breakup_cases(lcs, backends)
+    small = [int(n) for n in sizes if n <= 1e4] or [int(min(sizes))]
+    cases = (bench.sgp4_cases([int(n) for n in sizes], n_times, backends) + bench.breakup_cases(lcs, backends)
+             + bench.cowell_cases([min(n, 2000) for n in small], backends) + bench.screen_cases(small, backends))
     records = bench.run(cases, repeat=args.repeat, budget_s=args.budget)
     print()
     print(bench.format_table(records))
@@ -410,9 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser(
         "bench",
         help="time our kernels against the installed peers, side by side",
-        description="Time SGP4 (our backends, python-sgp4 SatrecArray, heyoka when installed) and the "
-        "breakup model on the same inputs in one process; print a table with ratios; save JSON and a "
-        "throughput-vs-size plot with --out.",
+        description="Time SGP4 (our backends, python-sgp4 SatrecArray, heyoka when installed), the "
+        "breakup model, Cowell propagation and screening on the same inputs in one process; print a table "
+        "with ratios; save JSON and a throughput-vs-size plot with --out.",
     )
     c.add_argument("--quick", action="store_true", help="small sizes only (about a minute on a laptop)")
     c.add_argument("--sizes", help="SGP4 object counts, comma-separated (default: 1e3,1e4,1e5[,1e6 on a GPU])")
