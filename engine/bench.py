@@ -106,7 +106,37 @@ def sgp4_cases(sizes, n_times: int, backends) -> list[Case]:
                 t = np.ascontiguousarray(np.broadcast_to(minutes[:, None], (n_times, n)))
                 return lambda: prop(t)
             cases.append(Case("sgp4", "heyoka", n, n_times, heyoka, device=_backend.cpu_name()))
+        if _have("dsgp4") and _have("torch"):
+            for dev in ["cpu"] + (["cuda"] if "cuda" in backends else []):
+                cases.append(Case("sgp4", f"dsgp4-torch-{dev}", n, n_times, _dsgp4_case(n, minutes, dev),
+                                  device=_backend.cpu_name() if dev == "cpu" else _backend.device_name("cuda")))
     return cases
+
+
+def _dsgp4_case(n: int, minutes: np.ndarray, device: str):
+    """ESA's dSGP4 (PyTorch): its batch is zipped (one time per entry), so the n element
+    sets are initialised once and every per-object tensor is repeated for the m times."""
+    def prepare():
+        import dsgp4
+        import torch
+
+        m = minutes.size
+        lines = _cosmos_like_catalog(n).to_tle()
+        tles = [dsgp4.tle.TLE(lines[i:i + 2]) for i in range(0, len(lines), 2)]
+        _, batch = dsgp4.initialize_tle(tles, gravity_constant_name="wgs-72")
+        for key, val in list(vars(batch).items()):
+            if torch.is_tensor(val):
+                if val.ndim >= 1 and val.shape[0] == n:
+                    val = val.repeat_interleave(m, dim=0)
+                setattr(batch, key, val.to(device))
+        tsince = torch.tensor(np.tile(minutes, n), dtype=torch.float64, device=device)
+        sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+
+        def call():
+            dsgp4.propagate_batch(batch, tsince)
+            sync()
+        return call
+    return prepare
 
 
 def _sync(backend):
