@@ -158,6 +158,7 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     backend = _backend.resolve(backend)
     timings = {}
     enabled = not quiet
+    stages = progress(6 if years > 0 else 5, "scenario", "stages", enabled=enabled)
 
     t0 = time.perf_counter()
     frags = events.cosmos1408(lc_min=lc_min, seed=seed, backend=backend)
@@ -168,6 +169,7 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     epoch = to_datetime64(frags.epoch)[()]
     stop = epoch + np.timedelta64(int(round(days * 86400e6)), "us")
     log(f"breakup: {len(frags):,} fragments, {len(cloud):,} in orbit ({timings['breakup']:.1f} s)")
+    stages.update(1)
 
     t0 = time.perf_counter()
     edges = np.arange(150.0, 2001.0, 25.0)
@@ -177,6 +179,7 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     finally:
         bar.close()
     timings["cloud"] = time.perf_counter() - t0
+    stages.update(1)
 
     t0 = time.perf_counter()
     iss = events.iss()
@@ -188,10 +191,12 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     per_day = np.bincount(day_index, minlength=int(math.ceil(days)))[: int(math.ceil(days))]
     timings["screening"] = time.perf_counter() - t0
     log(f"screening: {len(conj):,} ISS approaches under {threshold_km:g} km ({timings['screening']:.1f} s)")
+    stages.update(1)
 
     t0 = time.perf_counter()
     fl = risk.flux(iss, cloud, epoch, stop, step_s=120.0, area_m2=area_m2)
     timings["flux"] = time.perf_counter() - t0
+    stages.update(1)
 
     dec = None
     if years > 0:
@@ -201,6 +206,7 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
         timings["decay"] = time.perf_counter() - t0
         log(f"decay: {int(dec.on_orbit[-1]):,} of {len(cloud):,} in orbit after {years:g} years "
             f"({timings['decay']:.1f} s)")
+        stages.update(1)
 
     result = ScenarioResult(fragments=frags, cloud=cloud, n_suborbital=len(frags) - len(cloud), epoch=epoch,
                             days=float(days), density_alt_edges_km=edges, density_per_day=density,
@@ -211,6 +217,8 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
         os.makedirs(out, exist_ok=True)
         result.files = _write_report(result, out, real_cloud)
         timings["report"] = time.perf_counter() - t0
+    stages.update(1)
+    stages.close()
     return result
 
 
@@ -241,6 +249,15 @@ def _write_report(res: ScenarioResult, out: str, real_cloud) -> list:
     return [path] + files
 
 
+def _save(fig, path, files) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    files.append(path)
+
+
 def _plots(res: ScenarioResult, out: str, real_cloud) -> list:
     import matplotlib
 
@@ -269,11 +286,7 @@ def _plots(res: ScenarioResult, out: str, real_cloud) -> list:
     a2.set_xlabel("miss distance (km)")
     a2.set_ylabel("approaches")
     a2.set_title("miss distances")
-    fig.tight_layout()
-    p = os.path.join(out, "iss_approaches.png")
-    fig.savefig(p, dpi=120)
-    plt.close(fig)
-    files.append(p)
+    _save(fig, os.path.join(out, "iss_approaches.png"), files)
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     mid = 0.5 * (res.density_alt_edges_km[1:] + res.density_alt_edges_km[:-1])
@@ -284,11 +297,7 @@ def _plots(res: ScenarioResult, out: str, real_cloud) -> list:
     ax.set_ylabel("altitude (km)")
     ax.set_title("Cloud density against altitude, by day")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    p = os.path.join(out, "density_altitude.png")
-    fig.savefig(p, dpi=120)
-    plt.close(fig)
-    files.append(p)
+    _save(fig, os.path.join(out, "density_altitude.png"), files)
 
     if res.decay is not None:
         fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -297,11 +306,7 @@ def _plots(res: ScenarioResult, out: str, real_cloud) -> list:
         ax.set_title("Fragments on orbit over time")
         ax.grid(alpha=0.3)
         fig.autofmt_xdate()
-        fig.tight_layout()
-        p = os.path.join(out, "on_orbit.png")
-        fig.savefig(p, dpi=120)
-        plt.close(fig)
-        files.append(p)
+        _save(fig, os.path.join(out, "on_orbit.png"), files)
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     f = res.flux
@@ -315,9 +320,5 @@ def _plots(res: ScenarioResult, out: str, real_cloud) -> list:
     ax.set_ylabel("flux (per m^2 per year)")
     ax.set_title("Flux on the ISS")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    p = os.path.join(out, "iss_flux.png")
-    fig.savefig(p, dpi=120)
-    plt.close(fig)
-    files.append(p)
+    _save(fig, os.path.join(out, "iss_flux.png"), files)
     return files
