@@ -337,3 +337,14 @@ def test_random_corruption_never_loads_wrong_values(which, pos, op, ch):
     assert len(cat) == 1
     for k in _KEYS:
         assert np.array_equal(cat.arrays()[k], _REF.arrays()[k]), (k, lines)
+
+
+def test_inserted_character_in_line_2_is_rejected_even_when_the_checksum_matches():
+    """Regression (found by the random-corruption test): a '2' inserted in the mean motion
+    shifts the line to 70 characters and happens to leave a valid checksum in column 69."""
+    import engine
+
+    l1 = "1 25544U 98067A   21319.86359406  .00001699  00000-0  39549-4 0  9996"
+    l2 = "2 25544  51.6442 312.7312 0004574 201.3017 242.9752 15.248581038312108"
+    with pytest.raises(engine.TLEError, match="column 70"):
+        engine.load_tle(l1 + "\n" + l2 + "\n")

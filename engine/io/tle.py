@@ -11,9 +11,9 @@ Rules (a record is a name line, optional, then line 1 and line 2):
 - a line whose first two characters are '1 ' or '2 ' and that is longer than 24
   characters is a TLE line, any other line is a name line;
 - columns 1-69 are validated (line number, satnum, the fixed blanks and points, every
-  field's digits, checksum, ranges); anything after column 69 is ignored without a word,
-  as in Vallado's verification file SGP4-VER.TLE, whose line 2 carries start/stop/step
-  columns there.
+  field's digits, checksum, ranges); text after column 69 is ignored when column 70 is
+  blank, as in Vallado's verification file SGP4-VER.TLE, whose line 2 carries
+  start/stop/step columns there; a non-blank column 70 means a shifted line and is an error.
 """
 
 from __future__ import annotations
@@ -202,6 +202,12 @@ def _check_line(rec: _Rec, line: str, lineno: int, which: int, blanks, points,
         rec.add(lineno, f"{tag} length",
                 f"{len(core)} characters, a TLE line has 69",
                 "restore the missing columns (truncated line or missing checksum?)")
+        return None
+    if len(line.rstrip()) > 69 and not line[69].isspace():
+        rec.add(lineno, f"{tag} length",
+                f"{len(line.rstrip())} characters with column 70 not blank, a TLE line has 69",
+                "remove the extra character (a column shifted by an inserted character?); text after "
+                "column 69 must be separated by a blank")
         return None
     if not core.isascii() or not core.isprintable():
         rec.add(lineno, f"{tag} characters", "non-ASCII or control characters in columns 1-69",
