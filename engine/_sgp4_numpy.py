@@ -330,7 +330,6 @@ def _init_arrays(el, g: Gravity, opsmode):
     ecco, inclo, no_kozai = el["ecco"], el["inclo"], el["no_kozai"]
     argpo, mo, nodeo, bstar = el["argpo"], el["mo"], el["nodeo"], el["bstar"]
     epoch = (el["jdsatepoch"] + el["jdsatepochF"]) - 2433281.5
-    n = ecco.shape[0]
 
     # ---- initl: un-Kozai the mean motion (Hoots & Roehrich 1980, eqs. for a1, delta1, a0'')
     eccsq = ecco * ecco

@@ -85,7 +85,6 @@ def _write_csv(path, cat, times, chunks):
 
 
 def cmd_propagate(args) -> int:
-    import engine
     from . import _backend, errors
     from ._progress import progress
     from .timeconv import jd_from_datetime64

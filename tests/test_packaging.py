@@ -1,7 +1,6 @@
 """The wheel is what users install: build it, install it into a fresh virtual environment,
 and from an empty directory import engine, find the CUDA sources and run the command."""
 
-import os
 import shutil
 import subprocess
 import sys
