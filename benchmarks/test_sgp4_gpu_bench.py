@@ -29,6 +29,7 @@ import pytest
 
 import engine
 from engine._backend import cpu_name, cuda_status
+from engine.bench import dsgp4_batch
 
 CUDA_OK, CUDA_WHY = cuda_status()
 pytestmark = pytest.mark.skipif(not CUDA_OK, reason=f"no CUDA device: {CUDA_WHY}")
@@ -209,23 +210,6 @@ def test_sgp4_heyoka(benchmark, record, cosmos_cloud, dtype):
 # ---------------------------------------------------------------- dSGP4 on the same device
 
 
-def _dsgp4_device_batch(dsgp4, torch, el, n, m, device):
-    """dSGP4 batch of n objects replicated m times (object-major), tensors on ``device``.
-
-    dSGP4's batch is zipped (one time per entry) and initialize_tle is a Python loop
-    (14.6 s per 1e6 entries, propagation.md 1.2): initialise the n unique objects once and
-    repeat every per-object tensor of the initialised batch m times instead."""
-    lines = engine.Catalog.from_arrays(**{k: v[:n] for k, v in el.items()}).to_tle()
-    tles = [dsgp4.tle.TLE(lines[i:i + 2]) for i in range(0, len(lines), 2)]
-    _, batch = dsgp4.initialize_tle(tles, gravity_constant_name="wgs-72")
-    for key, val in list(vars(batch).items()):
-        if torch.is_tensor(val):
-            if val.ndim >= 1 and val.shape[0] == n:
-                val = val.repeat_interleave(m, dim=0)
-            setattr(batch, key, val.to(device))
-    return batch
-
-
 def _python_sgp4_last(el, n, m):
     """r (m, 3) km of object n - 1 of the cloud at day_of_minutes(m), from its TLE text."""
     from sgp4.api import WGS72, Satrec
@@ -247,7 +231,7 @@ def test_sgp4_dsgp4_torch_cuda(benchmark, record, cosmos_cloud, cp):
     prev = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
-        batch = _dsgp4_device_batch(dsgp4, torch, el, n, m, "cuda")
+        batch = dsgp4_batch(engine.Catalog.from_arrays(**{k: v[:n] for k, v in el.items()}), m, "cuda")
         tsince = torch.arange(m, dtype=torch.float64, device="cuda").repeat(n)  # minutes since epoch
         with torch.device("cuda"):  # dSGP4 makes its temporaries with torch.zeros(...)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine._kernels import grid_blocks
+
 _SRC = "breakup.cu"
 _THREADS = 256
 #: fragments per launch (bounded so that one launch never runs for seconds)
@@ -22,9 +24,6 @@ def _kernel(name: str):
 
     return get_function(_SRC, name)
 
-
-def _grid(n: int) -> tuple[int]:
-    return (int(max(1, min((n + _THREADS - 1) // _THREADS, 65535 * 8))),)
 
 
 def _check(arrays: dict, n: int, dtypes: dict) -> None:
@@ -51,7 +50,7 @@ def sample_size(p, index0: int, n: int, *, lc, am, area, mass, parent, kind) -> 
     fn = _kernel("breakup_size_f64")
     for b in range(0, n, _MAX_LAUNCH):
         m = min(_MAX_LAUNCH, n - b)
-        fn(_grid(m), (_THREADS,), (
+        fn(grid_blocks(m, _THREADS), (_THREADS,), (
             np.uint64(p.seed), np.int64(p.n_small), np.float64(p.neg_beta_inv),
             np.float64(p.small_lo), np.float64(p.small_span), np.float64(p.large_lo),
             np.float64(p.large_span), np.float64(p.q_projectile), np.float64(p.lc_projectile),
@@ -69,6 +68,6 @@ def sample_dv(seed: int, index0: int, am, slope: float, intercept: float, sigma:
     fn = _kernel("breakup_dv_f64")
     for b in range(0, n, _MAX_LAUNCH):
         m = min(_MAX_LAUNCH, n - b)
-        fn(_grid(m), (_THREADS,), (
+        fn(grid_blocks(m, _THREADS), (_THREADS,), (
             np.uint64(seed), np.float64(slope), np.float64(intercept), np.float64(sigma),
             np.int64(index0 + b), np.int64(m), am[b:], out[b:]))

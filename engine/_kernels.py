@@ -86,6 +86,12 @@ def get_function(filename: str, name: str, options: tuple[str, ...] = ()):
     return get_module(filename, options).get_function(name)
 
 
+def grid_blocks(n: int, threads: int) -> tuple[int]:
+    """Grid of a grid-stride kernel over n elements with `threads` per block: enough blocks
+    to cover n, capped (the loop inside the kernel covers the rest)."""
+    return (int(max(1, min((n + threads - 1) // threads, 65535 * 8))),)
+
+
 def clear_cache() -> None:
     """Forget compiled modules (tests; a new device context)."""
     with _lock:

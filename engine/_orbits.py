@@ -1,7 +1,7 @@
 """Size and shape of orbits from SGP4 mean elements or Cartesian states (shared helpers).
 
-WGS-72 constants by default, those SGP4 element sets are fitted with (Vallado's
-getgravconst): mu = 398600.8 km^3/s^2, earth radius 6378.135 km, J2 = 0.001082616.
+WGS-72 constants, those SGP4 element sets are fitted with (engine._sgp4_numpy.gravity,
+Vallado's getgravconst): mu = 398600.8 km^3/s^2, earth radius 6378.135 km, J2 = 0.001082616.
 """
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ import math
 
 import numpy as np
 
-MU_KM3_S2 = 398600.8
-RE_KM = 6378.135
-J2 = 0.001082616
-_XKE = 60.0 / math.sqrt(RE_KM**3 / MU_KM3_S2)
+from ._sgp4_numpy import gravity
+
+_WGS72 = gravity("wgs72")
+MU_KM3_S2 = _WGS72.mu
+RE_KM = _WGS72.radiusearthkm
+J2 = _WGS72.j2
+_XKE = _WGS72.xke
 
 
 def mean_a_period(no_kozai, ecco, inclo):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine._kernels import grid_blocks
+
 _SRC = "screen.cu"
 _THREADS = 256
 #: samples per block the packed cell key can hold (kernels/screen.cuh MAX_BLOCK_SAMPLES)
@@ -27,9 +29,6 @@ def _kernel(name: str):
 
     return get_function(_SRC, name)
 
-
-def _grid(n: int) -> tuple[int]:
-    return (int(max(1, min((n + _THREADS - 1) // _THREADS, 65535 * 8))),)
 
 
 def _f64(a, name: str, shape_tail: tuple):
@@ -53,7 +52,7 @@ def close_pairs_all(r, radius_km: float):
         raise ValueError(f"r: a block holds at most {MAX_BLOCK_SAMPLES} samples, got {nb}")
     total = n * nb
     keys = cp.empty(total, dtype=cp.int64)
-    _kernel("screen_cell_keys_f64")(_grid(total), (_THREADS,), (
+    _kernel("screen_cell_keys_f64")(grid_blocks(total, _THREADS), (_THREADS,), (
         r, np.int64(n), np.int64(nb), np.float64(1.0 / radius_km), keys))
     order = cp.argsort(keys)
     keys = keys[order]
@@ -67,7 +66,7 @@ def close_pairs_all(r, radius_km: float):
         return z, z, z
     r2 = np.float64(radius_km * radius_km)
     count = cp.empty(npt, dtype=cp.int64)
-    _kernel("screen_pair_count_f64")(_grid(npt), (_THREADS,), (keys, pts, np.int64(npt), r2, count))
+    _kernel("screen_pair_count_f64")(grid_blocks(npt, _THREADS), (_THREADS,), (keys, pts, np.int64(npt), r2, count))
     end = cp.cumsum(count)
     npair = int(end[-1])
     offset = cp.ascontiguousarray(end - count)
@@ -75,7 +74,7 @@ def close_pairs_all(r, radius_km: float):
     j = cp.empty(npair, dtype=cp.int64)
     b = cp.empty(npair, dtype=cp.int64)
     if npair:
-        _kernel("screen_pair_emit_f64")(_grid(npt), (_THREADS,), (
+        _kernel("screen_pair_emit_f64")(grid_blocks(npt, _THREADS), (_THREADS,), (
             keys, pts, order, np.int64(npt), np.int64(nb), r2, offset, i, j, b))
     return i, j, b
 
@@ -93,7 +92,7 @@ def close_pairs_one(rp, rs, radius_km: float):
         raise ValueError(f"rp and rs must have the same samples, got {rp.shape} and {rs.shape}")
     mask = cp.empty((k, m, nb), dtype=cp.uint8)
     if m * nb:
-        _kernel("screen_direct_mask_f64")(_grid(m * nb), (_THREADS,), (
+        _kernel("screen_direct_mask_f64")(grid_blocks(m * nb, _THREADS), (_THREADS,), (
             rp, rs, np.int64(k), np.int64(m), np.int64(nb), np.float64(radius_km * radius_km), mask))
     kk, mm, bb = cp.nonzero(mask)
     return kk.astype(cp.int64), mm.astype(cp.int64), bb.astype(cp.int64)
@@ -112,5 +111,5 @@ def hermite_tca(p0, w0, p1, w1, h):
     s = cp.empty(k, dtype=cp.float64)
     dmin = cp.empty(k, dtype=cp.float64)
     if k:
-        _kernel("screen_hermite_tca_f64")(_grid(k), (_THREADS,), (*args, h, np.int64(k), s, dmin))
+        _kernel("screen_hermite_tca_f64")(grid_blocks(k, _THREADS), (_THREADS,), (*args, h, np.int64(k), s, dmin))
     return s, dmin

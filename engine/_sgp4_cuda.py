@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine._hostbuild import ELEMENT_FIELDS, GRAVITY, element_columns
+from engine._kernels import grid_blocks
 
 _SRC = "sgp4.cu"
 #: NREC / NELEM of kernels/sgp4.cuh (checked against the header by tests/test_sgp4_host.py)
@@ -59,10 +60,6 @@ def _kernel(name: str):
 
     return get_function(_SRC, name)
 
-
-def _grid(pairs: int) -> tuple[int]:
-    # grid-stride kernels: enough blocks to fill the device, capped
-    return (int(max(1, min((pairs + _THREADS - 1) // _THREADS, 65535 * 8))),)
 
 
 def _check_dtype(dtype) -> np.dtype:
@@ -118,7 +115,7 @@ def init(elements: dict, whichconst="wgs72", opsmode: str = "i", dtype=np.float6
     flags = cp.zeros(n, dtype=cp.int32)
     if n:
         _kernel("sgp4_init_f64")(
-            _grid(n), (_THREADS,),
+            grid_blocks(n, _THREADS), (_THREADS,),
             (el, np.int64(n), np.int32(wc_code), np.int32(opsmode == "a"), rec, flags),
         )
     return CudaSgp4Model(rec=rec, flags=flags, n=int(n), whichconst=wc, opsmode=opsmode, dtype=dt)
@@ -224,7 +221,7 @@ def propagate(model: CudaSgp4Model, tsince=None, *, jd=None, fr=None, out=None, 
                 vv = cp.empty((ni, nj, 3), dtype=dt)
                 stride = nj
             kern(
-                _grid(ni * nj), (_THREADS,),
+                grid_blocks(ni * nj, _THREADS), (_THREADS,),
                 (model.rec[:, i0:], model.flags[i0:], np.int64(n), np.int64(ni), np.int64(nj),
                  tt1, tt2, t_obj_stride, np.int32(kind), np.int64(stride), ee, rr, vv),
             )

@@ -25,7 +25,8 @@ import numpy as np
 
 from . import _backend
 
-__all__ = ["Case", "run", "sgp4_cases", "breakup_cases", "cowell_cases", "screen_cases", "format_table", "plot"]
+__all__ = ["Case", "run", "sgp4_cases", "breakup_cases", "cowell_cases", "screen_cases", "dsgp4_batch",
+           "format_table", "plot"]
 
 #: ESA NASA-breakup-model-cpp, parallel SoA build: 3,179,589 fragments in 0.174 s
 #: (project reference breakup.md section 2.1; hardware not stated in the source)
@@ -113,27 +114,39 @@ def sgp4_cases(sizes, n_times: int, backends) -> list[Case]:
     return cases
 
 
+def dsgp4_batch(catalog, m: int, device: str):
+    """ESA's dSGP4 batch for the element sets of `catalog`, each repeated for m times
+    (object-major), tensors on `device`. dSGP4's batch is zipped (one time per entry) and
+    its initialisation is a Python loop, so the objects are initialised once and every
+    per-object tensor is repeated m times."""
+    import dsgp4
+    import torch
+
+    n = len(catalog)
+    lines = catalog.to_tle()
+    tles = [dsgp4.tle.TLE(lines[i:i + 2]) for i in range(0, len(lines), 2)]
+    _, batch = dsgp4.initialize_tle(tles, gravity_constant_name="wgs-72")
+    for key, val in list(vars(batch).items()):
+        if torch.is_tensor(val):
+            if val.ndim >= 1 and val.shape[0] == n:
+                val = val.repeat_interleave(m, dim=0)
+            setattr(batch, key, val.to(device))
+    return batch
+
+
 def _dsgp4_case(n: int, minutes: np.ndarray, device: str):
-    """ESA's dSGP4 (PyTorch): its batch is zipped (one time per entry), so the n element
-    sets are initialised once and every per-object tensor is repeated for the m times."""
+    """dSGP4 on the same n objects and times, on the CPU or the CUDA device."""
     def prepare():
         import dsgp4
         import torch
 
-        m = minutes.size
-        lines = _cosmos_like_catalog(n).to_tle()
-        tles = [dsgp4.tle.TLE(lines[i:i + 2]) for i in range(0, len(lines), 2)]
-        _, batch = dsgp4.initialize_tle(tles, gravity_constant_name="wgs-72")
-        for key, val in list(vars(batch).items()):
-            if torch.is_tensor(val):
-                if val.ndim >= 1 and val.shape[0] == n:
-                    val = val.repeat_interleave(m, dim=0)
-                setattr(batch, key, val.to(device))
+        batch = dsgp4_batch(_cosmos_like_catalog(n), minutes.size, device)
         tsince = torch.tensor(np.tile(minutes, n), dtype=torch.float64, device=device)
         sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
 
         def call():
-            dsgp4.propagate_batch(batch, tsince)
+            with torch.device(device):   # dSGP4 makes its temporaries with torch.zeros(...)
+                dsgp4.propagate_batch(batch, tsince)
             sync()
         return call
     return prepare

@@ -438,7 +438,9 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
         top = _top_of_deposit(n0, beta, budget_kg, lc_max, weights)
         n_total = int(round(n0 * (lc_min**-beta - top**-beta))) if top > lc_min else 0
         n_small, n_large, lo_large = n_total, 0, top
+    # expected mass of the fragments below lc_min, in all and the projectile's share of it
     unresolved = _expected_mass(n0, beta, LC_FLOOR_M, min(lc_min, top), weights)
+    unres_p = _expected_mass(n0, beta, LC_FLOOR_M, min(lc_min, top), [(w_proj, kp)]) if proj is not None else 0.0
     p = _bn.SizeParams(
         seed=seed, n_small=n_small, neg_beta_inv=-1.0 / beta,
         small_lo=lc_min**-beta, small_span=lc_min**-beta - max(top, lc_min)**-beta,
@@ -479,7 +481,6 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
         v[is_proj] += xp.asarray(proj.v_kms - target.v_kms)   # rows of projectile fragments only
     if catastrophic and n_large:
         # large fragments carry the mass of each parent not yet assigned, with its momentum
-        unres_p = _expected_mass(n0, beta, LC_FLOOR_M, min(lc_min, top), [(w_proj, kp)])
         m_small_p = float(mass[is_proj].sum())
         m_small_t = float(mass[:n_small].sum()) - m_small_p
         rem_t = target.mass_kg - m_small_t - (unresolved - unres_p)
@@ -489,9 +490,8 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
         v[n_small:] += xp.asarray(v_cm - target.v_kms)
     if not catastrophic and proj is not None:
         # the cratered target: the rest of both parents' mass, closing the momentum balance
-        m_unres_p = _expected_mass(n0, beta, LC_FLOOR_M, min(lc_min, top), [(w_proj, kp)])
         p_total = target.mass_kg * target.v_kms + proj.mass_kg * proj.v_kms
-        p_unres = (unresolved - m_unres_p) * target.v_kms + m_unres_p * proj.v_kms
+        p_unres = (unresolved - unres_p) * target.v_kms + unres_p * proj.v_kms
         m_ej = float(mass.sum())
         p_ej = _backend.to_host((mass[:, None] * v).sum(axis=0))
         m_rem = total_mass - m_ej - unresolved

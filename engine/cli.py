@@ -306,9 +306,8 @@ def cmd_screen(args) -> int:
     from . import _backend
     from .screening import screen
 
-    for opt, path, ends in (("--out", args.out, (".csv", ".parquet")),):
-        if path is not None and not path.lower().endswith(ends):
-            raise UserError(f"{opt} {path!r}: the file name must end in .csv or .parquet")
+    if args.out is not None and not args.out.lower().endswith((".csv", ".parquet")):
+        raise UserError(f"--out {args.out!r}: the file name must end in .csv or .parquet")
     if args.all == (args.primary is not None):
         raise UserError("give either --primary FILE (one against many) or --all (all against all)")
     sec = _load_catalog(args.secondaries, "auto", args.errors, "wgs72", "i")
@@ -317,8 +316,8 @@ def cmd_screen(args) -> int:
     stop = args.stop or str(np.datetime_as_string(np.datetime64(start) + np.timedelta64(1, "D"), unit="m"))
     backend = _backend.resolve(args.backend)
     t0 = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RuntimeWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # excluded objects are printed below
         conj = screen(pri, sec, start, stop, threshold_km=args.threshold_km, backend=backend)
     elapsed = time.perf_counter() - t0
     what = "all against all" if pri is None else f"{len(pri)} against {len(sec)}"
@@ -340,7 +339,6 @@ def cmd_screen(args) -> int:
 
         files = cdm.write_conjunctions(conj, args.cdm, hbr_km=args.hbr_km)
         print(f"  written            {len(files)} CDMs in {args.cdm}")
-    del caught
     return EXIT_OK
 
 
@@ -363,6 +361,11 @@ def cmd_scenario(args) -> int:
     return EXIT_OK
 
 
+def _backend_option(parser, help_text: str = "compute backend (default: auto)") -> None:
+    """The --backend option every command shares."""
+    parser.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help=help_text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="debris-engine",
@@ -383,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", help="first time, ISO 8601 UTC (default: latest epoch in INPUT, to the minute)")
     p.add_argument("--stop", help="last time, ISO 8601 UTC (default: start + 1 day)")
     p.add_argument("--step", type=float, default=60.0, help="step in seconds (default: 60)")
-    p.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help="compute backend (default: auto)")
+    _backend_option(p)
     p.add_argument("--out", help="write the states to FILE.npz, FILE.csv or FILE.oem (CCSDS OEM, TEME)")
     p.add_argument("--errors", choices=("raise", "skip"), default="raise", help="bad element sets: stop (raise) or skip and report them")
     p.add_argument("--whichconst", choices=("wgs72", "wgs72old", "wgs84"), default="wgs72", help="SGP4 gravity model (default: wgs72)")
@@ -401,7 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("event", choices=EVENTS, help="cosmos1408 (15 Nov 2021 ASAT test) or iridium-cosmos (10 Feb 2009)")
     b.add_argument("--lc-min", type=float, default=0.1, help="smallest characteristic length in m (default: 0.1; >= 0.001)")
     b.add_argument("--seed", type=int, default=0, help="random seed, 0 .. 2**64-1 (default: 0); same seed, same cloud")
-    b.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help="compute backend (default: auto)")
+    _backend_option(b)
     b.add_argument("--out", help="write the fragments to FILE.npz or FILE.csv")
     b.add_argument("--tle", help="write SGP4 element sets fitted to the fragments to FILE.tle")
     b.add_argument("--first-satnum", type=int, default=80000, help="catalogue number of fragment 0 in --tle (default: 80000)")
@@ -418,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--quick", action="store_true", help="small sizes only (about a minute on a laptop)")
     c.add_argument("--sizes", help="SGP4 object counts, comma-separated (default: 1e3,1e4,1e5[,1e6 on a GPU])")
     c.add_argument("--lc-min", help="breakup sizes as lc_min values in m, comma-separated (default: 0.01,0.003,0.001)")
-    c.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help="auto: every backend this machine has")
+    _backend_option(c, "auto: every backend this machine has")
     c.add_argument("--repeat", type=int, default=3, help="timed runs per case, best kept (default: 3)")
     c.add_argument("--budget", type=float, default=20.0, help="skip a case predicted to take longer than this many seconds (default: 20)")
     c.add_argument("--out", help="directory for bench-<date>.json and bench-<date>.png")
@@ -436,7 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--days", type=float, default=7.0, help="window after the breakup for screening and flux (default: 7)")
     s.add_argument("--years", type=float, default=5.0, help="length of the decay run, years (default: 5; 0 skips it)")
     s.add_argument("--seed", type=int, default=0, help="random seed of the breakup (default: 0)")
-    s.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help="compute backend (default: auto)")
+    _backend_option(s)
     s.add_argument("--threshold-km", type=float, default=10.0, help="ISS close-approach threshold, km (default: 10)")
     s.add_argument("--area", type=float, default=1000.0, help="ISS cross-section for expected impacts, m^2 (default: 1000)")
     s.add_argument("--real", help="TLE file of catalogued fragments to draw beside the generated cloud")
@@ -456,7 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--start", help="ISO 8601 UTC (default: latest epoch of SECONDARIES, to the minute)")
     sc.add_argument("--stop", help="ISO 8601 UTC (default: start + 1 day)")
     sc.add_argument("--threshold-km", type=float, default=5.0, help="miss-distance threshold, km (default: 5)")
-    sc.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help="compute backend (default: auto)")
+    _backend_option(sc)
     sc.add_argument("--out", help="write the approaches to FILE.csv (SOCRATES-like) or FILE.parquet")
     sc.add_argument("--cdm", help="write one CCSDS CDM per approach into this directory")
     sc.add_argument("--hbr-km", type=float, default=None, help="hard-body radius for the CDMs' probability, km")

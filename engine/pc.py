@@ -620,7 +620,7 @@ def pack_inputs(r1, v1, r2, v2, c, hbr) -> np.ndarray:
 def _foster_cuda(r1, v1, r2, v2, c, hbr):
     import cupy as cp
 
-    from ._kernels import get_function
+    from ._kernels import get_function, grid_blocks
 
     packed = cp.asarray(pack_inputs(r1, v1, r2, v2, c, hbr))
     n = packed.shape[0]
@@ -628,7 +628,7 @@ def _foster_cuda(r1, v1, r2, v2, c, hbr):
     flags = cp.empty(n, dtype=cp.uint8)
     if n:
         kern = get_function(_CUDA_SRC, "pc_foster_f64")
-        grid = (int(max(1, min((n + _THREADS - 1) // _THREADS, 65535 * 8))),)
+        grid = grid_blocks(n, _THREADS)
         kern(grid, (_THREADS,), (packed, np.int64(n), out, flags))
     return (out[:, 0], flags, out[:, 1], out[:, 2], out[:, 3], out[:, 4], out[:, 5], out[:, 6])
 

@@ -34,7 +34,7 @@ import numpy as np
 from ._orbits import MU_KM3_S2, RE_KM, aei_of
 
 __all__ = ["DensityGrid", "FluxResult", "spatial_density", "flux", "time_fraction_radius",
-           "time_fraction_latitude"]
+           "time_fraction_latitude", "cell_volumes"]
 
 _CHUNK = 4096
 _SECONDS_PER_YEAR = 365.25 * 86400.0
@@ -73,6 +73,14 @@ def time_fraction_latitude(phi1, phi2, inc):
     return cdf(phi2) - cdf(phi1)
 
 
+def cell_volumes(alt_edges_km, lat_edges_deg) -> np.ndarray:
+    """(A, L) volumes (km^3) of altitude shell x latitude band cells over all longitudes."""
+    r = RE_KM + np.asarray(alt_edges_km, dtype=np.float64)
+    lat = np.radians(np.asarray(lat_edges_deg, dtype=np.float64))
+    shell = (2.0 * math.pi / 3.0) * (r[1:] ** 3 - r[:-1] ** 3)
+    return shell[:, None] * (np.sin(lat[1:]) - np.sin(lat[:-1]))[None, :]
+
+
 @dataclass
 class DensityGrid:
     """Orbit-averaged spatial density on altitude shells x latitude bands.
@@ -91,23 +99,11 @@ class DensityGrid:
 
     @property
     def volume_km3(self) -> np.ndarray:
-        r = RE_KM + self.alt_edges_km
-        lat = np.radians(self.lat_edges_deg)
-        shell = (2.0 * math.pi / 3.0) * (r[1:] ** 3 - r[:-1] ** 3)
-        return shell[:, None] * (np.sin(lat[1:]) - np.sin(lat[:-1]))[None, :]
+        return cell_volumes(self.alt_edges_km, self.lat_edges_deg)
 
     def shell_density(self) -> np.ndarray:
         """(A,) objects/km^3 in each altitude shell over all latitudes of the grid."""
         return self.count.sum(axis=1) / self.volume_km3.sum(axis=1)
-
-    def lookup(self, alt_km, lat_rad) -> np.ndarray:
-        """Density (objects/km^3) of the cells holding the points (0 outside the grid)."""
-        ia = np.searchsorted(self.alt_edges_km, alt_km, side="right") - 1
-        il = np.searchsorted(np.radians(self.lat_edges_deg), lat_rad, side="right") - 1
-        ok = (ia >= 0) & (ia < self.density.shape[0]) & (il >= 0) & (il < self.density.shape[1])
-        out = np.zeros(np.shape(alt_km))
-        out[ok] = self.density[ia[ok], il[ok]]
-        return out
 
 
 def _check_edges(name, edges, lo, hi, unit):
@@ -145,9 +141,7 @@ def spatial_density(objects, *, alt_edges_km=None, lat_edges_deg=(-90.0, 90.0), 
         fr = time_fraction_radius(r_edges[None, :-1], r_edges[None, 1:], a[sl, None], e[sl, None])
         fl = time_fraction_latitude(lat[None, :-1], lat[None, 1:], inc[sl, None])
         count += np.einsum("n,na,nl->al", w[sl], fr, fl)
-    grid = DensityGrid(alt, lat_deg, count, count, int(ok.sum()), int((~ok).sum()))
-    grid.density = count / grid.volume_km3
-    return grid
+    return DensityGrid(alt, lat_deg, count / cell_volumes(alt, lat_deg), count, int(ok.sum()), int((~ok).sum()))
 
 
 @dataclass
@@ -199,17 +193,18 @@ def mean_relative_speed(r_t, v_t, a, e, inc):
     reach = (np.abs(sin_az) <= 1.0) & np.isfinite(speed)
     sin_az = np.clip(sin_az, -1.0, 1.0)
     cos_az = np.sqrt(1.0 - sin_az**2)
+    horizontal = speed * cos_g
+    de2 = (vt[:, 0:1] - horizontal * sin_az) ** 2
+    north = horizontal * cos_az
+    vertical = speed * sin_g
     total = np.zeros(reach.shape)
-    for north_sign in (1.0, -1.0):
-        for up_sign in (1.0, -1.0):
-            de = vt[:, 0:1] - speed * cos_g * sin_az
-            dn = vt[:, 1:2] - speed * cos_g * cos_az * north_sign
-            du = vt[:, 2:3] - speed * sin_g * up_sign
-            total += np.sqrt(de * de + dn * dn + du * du)
+    for dn in (vt[:, 1:2] - north, vt[:, 1:2] + north):       # north- and south-going
+        for du in (vt[:, 2:3] - vertical, vt[:, 2:3] + vertical):  # climbing and descending
+            total += np.sqrt(de2 + dn * dn + du * du)
     return np.where(reach, 0.25 * total, np.nan)
 
 
-def flux(target, objects, start, stop, *, step_s: float = 60.0, area_m2: float = 1.0, grid: DensityGrid | None = None,
+def flux(target, objects, start, stop, *, step_s: float = 60.0, area_m2: float = 1.0,
          alt_edges_km=None, lat_edges_deg=None, backend: str = "numpy") -> FluxResult:
     """Flux of `objects` on `target` between start and stop (kinetic-gas model, see the
     module docstring).
@@ -217,8 +212,8 @@ def flux(target, objects, start, stop, *, step_s: float = 60.0, area_m2: float =
     target: engine.Catalog with one object (propagated with SGP4) or a tuple (times
     datetime64 (T,), r (T, 3) km, v (T, 3) km/s) in an inertial frame; objects: what
     spatial_density takes. step_s: sampling step of the target's path (s). area_m2: the
-    target's cross-section (m^2). grid: a DensityGrid to use (default: computed here on
-    alt_edges_km (default 10 km shells) x lat_edges_deg (default 5 deg bands)).
+    target's cross-section (m^2). alt_edges_km, lat_edges_deg: the density cells
+    (default 10 km shells from 100 to 2,000 km x 5 deg latitude bands).
     """
     from .catalog import Catalog
     from .timeconv import jd_from_datetime64, to_datetime64
@@ -246,28 +241,30 @@ def flux(target, objects, start, stop, *, step_s: float = 60.0, area_m2: float =
         times = to_datetime64(times)
         r, v = np.asarray(r, dtype=np.float64), np.asarray(v, dtype=np.float64)
         step_s = float((times[1] - times[0]) / np.timedelta64(1, "s")) if len(times) > 1 else float(step_s)
-    if grid is None:
-        grid = spatial_density(objects, alt_edges_km=np.arange(100.0, 2001.0, 10.0) if alt_edges_km is None else alt_edges_km,
-                               lat_edges_deg=np.arange(-90.0, 90.1, 5.0) if lat_edges_deg is None else lat_edges_deg)
+    alt_edges = _check_edges("alt_edges_km", np.arange(100.0, 2001.0, 10.0) if alt_edges_km is None else alt_edges_km,
+                             -RE_KM, 1e6, "km")
+    lat_deg = _check_edges("lat_edges_deg", np.arange(-90.0, 90.1, 5.0) if lat_edges_deg is None else lat_edges_deg,
+                           -90.0, 90.0, "deg")
     a, e_, inc = aei_of(objects)
     ok = np.isfinite(a) & (e_ < 1.0)
     a, e_, inc = a[ok], e_[ok], inc[ok]
-    r_edges = RE_KM + grid.alt_edges_km
-    lat_edges = np.radians(grid.lat_edges_deg)
-    alt_t = np.linalg.norm(r, axis=1) - RE_KM
-    lat_t = np.arcsin(r[:, 2] / np.linalg.norm(r, axis=1))
-    ia = np.searchsorted(grid.alt_edges_km, alt_t, side="right") - 1
-    il = np.searchsorted(lat_edges, lat_t, side="right") - 1
-    inside = (ia >= 0) & (ia < grid.density.shape[0]) & (il >= 0) & (il < grid.density.shape[1])
+    r_edges = RE_KM + alt_edges
+    lat_edges = np.radians(lat_deg)
+    # the cell of the target at each time
+    rn = np.linalg.norm(r, axis=1)
+    ia = np.searchsorted(alt_edges, rn - RE_KM, side="right") - 1
+    il = np.searchsorted(lat_edges, np.arcsin(r[:, 2] / rn), side="right") - 1
+    inside = (ia >= 0) & (ia < alt_edges.size - 1) & (il >= 0) & (il < lat_edges.size - 1)
+    ia, il = np.clip(ia, 0, alt_edges.size - 2), np.clip(il, 0, lat_edges.size - 2)
+    r1, r2 = r_edges[ia][:, None], r_edges[ia + 1][:, None]
+    p1, p2 = lat_edges[il][:, None], lat_edges[il + 1][:, None]
+    vol = cell_volumes(alt_edges, lat_deg)[ia, il][:, None]
     f = np.zeros(len(times))
-    vol = grid.volume_km3
     for s in range(0, a.size, _CHUNK):
         sl = slice(s, s + _CHUNK)
         # each object's own density in the target's cell, times its mean relative speed there
-        iac, ilc = np.clip(ia, 0, len(r_edges) - 2), np.clip(il, 0, len(lat_edges) - 2)
-        fr = time_fraction_radius(r_edges[iac][:, None], r_edges[iac + 1][:, None], a[None, sl], e_[None, sl])
-        fl = time_fraction_latitude(lat_edges[ilc][:, None], lat_edges[ilc + 1][:, None], inc[None, sl])
-        n_i = fr * fl / vol[iac, ilc][:, None]
+        n_i = (time_fraction_radius(r1, r2, a[None, sl], e_[None, sl])
+               * time_fraction_latitude(p1, p2, inc[None, sl]) / vol)
         vrel = mean_relative_speed(r, v, a[sl], e_[sl], inc[sl])
         f += np.where(inside[:, None] & (n_i > 0), n_i * np.nan_to_num(vrel), 0.0).sum(axis=1)
     duration = step_s * len(times)
