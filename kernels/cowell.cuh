@@ -7,7 +7,10 @@
 // Norsett & Wanner, Solving ODEs I, sec. II.4), error norm
 // max(|dr| / (rtol |r|), |dv| / (rtol |v|)), steps capped at hmax and clamped to the last
 // output time, quintic Hermite dense output through (r, v, a) at both step ends,
-// re-entry found by 20 bisections of the altitude on that interpolant.
+// re-entry found by 20 bisections of the altitude on that interpolant. A rejected step
+// across a strong density kink (an inner band base of the atmosphere) is retried ending
+// just past the kink, found on that step's interpolant, and the step after resumes the
+// interrupted length (landing on density kinks, engine/_numerical_numpy._land_on_kinks).
 //
 // Frame: inertial, z axis = Earth's pole (the caller rotates GCRF into it and back).
 // Units: km, s, km/s. Densities kg/m^3; bdrag = cd A/M / 2 in m^2/kg.
@@ -130,6 +133,12 @@ constexpr double SAFETY = 0.9;
 constexpr double FACMIN = 0.2;
 constexpr double FACMAX = 5.0;
 constexpr int BISECTIONS = 20;  // 300 s / 2^20 < 3e-4 s
+// landing on density kinks (engine/_numerical_numpy.py: KINK_SAMPLES, KINK_MARGIN_S,
+// KINK_THETA_MAX): samples per level of the crossing search, margin past the crossing (s),
+// largest landing as a fraction of the rejected step
+constexpr int KINK_SAMPLES = 32;
+constexpr double KINK_MARGIN_S = 0.05;
+constexpr double KINK_THETA_MAX = 0.99;
 
 struct Params {
     int nzonal;         // highest zonal degree (< 2: point mass only)
@@ -205,6 +214,14 @@ DE_HD double density(const Params& p, double h) {
     int i = 0;  // largest i with h0[i] <= h, clipped to [0, nbands - 1]
     while (i + 1 < p.nbands && p.h0[i + 1] <= h) ++i;
     return p.rho0[i] * exp(-(h - p.h0[i]) / p.hs[i]);
+}
+
+// band of altitude h: the number of kinks h0[1..nbands-1] <= h, density()'s index (NaN:
+// the top band, as NumPy's searchsorted puts it)
+DE_HD int band(const Params& p, double h) {
+    int i = 0;
+    while (i + 1 < p.nbands && !(h < p.h0[i + 1])) ++i;
+    return i;
 }
 
 // Sun and Moon point masses and cannonball SRP (cylindrical shadow), added to a[3]
@@ -291,9 +308,9 @@ DE_HD void derivative(const Params& p, double t, const double* y, double* dy) {
     dy[5] = az;
 }
 
-// quintic Hermite through (r, v, a) at both step ends; velocity = its derivative
-DE_HD void hermite5(const double* y0, const double* f0, const double* y1, const double* f1,
-                    double h, double th, double* out) {
+// quintic Hermite through (r, v, a) at both step ends: the position at th, r (3,)
+DE_HD void hermite5_position(const double* y0, const double* f0, const double* y1,
+                             const double* f1, double h, double th, double* r) {
     const double t2 = th * th, t3 = t2 * th, t4 = t3 * th, t5 = t4 * th;
     const double h00 = 1 - 10 * t3 + 15 * t4 - 6 * t5;
     const double h10 = th - 6 * t3 + 8 * t4 - 3 * t5;
@@ -301,18 +318,95 @@ DE_HD void hermite5(const double* y0, const double* f0, const double* y1, const 
     const double h01 = 10 * t3 - 15 * t4 + 6 * t5;
     const double h11 = -4 * t3 + 7 * t4 - 3 * t5;
     const double h21 = 0.5 * t3 - t4 + 0.5 * t5;
+    const double hh = h * h;
+    for (int c = 0; c < 3; ++c) {
+        r[c] = h00 * y0[c] + h * h10 * f0[c] + hh * h20 * f0[c + 3] + h01 * y1[c] +
+               h * h11 * f1[c] + hh * h21 * f1[c + 3];
+    }
+}
+
+// the same with the velocity (its derivative): out (6,), not aliasing the inputs
+DE_HD void hermite5(const double* y0, const double* f0, const double* y1, const double* f1,
+                    double h, double th, double* out) {
+    hermite5_position(y0, f0, y1, f1, h, th, out);
+    const double t2 = th * th, t3 = t2 * th, t4 = t3 * th;
     const double d00 = -30 * t2 + 60 * t3 - 30 * t4;
     const double d10 = 1 - 18 * t2 + 32 * t3 - 15 * t4;
     const double d20 = th - 4.5 * t2 + 6 * t3 - 2.5 * t4;
     const double d11 = -12 * t2 + 28 * t3 - 15 * t4;
     const double d21 = 1.5 * t2 - 4 * t3 + 2.5 * t4;
-    const double hh = h * h;
     for (int c = 0; c < 3; ++c) {
-        out[c] = h00 * y0[c] + h * h10 * f0[c] + hh * h20 * f0[c + 3] + h01 * y1[c] +
-                 h * h11 * f1[c] + hh * h21 * f1[c + 3];
         out[c + 3] = (d00 * (y0[c] - y1[c])) / h + d10 * f0[c] + h * d20 * f0[c + 3] +
                      d11 * f1[c] + h * d21 * f1[c + 3];
     }
+}
+
+// band of the altitude at th on the step's position interpolant
+DE_HD int band_on_path(const Params& p, const double* y0, const double* f0, const double* y1,
+                       const double* f1, double h, double th) {
+    double r[3];
+    hermite5_position(y0, f0, y1, f1, h, th, r);
+    return band(p, altitude(r));
+}
+
+// first_crossing of engine/_numerical_numpy.py: the first time (fraction of the step h)
+// at which the altitude on the position interpolant through (y0, f0), (y1, f1) leaves
+// band b0, sampled KINK_SAMPLES times along the step and again inside the first interval
+// that left it; the upper end of that last interval, NaN where no sample left the band
+DE_HD double first_crossing(const Params& p, const double* y0, const double* f0,
+                            const double* y1, const double* f1, double h, int b0) {
+    int j = 1;
+    while (j <= KINK_SAMPLES && band_on_path(p, y0, f0, y1, f1, h, (double)j / KINK_SAMPLES) == b0)
+        ++j;
+    if (j > KINK_SAMPLES) return NAN;
+    const double lo = (double)(j - 1) / KINK_SAMPLES;
+    const double dth = 1.0 / (KINK_SAMPLES * KINK_SAMPLES);
+    // the level-1 sample at the interval's end crossed: a level-2 miss falls back to it
+    int i = 1;
+    while (i < KINK_SAMPLES && band_on_path(p, y0, f0, y1, f1, h, lo + i * dth) == b0) ++i;
+    return lo + i * dth;
+}
+
+// Step control at density kinks (engine/_numerical_numpy._land_on_kinks, per object): a
+// rejected step that ends in another band, across a kink strong enough to explain the
+// rejection, is retried ending KINK_MARGIN_S past the crossing; once that landing is
+// accepted the next step resumes the interrupted length. y, f: the step's start and its
+// derivative; yn, fl: the trial end and the last stage; hs: the step tried; h_next: the
+// controller's next step, updated; resume: > 0 a landing is pending (the interrupted
+// step), < 0 the current step resumes one, else 0.
+DE_HD void land_on_kinks(const Params& p, const double* y, const double* f, const double* yn,
+                         const double* fl, double hs, bool ok, double rtol, double& h_next,
+                         double& resume) {
+    if (ok) {
+        if (resume > 0.0) {
+            h_next = fmax(h_next, resume);
+            resume = -1.0;
+        } else {
+            resume = 0.0;
+        }
+        return;
+    }
+    const double alt0 = altitude(y), alt1 = altitude(yn);
+    const int b0 = band(p, alt0), b1 = band(p, alt1);
+    if (b0 != b1) {
+        // the jump in the drag's time derivative moves the step's end by about
+        // jump h^3 / 6: below a tenth of the tolerance the rejection has another cause
+        const int kb = b0 < b1 ? b0 : b1;  // the lowest kink crossed: the strongest
+        const double strength = p.rho0[kb + 1] * fabs(1.0 / p.hs[kb] - 1.0 / p.hs[kb + 1]);
+        const double v2 = yn[3] * yn[3] + yn[4] * yn[4] + yn[5] * yn[5];
+        const double rn = sqrt(yn[0] * yn[0] + yn[1] * yn[1] + yn[2] * yn[2]);
+        const double jump = 1e3 * p.bdrag * strength * v2 * fabs(alt1 - alt0) / hs;
+        if (jump * (hs * hs * hs) / 6.0 > 0.1 * rtol * rn) {
+            const double theta = first_crossing(p, y, f, yn, fl, hs, b0) + KINK_MARGIN_S / hs;
+            if (theta <= KINK_THETA_MAX) {
+                const double interrupted = resume < 0.0 ? h_next : hs;
+                resume = fmax(resume, interrupted);
+                h_next = theta * hs;
+            }
+        }
+    }
+    // a rejected resumed step that lands nowhere is an ordinary rejection
+    if (resume < 0.0) resume = 0.0;
 }
 
 DE_HD void fill_rest(long long m, long long j, unsigned char code, double* out,
@@ -346,6 +440,8 @@ DE_HD void propagate_one(const Params& p, const double* y0, const double* t_out,
         A = RK4_A; B = RK4_B; BH = nullptr; C = RK4_C; s = 4; q = 0; fsal = false;
     }
     const bool adaptive = BH != nullptr;
+    // land on the atmosphere's band bases (density kinks)
+    const bool kinks = adaptive && p.nbands > 1 && p.bdrag > 0.0;
     t_reentry = NAN;
     nsteps = 0;
     if (m <= 0) return;
@@ -374,6 +470,7 @@ DE_HD void propagate_one(const Params& p, const double* y0, const double* t_out,
         h = step;
     }
     bool grow = true;
+    double resume = 0.0;  // see land_on_kinks
     while (true) {
         const double t_target = dense ? t_end : t_out[j];
         const double hs = fmin(h, t_target - t);
@@ -414,6 +511,7 @@ DE_HD void propagate_one(const Params& p, const double* y0, const double* t_out,
             fac = fmin(fmax(fac, FACMIN), (grow && ok) ? FACMAX : 1.0);
             h_next = fmin(hmax, hs * fac);
             if (last && ok) h_next = h;
+            if (kinks) land_on_kinks(p, y, f, yn, k[s - 1], hs, ok, rtol, h_next, resume);
         }
         if (ok) {
             const double t1 = last ? t_target : t + hs;
