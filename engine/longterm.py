@@ -16,8 +16,9 @@ The model (one set per object, all independent):
   with the trapezoidal rule on K equally spaced E (for a periodic analytic integrand
   the trapezoidal rule converges geometrically; Trefethen and Weideman, SIAM Review 56(3),
   385-458, 2014; the error for a density ~ exp(x cos E), x = a e / H, is about
-  2 I_K(x) / I_0(x)). K is chosen per object and step from a e (8 nodes for near-circular
-  orbits up to 128 for e ~ 0.5; NODE_CLASSES), or fixed by the caller.
+  2 I_K(x) / I_0(x)). K is chosen per object and step from x = a e / H with H the
+  table's local scale height near perigee (8 nodes for near-circular orbits, 16-32 for
+  the Cosmos 1408 cloud, up to 256; NODE_CLASSES, X_MAX), or fixed by the caller.
   The density is evaluated at every node from the Keplerian position at that node:
   height above the ellipsoid (engine.atmosphere.altitude_km), the relative velocity to
   an atmosphere co-rotating with the Earth (omega_E = 7.292115e-5 rad/s), and the
@@ -444,23 +445,56 @@ def _perigee_height(y):
             - R_EQ * (1.0 - _atm.FLATTENING * s * s))
 
 
-#: adaptive quadrature: K nodes are used while a e <= AE_MAX_KM[K] (km). The trapezoidal
-#: rule's relative error for exp(x cos E) is 2 I_K(x) / I_0(x); it is 1e-6 at x = 1.28,
-#: 7.36, 33.5, 139 for K = 8, 16, 32, 64. With x = a e / H and H = 20 km (the smallest
-#: scale height met above 150 km) that gives the limits below (K = 128: 563; K = 256:
-#: 2257, i.e. a e up to 45,000 km at 1e-6, and beyond that used with a larger error).
+#: adaptive quadrature: K nodes are used while x = a e / H <= X_MAX[K], with H the density's
+#: local scale height near perigee (km; :func:`perigee_scale_height`). The trapezoidal
+#: rule's relative error for exp(x cos E) (the density along an orbit in an exponential
+#: atmosphere of scale height H) is 2 I_K(x) / I_0(x); it is 1e-6 at x = 1.28, 7.35, 33.5,
+#: 139.3, 562.7 for K = 8, 16, 32, 64, 128 (K = 256 beyond, with a larger error there).
 NODE_CLASSES = (8, 16, 32, 64, 128, 256)
-AE_MAX_KM = (25.6, 147.0, 670.0, 2786.0, 11254.0, np.inf)
+X_MAX = (1.28, 7.35, 33.5, 139.3, 562.7, np.inf)
+#: the scale height is the smaller of the local ones at the perigee height and this much
+#: higher (km; covers the small dips of H with height in the tables), capped at H_CAP_KM
+H_ABOVE_KM = 25.0
+H_CAP_KM = 200.0
 
 
-def nodes_for(a, e, nodes=None):
+def nodes_for(a, e, nodes=None, scale_km=20.0):
     """(N,) int quadrature nodes per orbit for mean elements a (km), e: `nodes` when given,
-    else the adaptive choice of NODE_CLASSES / AE_MAX_KM."""
+    else the adaptive choice of NODE_CLASSES / X_MAX for the density scale height
+    scale_km (km, scalar or (N,); :func:`perigee_scale_height`)."""
     a = np.asarray(a, dtype=np.float64)
     if nodes is not None:
         return np.full(a.shape, int(nodes))
-    ae = np.nan_to_num(a * np.abs(np.asarray(e, dtype=np.float64)), nan=np.inf)
-    return np.asarray(NODE_CLASSES)[np.searchsorted(np.asarray(AE_MAX_KM), ae, side="left")]
+    x = np.nan_to_num(a * np.abs(np.asarray(e, dtype=np.float64)) / scale_km, nan=np.inf)
+    return np.asarray(NODE_CLASSES)[np.searchsorted(np.asarray(X_MAX), x, side="left")]
+
+
+def _log_density_slope(p: _Params, h, jd):
+    """d ln rho / dh (1/km) of the table at heights h (km), Julian dates jd (broadcast)."""
+    k = np.clip((h - p.alt0) / p.dalt, 0, p.na - 1).astype(np.intp)
+    xq = np.maximum(h - (p.alt0 + k * p.dalt), 0.0)
+    c = p.coef
+    if p.nd == 1:
+        return c[k, 1] + 2.0 * c[k, 2] * xq
+    u = np.clip((jd - p.jd0) / p.djd, 0.0, p.nd - 1.0)
+    d = np.minimum(u.astype(np.intp), p.nd - 2)
+    w = u - d
+    i0 = d * p.na + k
+    i1 = i0 + p.na
+    s0 = c[i0, 1] + 2.0 * c[i0, 2] * xq
+    s1 = c[i1, 1] + 2.0 * c[i1, 2] * xq
+    return s0 + w * (s1 - s0)
+
+
+def perigee_scale_height(p: _Params, y, t):
+    """Density scale height near the perigee of mean elements y (m, 5) at times t (m,)
+    days after p.jd_ref, km: the smaller of the local H = -1 / (d ln rho / dh) at the
+    perigee height and H_ABOVE_KM above it, at most H_CAP_KM (kernels/longterm.cuh
+    perigee_scale_height is the same)."""
+    hp = _perigee_height(y)
+    jd = p.jd_ref + t
+    steep = np.maximum(-_log_density_slope(p, hp, jd), -_log_density_slope(p, hp + H_ABOVE_KM, jd))
+    return 1.0 / np.maximum(steep, 1.0 / H_CAP_KM)
 
 
 def _rk4_stages(p: _Params, y, t, b, k1, h):
@@ -544,7 +578,8 @@ def _run_block(p: _Params, el, bc, t, t_stop, nodes):
             if act.size == 0:
                 break
         count[act] += 1
-        kk = nodes_for(el[act, 0], el[act, 1], nodes)
+        kk = nodes_for(el[act, 0], el[act, 1], nodes,
+                       None if nodes is not None else perigee_scale_height(p, el[act], t[act]))
         for k in np.unique(kk):
             idx = act[kk == k]
             if k not in node_sets:
@@ -608,7 +643,8 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     cd: drag coefficient. step_days: largest step, days. reentry_km: re-entry height of
         the mean perigee above the ellipsoid, km. nodes: quadrature nodes per orbit
         (eccentric anomaly), 4 to 256; None (default) chooses 8 to 128 per object and
-        step from a e (NODE_CLASSES, AE_MAX_KM: relative quadrature error below ~1e-6).
+        step from a e / H, H the density scale height near perigee (NODE_CLASSES, X_MAX:
+        relative quadrature error below ~1e-6).
     backend: "auto" | "numpy" | "cuda" (results always come back as NumPy arrays: they
         are per-object summaries).
 

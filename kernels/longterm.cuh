@@ -61,23 +61,41 @@ DE_HD double row_log_density(const double* c, double x, double xq) {
     return c[0] + x * (c[1] + c[2] * xq);
 }
 
-// ln(rho / (kg/m^3)) at height h (km) and Julian date jd; clamped in time, straight-line
-// extrapolation in altitude outside the grid (as engine.atmosphere.Table).
-DE_HD double log_density(const DensityTable& t, double h, double jd) {
+// the table cell of height h (km) and Julian date jd: altitude node k, x = h - node (km),
+// xq = max(x, 0), and for nd > 1 the row d and weight w of the next row (clamped in time,
+// straight-line extrapolation in altitude outside the grid, as engine.atmosphere.Table)
+struct Cell {
+    int k, d;
+    double x, xq, w;
+};
+
+DE_HD Cell table_cell(const DensityTable& t, double h, double jd) {
+    Cell c;
     double u = (h - t.alt0) / t.dalt;
     u = u < 0.0 ? 0.0 : (u > t.na - 1.0 ? t.na - 1.0 : u);
-    const int k = (int)u;
-    const double x = h - (t.alt0 + k * t.dalt);
-    const double xq = x > 0.0 ? x : 0.0;
-    if (t.nd == 1) return row_log_density(t.coef + 3 * k, x, xq);
-    double s = (jd - t.jd0) / t.djd;
-    s = s < 0.0 ? 0.0 : (s > t.nd - 1.0 ? t.nd - 1.0 : s);
-    int d = (int)s;
-    if (d > t.nd - 2) d = t.nd - 2;
-    const double w = s - d;
-    const double l0 = row_log_density(t.coef + 3 * ((long long)d * t.na + k), x, xq);
-    const double l1 = row_log_density(t.coef + 3 * ((long long)(d + 1) * t.na + k), x, xq);
-    return l0 + w * (l1 - l0);
+    c.k = (int)u;
+    c.x = h - (t.alt0 + c.k * t.dalt);
+    c.xq = c.x > 0.0 ? c.x : 0.0;
+    c.d = 0;
+    c.w = 0.0;
+    if (t.nd > 1) {
+        double s = (jd - t.jd0) / t.djd;
+        s = s < 0.0 ? 0.0 : (s > t.nd - 1.0 ? t.nd - 1.0 : s);
+        c.d = (int)s;
+        if (c.d > t.nd - 2) c.d = t.nd - 2;
+        c.w = s - c.d;
+    }
+    return c;
+}
+
+// ln(rho / (kg/m^3)) at height h (km) and Julian date jd
+DE_HD double log_density(const DensityTable& t, double h, double jd) {
+    const Cell c = table_cell(t, h, jd);
+    const double* c0 = t.coef + 3 * ((long long)c.d * t.na + c.k);
+    const double l0 = row_log_density(c0, c.x, c.xq);
+    if (t.nd == 1) return l0;
+    const double l1 = row_log_density(c0 + 3 * (long long)t.na, c.x, c.xq);
+    return l0 + c.w * (l1 - l0);
 }
 
 DE_HD double j2_radius_offset(double a, double sin_i) {
@@ -90,15 +108,39 @@ DE_HD double perigee_height(const double* y) {
     return y[0] * (1.0 - y[1]) + j2_radius_offset(y[0], si) - R_EQ * (1.0 - FLAT * s * s);
 }
 
+// d ln rho / dh (1/km) of the table at height h (km) and Julian date jd
+DE_HD double log_density_slope(const DensityTable& t, double h, double jd) {
+    const Cell c = table_cell(t, h, jd);
+    const double* c0 = t.coef + 3 * ((long long)c.d * t.na + c.k);
+    const double s0 = c0[1] + 2.0 * c0[2] * c.xq;
+    if (t.nd == 1) return s0;
+    const double* c1 = c0 + 3 * (long long)t.na;
+    const double s1 = c1[1] + 2.0 * c1[2] * c.xq;
+    return s0 + c.w * (s1 - s0);
+}
+
+// density scale height near perigee, km (engine.longterm.perigee_scale_height): the
+// smaller local H at the perigee height and H_ABOVE_KM above it, at most H_CAP_KM
+constexpr double H_ABOVE_KM = 25.0;
+constexpr double H_CAP_KM = 200.0;
+DE_HD double perigee_scale_height(const Params& p, const double* y, double t) {
+    const double hp = perigee_height(y);
+    const double jd = p.jd_ref + t;
+    const double steep = fmax(-log_density_slope(p.tab, hp, jd),
+                              -log_density_slope(p.tab, hp + H_ABOVE_KM, jd));
+    return 1.0 / fmax(steep, 1.0 / H_CAP_KM);
+}
+
 // quadrature nodes for a, e: fixed, or the adaptive classes of engine.longterm.NODE_CLASSES
-DE_HD int nodes_for(double a, double e, int fixed) {
+// for x = a e / H (X_MAX: trapezoid error 2 I_K(x) / I_0(x) <= 1e-6)
+DE_HD int nodes_for(double a, double e, int fixed, double scale_km) {
     if (fixed > 0) return fixed;
-    const double ae = a * fabs(e);
-    if (ae <= 25.6) return 8;
-    if (ae <= 147.0) return 16;
-    if (ae <= 670.0) return 32;
-    if (ae <= 2786.0) return 64;
-    if (ae <= 11254.0) return 128;
+    const double x = a * fabs(e) / scale_km;
+    if (x <= 1.28) return 8;
+    if (x <= 7.35) return 16;
+    if (x <= 33.5) return 32;
+    if (x <= 139.3) return 64;
+    if (x <= 562.7) return 128;
     return 256;
 }
 
@@ -179,7 +221,8 @@ DE_HD int run_object(const Params& p, double* y, double& t, double bc, double t_
     double k1[5], k2[5], k3[5], k4[5], ys[5];
     while (t < t_stop) {
         if (steps++ >= p.max_steps) return RUN_STEP_LIMIT;
-        const int K = nodes_for(y[0], y[1], p.nodes);
+        const int K = nodes_for(y[0], y[1], p.nodes,
+                                p.nodes > 0 ? 0.0 : perigee_scale_height(p, y, t));
         rates(p, y, t, bc, K, k1);
         const double hp0 = perigee_height(y);
         const double rate_p = fabs(k1[0] * (1.0 - y[1]) - y[0] * k1[1]);

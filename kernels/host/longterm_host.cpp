@@ -26,7 +26,8 @@ void longterm_rates_f64(const double* coef, double alt0, double dalt, int na, do
                         const double* y, const double* t, const double* bc, double* out) {
     const de_longterm::Params p{{coef, alt0, dalt, na, jd0, djd, nd}, jd_ref, 1.0, 0.0, nodes, 0};
     for (long long i = 0; i < n; ++i) {
-        const int K = de_longterm::nodes_for(y[5 * i], y[5 * i + 1], nodes);
+        const double H = nodes > 0 ? 0.0 : de_longterm::perigee_scale_height(p, y + 5 * i, t[i]);
+        const int K = de_longterm::nodes_for(y[5 * i], y[5 * i + 1], nodes, H);
         de_longterm::rates(p, y + 5 * i, t[i], bc[i], K, out + 5 * i);
     }
 }
