@@ -545,7 +545,7 @@ _QUINTIC = np.array([[1, 0, 0, -10, 15, -6], [0, 1, 0, -6, 8, -3], [0, 0, 0.5, -
 _SAMPLE_POWERS = (np.arange(1, KINK_SAMPLES + 1) / KINK_SAMPLES) ** np.arange(6)[:, None]
 
 
-def first_crossing(y0, f0, y1, f1, h, kinks):
+def first_crossing(y0, f0, y1, f1, h, kinks, band0=None):
     """First time inside a step at which the altitude crosses one of kinks (km, sorted).
 
     y0, y1 (6, n): states at the step's ends, f0, f1 (6, n) their derivatives (y1, f1 may
@@ -553,10 +553,12 @@ def first_crossing(y0, f0, y1, f1, h, kinks):
     The path is the quintic Hermite interpolant of the position (that of
     :func:`hermite5`). The altitude is sampled at KINK_SAMPLES points and again at
     KINK_SAMPLES points inside the first interval whose end lies in another band.
-    Returns theta (n,) in (0, 1]: the upper end of that last interval (just past the
-    crossing), NaN where no sample left the starting band.
+    band0 (n,): the starting bands (the number of kinks at or below the start's altitude)
+    when the caller has them. Returns theta (n,) in (0, 1]: the upper end of that last
+    interval (just past the crossing), NaN where no sample left the starting band.
     """
-    band0 = np.searchsorted(kinks, altitude(y0[0], y0[1], y0[2]), side="right")
+    if band0 is None:
+        band0 = np.searchsorted(kinks, altitude(y0[0], y0[1], y0[2]), side="right")
     # the interpolant's power-series coefficients, (3, 6, n)
     hh = h * h
     ends = np.stack([y0[:3], h * f0[:3], hh * f0[3:], y1[:3], h * f1[:3], hh * f1[3:]], axis=1)
@@ -679,9 +681,10 @@ def _land_on_kinks(y, f, y_new, f_new, hs, h_next, ok, resume, kinks, strength, 
         v2 = np.einsum("ij,ij->j", y1[3:, cross], y1[3:, cross])
         jump = np.abs(drag[rej[cross]]) * strength[k] * v2 * np.abs(alt1[cross] - alt0[cross]) / hr[cross]
         rn = np.sqrt(np.einsum("ij,ij->j", y1[:3, cross], y1[:3, cross]))
-        rej = rej[cross[jump * hr[cross] ** 3 / 6.0 > 0.1 * rtol * rn]]
+        strong = cross[jump * hr[cross] ** 3 / 6.0 > 0.1 * rtol * rn]
+        rej, b0 = rej[strong], b0[strong]
     if rej.size:
-        theta = first_crossing(y[:, rej], f[:, rej], y_new[:, rej], f_new[:, rej], hs[rej], kinks)
+        theta = first_crossing(y[:, rej], f[:, rej], y_new[:, rej], f_new[:, rej], hs[rej], kinks, b0)
         theta += KINK_MARGIN_S / hs[rej]
         land = theta <= KINK_THETA_MAX
         if land.any():

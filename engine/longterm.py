@@ -365,23 +365,30 @@ class _Params:
     max_steps: int = MAX_STEPS
 
 
-def _log_density(p: _Params, h, jd):
-    """ln rho at heights h (km) and Julian dates jd (broadcast (m, K) and (m, 1)); the
-    table algorithm of engine.atmosphere.Table in the flat layout of the kernels."""
+def _table_cell(p: _Params, h, jd):
+    """The table cell of heights h (km) and Julian dates jd (broadcast): flat row indices
+    i0, i1 of the altitude node in the day rows around jd (i1 None for a one-row table),
+    the weight w of i1, x = h - node (km) and xq = max(x, 0); the layout of the kernels."""
     # clip first: truncation of a non-negative value is floor
     k = np.clip((h - p.alt0) / p.dalt, 0, p.na - 1).astype(np.intp)
     x = h - (p.alt0 + k * p.dalt)
     xq = np.maximum(x, 0.0)
-    c = p.coef
     if p.nd == 1:
-        row = k
-        return c[row, 0] + x * (c[row, 1] + c[row, 2] * xq)
+        return k, None, 0.0, x, xq
     u = np.clip((jd - p.jd0) / p.djd, 0.0, p.nd - 1.0)
     d = np.minimum(u.astype(np.intp), p.nd - 2)
-    w = u - d
     i0 = d * p.na + k
-    i1 = i0 + p.na
+    return i0, i0 + p.na, u - d, x, xq
+
+
+def _log_density(p: _Params, h, jd):
+    """ln rho at heights h (km) and Julian dates jd (broadcast (m, K) and (m, 1)); the
+    table algorithm of engine.atmosphere.Table in the flat layout of the kernels."""
+    i0, i1, w, x, xq = _table_cell(p, h, jd)
+    c = p.coef
     l0 = c[i0, 0] + x * (c[i0, 1] + c[i0, 2] * xq)
+    if i1 is None:
+        return l0
     l1 = c[i1, 0] + x * (c[i1, 1] + c[i1, 2] * xq)
     return l0 + w * (l1 - l0)
 
@@ -471,17 +478,11 @@ def nodes_for(a, e, nodes=None, scale_km=20.0):
 
 def _log_density_slope(p: _Params, h, jd):
     """d ln rho / dh (1/km) of the table at heights h (km), Julian dates jd (broadcast)."""
-    k = np.clip((h - p.alt0) / p.dalt, 0, p.na - 1).astype(np.intp)
-    xq = np.maximum(h - (p.alt0 + k * p.dalt), 0.0)
+    i0, i1, w, _, xq = _table_cell(p, h, jd)
     c = p.coef
-    if p.nd == 1:
-        return c[k, 1] + 2.0 * c[k, 2] * xq
-    u = np.clip((jd - p.jd0) / p.djd, 0.0, p.nd - 1.0)
-    d = np.minimum(u.astype(np.intp), p.nd - 2)
-    w = u - d
-    i0 = d * p.na + k
-    i1 = i0 + p.na
     s0 = c[i0, 1] + 2.0 * c[i0, 2] * xq
+    if i1 is None:
+        return s0
     s1 = c[i1, 1] + 2.0 * c[i1, 2] * xq
     return s0 + w * (s1 - s0)
 
