@@ -9,9 +9,11 @@ NumPy operations; there is no Python loop over objects.
 
 Integration scheme (the same in kernels/cowell.cuh):
 
-- every object keeps its own time t, step h and error estimate; all live objects
-  advance in lock-step iterations of "one attempted step each", and objects that are
-  finished (last output time reached, re-entered, failed) are compacted away;
+- every object keeps its own time t, step h and error estimate; the objects of a
+  working set (at most BLOCK) advance in lock-step iterations of "one attempted step
+  each", objects that are finished (last output time reached, re-entered, failed) are
+  compacted away, and queued objects join the set as it empties, lowest perigee first
+  (they take the most steps), so that the set stays full until the queue is exhausted;
 - error norm per step: err = max(|dr| / (rtol |r|), |dv| / (rtol |v|)) with dr, dv the
   difference between the embedded solutions (vector norms: rotation invariant, and no
   absolute tolerance is needed since |r| > 6,000 km and |v| > 1 km/s in any orbit that
@@ -50,8 +52,12 @@ import numpy as np
 
 from . import _parallel, errors
 
-#: objects per block of the NumPy driver (stage arrays of a block stay in cache)
-BLOCK = 4096
+#: objects in the working set of the NumPy driver: a lock-step iteration has a fixed cost
+#: of ~2 ms of NumPy call overhead, so larger sets amortise it; measured on the benchmark
+#: cloud (20,000 fragments, 2 cores): 8,192 and 16,384 equal, 32,768 4 % slower
+BLOCK = 8192
+#: the working set takes in queued objects once this fraction of it is free
+REFILL = 0.125
 
 # ---------------------------------------------------------------------------------------
 # Status codes (per object and output time). Codes from 10 up are debris-engine's own;
@@ -230,6 +236,13 @@ class Model:
         #: (K,) rho |jump of d ln(rho)/dh| at each kink, kg/m^3/km (see kink_strength)
         self.kink_strength = None if self.kinks is None else kink_strength(atmosphere, self.kinks,
                                                                             self.jd0)
+        #: whole-km lookup table of kinks_below, or None (see kink_lookup)
+        self.kink_lut = kink_lookup(self.kinks)
+        #: inner band bases (km) of a piecewise-exponential atmosphere and their lookup
+        #: table: the band of an altitude is kinks_below(h, *band_index)
+        self.band_index = None
+        if self.bands is not None and self.bands[0].size > 1:
+            self.band_index = (self.bands[0][1:], kink_lookup(self.bands[0][1:]))
         self.sun_moon = bool(sun_moon)
         #: (n,) cr A/M (m^2/kg) per object, or None without solar radiation pressure
         self.srp = srp
@@ -278,6 +291,30 @@ def density_kinks(atmosphere):
     else:
         return None
     return np.ascontiguousarray(k) if k.size else None
+
+
+#: kink_lookup tables at most this many km long
+KINK_LUT_KM = 100_000
+
+
+def kink_lookup(kinks):
+    """(L,) int64 table of the number of kinks at or below each whole km 0..L-1, when the
+    kinks (K,) are whole, positive km below KINK_LUT_KM (Vallado's band bases are); else
+    None. With no kink strictly inside [n, n + 1), the count at h is the table's entry at
+    floor(h): one gather instead of a binary search (searchsorted took 10 % of the
+    driver's time)."""
+    if kinks is None or kinks[0] <= 0.0 or kinks[-1] >= KINK_LUT_KM or np.any(kinks != np.floor(kinks)):
+        return None
+    return np.searchsorted(kinks, np.arange(int(kinks[-1]) + 1, dtype=np.float64), side="right")
+
+
+def kinks_below(h, kinks, lut=None):
+    """Number of kinks (K,) km at or below the altitudes h (n,) km, (n,) int64: the band
+    index of a piecewise-exponential atmosphere whose kinks are its inner band bases.
+    lut: kink_lookup(kinks) when not None (a NaN altitude then counts 0)."""
+    if lut is None:
+        return np.searchsorted(kinks, h, side="right")
+    return lut[np.fmin(np.fmax(h, 0.0), lut.size - 1).astype(np.intp)]
 
 
 def kink_strength(atmosphere, kinks, jd):
@@ -400,10 +437,12 @@ def derivative(y, t, model: Model, pars, out=None):
         vr = np.sqrt(np.einsum("ij,ij->j", vrel, vrel))
         h = rn - WGS84_A * (1.0 - WGS84_F * s * s)  # altitude(), from |r| and s at hand
         if model.bands is not None:
-            h0, a, inv_h = model.bands
-            i = np.searchsorted(h0, h, side="right") - 1
-            np.maximum(i, 0, out=i)
-            rho = np.exp(a[i] - h * inv_h[i])
+            _, a, inv_h = model.bands
+            if model.band_index is None:
+                rho = np.exp(a[0] - h * inv_h[0])
+            else:
+                i = kinks_below(h, *model.band_index)
+                rho = np.exp(a[i] - h * inv_h[i])
         else:
             rho = model.atmosphere.density(h, model.jd0 + t / 86400.0)
         acc += (pars[0] * rho * vr) * vrel
@@ -545,7 +584,7 @@ _QUINTIC = np.array([[1, 0, 0, -10, 15, -6], [0, 1, 0, -6, 8, -3], [0, 0, 0.5, -
 _SAMPLE_POWERS = (np.arange(1, KINK_SAMPLES + 1) / KINK_SAMPLES) ** np.arange(6)[:, None]
 
 
-def first_crossing(y0, f0, y1, f1, h, kinks, band0=None):
+def first_crossing(y0, f0, y1, f1, h, kinks, band0=None, lut=None):
     """First time inside a step at which the altitude crosses one of kinks (km, sorted).
 
     y0, y1 (6, n): states at the step's ends, f0, f1 (6, n) their derivatives (y1, f1 may
@@ -554,11 +593,11 @@ def first_crossing(y0, f0, y1, f1, h, kinks, band0=None):
     :func:`hermite5`). The altitude is sampled at KINK_SAMPLES points and again at
     KINK_SAMPLES points inside the first interval whose end lies in another band.
     band0 (n,): the starting bands (the number of kinks at or below the start's altitude)
-    when the caller has them. Returns theta (n,) in (0, 1]: the upper end of that last
+    when the caller has them; lut: kink_lookup(kinks), if any. Returns theta (n,) in (0, 1]: the upper end of that last
     interval (just past the crossing), NaN where no sample left the starting band.
     """
     if band0 is None:
-        band0 = np.searchsorted(kinks, altitude(y0[0], y0[1], y0[2]), side="right")
+        band0 = kinks_below(altitude(y0[0], y0[1], y0[2]), kinks, lut)
     # the interpolant's power-series coefficients, (3, 6, n)
     hh = h * h
     ends = np.stack([y0[:3], h * f0[:3], hh * f0[3:], y1[:3], h * f1[:3], hh * f1[3:]], axis=1)
@@ -566,7 +605,7 @@ def first_crossing(y0, f0, y1, f1, h, kinks, band0=None):
     theta = np.full(h.size, np.nan)
     # level 1: the same sample points for every object
     r = np.einsum("cpn,ps->csn", coef, _SAMPLE_POWERS)
-    crossed = np.searchsorted(kinks, altitude(r[0], r[1], r[2]), side="right") != band0
+    crossed = kinks_below(altitude(r[0], r[1], r[2]), kinks, lut) != band0
     hit = crossed.any(axis=0)
     sel = np.nonzero(hit)[0]
     if not sel.size:
@@ -578,7 +617,7 @@ def first_crossing(y0, f0, y1, f1, h, kinks, band0=None):
     r = c[:, 5, None, :]
     for p in range(4, -1, -1):
         r = r * th + c[:, p, None, :]
-    crossed = np.searchsorted(kinks, altitude(r[0], r[1], r[2]), side="right") != band0[sel]
+    crossed = kinks_below(altitude(r[0], r[1], r[2]), kinks, lut) != band0[sel]
     # the level-1 sample at the interval's end crossed; a level-2 miss falls back to it
     first = np.where(crossed.any(axis=0), np.argmax(crossed, axis=0), KINK_SAMPLES - 1)
     theta[sel] = lo + (first + 1) / KINK_SAMPLES ** 2
@@ -609,9 +648,12 @@ def propagate(y0, t_out, model: Model, *, method: str, rtol: float, step, hmax: 
     """Integrate (6, N) states y0 (integration frame, at t = 0) to the output times t_out
     (M,) seconds, non-decreasing, >= 0.
 
-    Objects are independent, so they run in blocks of at most BLOCK (the stage arrays of
-    a block stay in cache), on a pool of threads when $DEBRIS_ENGINE_THREADS asks for
-    more than one; results do not depend on the blocking or the number of threads.
+    Objects are independent. They stream through a working set of at most BLOCK objects
+    (its stage arrays stay in cache; see :func:`_stream`), one stream per thread when
+    $DEBRIS_ENGINE_THREADS asks for more than one. An object's result depends on them
+    only through rounding: the stage sums (BLAS) round differently at other positions in
+    the arrays, which can flip a step's acceptance; the runs then differ within the
+    integration error (centimetres after a day at the default rtol).
     Returns y (N, M, 6), status (N, M) uint8, t_reentry (N,) seconds (NaN when the
     object did not re-enter), nsteps (N,) accepted steps.
     """
@@ -625,16 +667,33 @@ def propagate(y0, t_out, model: Model, *, method: str, rtol: float, step, hmax: 
         return out, status, t_reentry, nsteps
     kw = dict(method=method, rtol=rtol, step=step, hmax=hmax, hmin=hmin, reentry_km=reentry_km,
               max_steps=max_steps, dense=dense)
-    nthreads = threads()
-    # at least one block per thread, at most BLOCK objects per block
-    size = max(256, min(BLOCK, -(-n // nthreads)))
-    blocks = [np.arange(b, min(n, b + size)) for b in range(0, n, size)]
+    nthreads = min(threads(), -(-n // 256))
+    order = hardest_first(y0)
+    # one stream per thread, dealt round-robin so that each gets a share of the hard ones
+    streams = [order[i::nthreads] for i in range(nthreads)]
 
     def run(ix):
-        _block(y0[:, ix], t_out, model, ix, out, status, t_reentry, nsteps, **kw)
+        _stream(y0, t_out, model, ix, out, status, t_reentry, nsteps, width=BLOCK, **kw)
 
-    _parallel.run_blocks(blocks, run, nthreads)
+    _parallel.run_blocks(streams, run, nthreads)
     return out, status, t_reentry, nsteps
+
+
+def hardest_first(y0):
+    """Indices (N,) of the (6, N) states ordered by increasing osculating perigee radius
+    (two-body, from r and v): low perigees meet the densest air and the most density
+    kinks and take the most steps, so starting them first keeps the end of a stream, when
+    its working set empties, short."""
+    r, v = y0[:3], y0[3:]
+    rn = np.sqrt(np.einsum("ij,ij->j", r, r))
+    v2 = np.einsum("ij,ij->j", v, v)
+    rv = np.einsum("ij,ij->j", r, v)
+    ev = (v2 - GM / rn) * r - rv * v          # GM x eccentricity vector
+    e = np.sqrt(np.einsum("ij,ij->j", ev, ev)) / GM
+    inv_a = 2.0 / rn - v2 / GM
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rp = np.where(inv_a > 0.0, (1.0 - e) / inv_a, np.inf)
+    return np.argsort(rp, kind="stable")
 
 
 #: a landing this close to a rejected step's end is not tried (the step was rejected for
@@ -642,7 +701,7 @@ def propagate(y0, t_out, model: Model, *, method: str, rtol: float, step, hmax: 
 KINK_THETA_MAX = 0.99
 
 
-def _land_on_kinks(y, f, y_new, f_new, hs, h_next, ok, resume, kinks, strength, drag, rtol):
+def _land_on_kinks(y, f, y_new, f_new, hs, h_next, ok, resume, model: Model, drag, rtol):
     """Step control at density kinks (altitudes where the force's derivative jumps).
 
     An embedded error estimate across a kink is large whatever the step, so the plain
@@ -653,14 +712,15 @@ def _land_on_kinks(y, f, y_new, f_new, hs, h_next, ok, resume, kinks, strength, 
     landing step is accepted the next step resumes the interrupted length.
 
     y, f, y_new, f_new (6, n): the step's start, its derivative, its end and last stage;
-    hs, h_next (n,): the step tried and the controller's next; ok (n,) accepted; kinks,
-    strength (K,): Model.kinks and Model.kink_strength; drag (n,): the objects' drag
+    hs, h_next (n,): the step tried and the controller's next; ok (n,) accepted; model:
+    its kinks, kink_strength and kink_lut are used; drag (n,): the objects' drag
     factors (:func:`drag_factor`); rtol: the relative tolerance;
     resume (n,), updated in place: > 0 while a landing is pending (the interrupted step),
     < 0 while a resumed step is tried (if it too is rejected at a kink, the landing
     resumes only the controller's proposal: a step rejected as wild cannot recur), else 0.
     Returns the next steps (n,).
     """
+    kinks, strength, lut = model.kinks, model.kink_strength, model.kink_lut
     h_next = h_next.copy()
     landed = ok & (resume > 0.0)
     h_next[landed] = np.maximum(h_next[landed], resume[landed])
@@ -674,8 +734,8 @@ def _land_on_kinks(y, f, y_new, f_new, hs, h_next, ok, resume, kinks, strength, 
         # controller
         y0, y1, hr = y[:, rej], y_new[:, rej], hs[rej]
         alt0, alt1 = altitude(y0[0], y0[1], y0[2]), altitude(y1[0], y1[1], y1[2])
-        b0 = np.searchsorted(kinks, alt0, side="right")
-        b1 = np.searchsorted(kinks, alt1, side="right")
+        b0 = kinks_below(alt0, kinks, lut)
+        b1 = kinks_below(alt1, kinks, lut)
         cross = np.nonzero(b0 != b1)[0]
         k = np.minimum(b0[cross], b1[cross])       # the lowest kink crossed: the strongest
         v2 = np.einsum("ij,ij->j", y1[3:, cross], y1[3:, cross])
@@ -684,7 +744,7 @@ def _land_on_kinks(y, f, y_new, f_new, hs, h_next, ok, resume, kinks, strength, 
         strong = cross[jump * hr[cross] ** 3 / 6.0 > 0.1 * rtol * rn]
         rej, b0 = rej[strong], b0[strong]
     if rej.size:
-        theta = first_crossing(y[:, rej], f[:, rej], y_new[:, rej], f_new[:, rej], hs[rej], kinks, b0)
+        theta = first_crossing(y[:, rej], f[:, rej], y_new[:, rej], f_new[:, rej], hs[rej], kinks, b0, lut)
         theta += KINK_MARGIN_S / hs[rej]
         land = theta <= KINK_THETA_MAX
         if land.any():
@@ -697,49 +757,70 @@ def _land_on_kinks(y, f, y_new, f_new, hs, h_next, ok, resume, kinks, strength, 
     return h_next
 
 
-def _block(y0, t_out, model: Model, idx, out, status, t_reentry, nsteps, *, method: str,
-           rtol: float, step, hmax: float, hmin: float, reentry_km: float, max_steps: int,
-           dense: bool):
-    """Integrate the objects idx (global indices) from states y0 (6, len(idx)), filling
-    their rows of out, status, t_reentry, nsteps. dense=False clamps every step to land
-    on the next output time instead of interpolating."""
+def _stream(y0, t_out, model: Model, queue, out, status, t_reentry, nsteps, *, method: str,
+            rtol: float, step, hmax: float, hmin: float, reentry_km: float, max_steps: int,
+            dense: bool, width: int):
+    """Integrate the objects queue (indices into the (6, N) states y0, in the order they
+    are to start), filling their rows of out, status, t_reentry, nsteps. dense=False clamps
+    every step to land on the next output time instead of interpolating.
+
+    The lock-step iterations run over a working set of at most `width` objects: finished
+    objects leave it, and once it has REFILL x width free places the next objects of the
+    queue join it. A lock-step iteration has a fixed cost (~2 ms of NumPy call overhead,
+    the cost of ~2,000 objects' arithmetic), so a set that only emptied, as fixed blocks
+    do, would spend its last hundreds of iterations on a few slow objects.
+    """
     tab = TABLEAUX[method]
-    block = idx
-    n = idx.size
     m = t_out.size
     t_end = float(t_out[-1])
     adaptive = tab.e is not None
-
     # outputs at t = 0 are the initial state itself
     j0 = int(np.searchsorted(t_out, 0.0, side="right"))
-    out[idx, :j0, :] = y0.T[:, None, :]
-
-    y = y0.copy()
-    t = np.zeros(n)
-    fd = object_factors(model, idx)
-    f = derivative(y, t, model, fd)
-    # objects already at or below the re-entry altitude stop at t = 0
-    alt0 = altitude(y[0], y[1], y[2])
-    j = np.full(n, j0, dtype=np.int64)
-    done0 = alt0 < reentry_km
-    if done0.any():
-        t_reentry[idx[done0]] = 0.0
-        status[idx[done0], j0:] = REENTERED
-    if adaptive:
-        h = _initial_step(y, tab, rtol, hmax) if step is None else np.full(n, float(step))
-    else:
-        h = np.full(n, float(step))
-    grow = np.ones(n, dtype=bool)  # False right after a rejection
-    # > 0: the step a landing on a density kink interrupted, resumed after the landing
-    resume = np.zeros(n)
     kinks = model.kinks if adaptive and model.atmosphere is not None else None
-    live = ~done0 & (j < m)
-    idx, y, t, f, h, j, grow = idx[live], y[:, live], t[live], f[:, live], h[live], j[live], grow[live]
-    fd, resume = fd[:, live], resume[live]
+
+    def admit(ix):
+        """Start the objects ix: their outputs at t = 0, their first derivative and step.
+        Returns the working-set arrays of those that still have outputs to reach."""
+        y = y0[:, ix].copy()
+        out[ix, :j0, :] = y.T[:, None, :]
+        t = np.zeros(ix.size)
+        fd = object_factors(model, ix)
+        f = derivative(y, t, model, fd)
+        # objects already at or below the re-entry altitude stop at t = 0
+        done0 = altitude(y[0], y[1], y[2]) < reentry_km
+        if done0.any():
+            t_reentry[ix[done0]] = 0.0
+            status[ix[done0], j0:] = REENTERED
+        if adaptive and step is None:
+            h = _initial_step(y, tab, rtol, hmax)
+        else:
+            h = np.full(ix.size, float(step))
+        live = ~done0 if j0 < m else np.zeros(ix.size, dtype=bool)
+        return (ix[live], y[:, live], t[live], f[:, live], h[live], np.full(int(live.sum()), j0),
+                np.ones(int(live.sum()), dtype=bool), fd[:, live], np.zeros(int(live.sum())))
+
+    queue = np.asarray(queue)
+    nq = 0  # objects of the queue started so far
+    refill = max(1, int(REFILL * width))
+    # working set: global indices, states, times, derivatives, steps, next output index,
+    # growth allowed (False right after a rejection), drag and SRP factors, and the step a
+    # landing on a density kink interrupted (> 0 while pending; see _land_on_kinks)
+    idx = np.zeros(0, dtype=np.int64)
+    y, t, f, h = np.zeros((6, 0)), np.zeros(0), np.zeros((6, 0)), np.zeros(0)
+    j, grow, fd, resume = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), np.zeros((2, 0)), np.zeros(0)
 
     a, b, c = tab.a, tab.b, tab.c
     s = tab.stages
-    while idx.size:
+    while True:
+        if nq < queue.size and width - idx.size >= min(refill, queue.size - nq):
+            new = admit(queue[nq:nq + width - idx.size])
+            nq = min(queue.size, nq + width - idx.size)
+            idx, y, t, f, h, j, grow, fd, resume = (
+                np.concatenate([old, add], axis=-1)
+                for old, add in zip((idx, y, t, f, h, j, grow, fd, resume), new))
+            continue
+        if not idx.size:
+            break
         t_target = t_end if dense else t_out[j]
         hs = np.minimum(h, t_target - t)
         last = hs >= t_target - t
@@ -767,8 +848,7 @@ def _block(y0, t_out, model: Model, idx, out, status, t_reentry, nsteps, *, meth
             # a step clamped to the end keeps the controller's proposal for the full step
             h_next = np.where(last & ok, h, h_next)
             if kinks is not None:
-                h_next = _land_on_kinks(y, f, y_new, k[-1], hs, h_next, ok, resume, kinks,
-                                        model.kink_strength, fd[0], rtol)
+                h_next = _land_on_kinks(y, f, y_new, k[-1], hs, h_next, ok, resume, model, fd[0], rtol)
         else:
             ok = np.ones(idx.size, dtype=bool)
             h_next = h
@@ -837,12 +917,13 @@ def _block(y0, t_out, model: Model, idx, out, status, t_reentry, nsteps, *, meth
             finished |= under
         h = h_next
         grow = ok
-        keep = ~finished
-        idx, y, t, f, h, j, grow = (idx[keep], y[:, keep], t[keep], f[:, keep], h[keep], j[keep],
-                                    grow[keep])
-        fd, resume = fd[:, keep], resume[keep]
-    bad = status[block] != OK
+        if finished.any():
+            keep = ~finished
+            idx, y, t, f, h, j, grow = (idx[keep], y[:, keep], t[keep], f[:, keep], h[keep], j[keep],
+                                        grow[keep])
+            fd, resume = fd[:, keep], resume[keep]
+    bad = status[queue] != OK
     if bad.any():
-        rows = out[block]
+        rows = out[queue]
         rows[bad] = np.nan
-        out[block] = rows
+        out[queue] = rows
