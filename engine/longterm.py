@@ -365,6 +365,14 @@ class _Params:
     step_days: float
     reentry_km: float
     max_steps: int = MAX_STEPS
+    #: coef's three columns as contiguous (D * A,) arrays (None: taken from coef); a
+    #: gather from a 1-d array is ~3x faster than coef[i, j]
+    cols: tuple | None = None
+
+    def columns(self):
+        if self.cols is not None:
+            return self.cols
+        return self.coef[:, 0], self.coef[:, 1], self.coef[:, 2]
 
 
 def _table_cell(p: _Params, h, jd):
@@ -387,11 +395,11 @@ def _log_density(p: _Params, h, jd):
     """ln rho at heights h (km) and Julian dates jd (broadcast (m, K) and (m, 1)); the
     table algorithm of engine.atmosphere.Table in the flat layout of the kernels."""
     i0, i1, w, x, xq = _table_cell(p, h, jd)
-    c = p.coef
-    l0 = c[i0, 0] + x * (c[i0, 1] + c[i0, 2] * xq)
+    c0, c1, c2 = p.columns()
+    l0 = c0[i0] + x * (c1[i0] + c2[i0] * xq)
     if i1 is None:
         return l0
-    l1 = c[i1, 0] + x * (c[i1, 1] + c[i1, 2] * xq)
+    l1 = c0[i1] + x * (c1[i1] + c2[i1] * xq)
     return l0 + w * (l1 - l0)
 
 
@@ -481,11 +489,11 @@ def nodes_for(a, e, nodes=None, scale_km=20.0):
 def _log_density_slope(p: _Params, h, jd):
     """d ln rho / dh (1/km) of the table at heights h (km), Julian dates jd (broadcast)."""
     i0, i1, w, _, xq = _table_cell(p, h, jd)
-    c = p.coef
-    s0 = c[i0, 1] + 2.0 * c[i0, 2] * xq
+    _, c1, c2 = p.columns()
+    s0 = c1[i0] + 2.0 * c2[i0] * xq
     if i1 is None:
         return s0
-    s1 = c[i1, 1] + 2.0 * c[i1, 2] * xq
+    s1 = c1[i1] + 2.0 * c2[i1] * xq
     return s0 + w * (s1 - s0)
 
 
@@ -698,8 +706,9 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     if step_days is None:
         step_days = STEP_DAYS_VARYING if nd > 1 else STEP_DAYS_STATIC
     cos_e, sin_e = quadrature_nodes(8)
-    p = _Params(alt0, dalt, na, jd0, djd, nd, coef.reshape(nd * na, 3), jd_ref, cos_e, sin_e,
-                float(step_days), float(reentry_km))
+    flat = coef.reshape(nd * na, 3)
+    p = _Params(alt0, dalt, na, jd0, djd, nd, flat, jd_ref, cos_e, sin_e, float(step_days),
+                float(reentry_km), cols=tuple(np.ascontiguousarray(flat[:, j]) for j in range(3)))
     status = status.copy()
     status[(status == IN_ORBIT) & (t0 > t_end)] = AFTER_STOP
     run = status == IN_ORBIT
