@@ -4,8 +4,10 @@ Blocks of independent objects run on a pool of threads; NumPy releases the GIL i
 its loops, so work made of large array operations scales with cores, while work made of
 many small calls does not (its Python part holds the GIL). Each caller says which it is
 through `default`: "cores" (use every usable core) or "one" (threads only on request).
-$DEBRIS_ENGINE_THREADS overrides both. Results never depend on the thread count: the
-blocks write disjoint slices of preallocated outputs.
+$DEBRIS_ENGINE_THREADS overrides both. The blocks write disjoint slices of preallocated
+outputs, so results depend on the thread count at most through rounding, where an
+object's arithmetic depends on the arrays it shares (the Cowell driver's BLAS stage sums:
+engine._numerical_numpy.propagate).
 """
 
 from __future__ import annotations
