@@ -796,8 +796,9 @@ def _stream(y0, t_out, model: Model, queue, out, status, t_reentry, nsteps, *, m
         else:
             h = np.full(ix.size, float(step))
         live = ~done0 if j0 < m else np.zeros(ix.size, dtype=bool)
-        return (ix[live], y[:, live], t[live], f[:, live], h[live], np.full(int(live.sum()), j0),
-                np.ones(int(live.sum()), dtype=bool), fd[:, live], np.zeros(int(live.sum())))
+        k = int(live.sum())
+        return (ix[live], y[:, live], t[live], f[:, live], h[live], np.full(k, j0),
+                np.ones(k, dtype=bool), fd[:, live], np.zeros(k))
 
     queue = np.asarray(queue)
     nq = 0  # objects of the queue started so far
