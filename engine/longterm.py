@@ -405,35 +405,44 @@ def _log_density(p: _Params, h, jd):
 
 def _rates(p: _Params, y, t, bc):
     """Orbit-averaged rates per day of y (m, 5) = a, e, i, RAAN, w at times t (m,) days
-    after jd_ref, for ballistic factors bc = cd A/M / 2 (m,) in km^2/kg."""
+    after jd_ref, for ballistic factors bc = cd A/M / 2 (m,) in km^2/kg.
+
+    Per-object factors are formed first, so that each (m, K) node array costs one
+    operation where it can (~70 per node; kernels/longterm.cuh computes the same terms
+    in its own order)."""
     a, e, inc, argp = y[:, 0:1], y[:, 1:2], y[:, 2:3], y[:, 4:5]
     ce, se = p.cos_e, p.sin_e
     sq = np.sqrt(1.0 - e * e)
     si, ci = np.sin(inc), np.cos(inc)
     sw, cw = np.sin(argp), np.cos(argp)
     n = np.sqrt(MU / a**3)
-    hmag = np.sqrt(MU * a) * sq
+    root = np.sqrt(MU * a)
+    hmag = root * sq
     # Keplerian position and velocity in the perifocal frame at the E nodes
-    rr = a * (1.0 - e * ce)
+    g = 1.0 - e * ce                    # r / a, and the mean-anomaly weight dM/dE
+    rr = a * g
     x = a * (ce - e)
-    yy = a * sq * se
-    vf = np.sqrt(MU * a) / rr
-    vx = -vf * se
-    vy = vf * sq * ce
-    # Earth's axis in the perifocal frame (P, Q, W components)
-    pz, qz, wz = sw * si, cw * si, ci
-    vrx = vx + OMEGA_EARTH * wz * yy
-    vry = vy - OMEGA_EARTH * wz * x
-    vrz = -OMEGA_EARTH * (pz * yy - qz * x)
+    yy = (a * sq) * se
+    vf = root / rr
+    vx = vf * -se
+    vy = (vf * sq) * ce
+    rdotv = (root * e) * se             # r.v = sqrt(mu a) e sin E
+    # Earth's axis in the perifocal frame (P, Q, W components) and the velocity relative
+    # to the co-rotating atmosphere, v - omega x r
+    pz, qz = sw * si, cw * si
+    wo = OMEGA_EARTH * ci
+    vrx = vx + wo * yy
+    vry = vy - wo * x
+    vrz = (OMEGA_EARTH * qz) * x - (OMEGA_EARTH * pz) * yy
     vrel = np.sqrt(vrx * vrx + vry * vry + vrz * vrz)
     sphi = (pz * x + qz * yy) / rr
-    hgt = rr + _j2_radius_offset(a, si) - R_EQ * (1.0 - _atm.FLATTENING * sphi * sphi)
+    hgt = (rr + (_j2_radius_offset(a, si) - R_EQ)) + (R_EQ * _atm.FLATTENING) * (sphi * sphi)
     jd = p.jd_ref + t[:, None]
-    rho = np.exp(_log_density(p, hgt, jd)) * 1e9  # kg/km^3
-    q = -(bc[:, None] * rho * vrel) * ((1.0 - e * ce) / ce.size)  # 1/s, times the M weight
+    rho = np.exp(_log_density(p, hgt, jd))
+    # drag acceleration (km/s^2) times the weight g / K; rho kg/m^3 -> kg/km^3
+    q = ((-1e9 / ce.size) * bc[:, None] * rho) * vrel * g
     fx, fy, fz = q * vrx, q * vry, q * vrz
     vdotf = vx * fx + vy * fy
-    rdotv = x * vx + yy * vy
     da = (2.0 * a * a / MU) * vdotf.sum(axis=1, keepdims=True)
     de = ((fy * hmag + x * vdotf - fx * rdotv).sum(axis=1, keepdims=True)) / MU
     di = ((x * cw - yy * sw) * fz).sum(axis=1, keepdims=True) / hmag
