@@ -51,6 +51,8 @@ import functools
 import numpy as np
 
 from . import _parallel, errors
+from ._orbits import osculating_aei
+from .atmosphere import FLATTENING, R_EQ_KM
 
 #: objects in the working set of the NumPy driver: a lock-step iteration has a fixed cost
 #: of ~2 ms of NumPy call overhead, so larger sets amortise it; measured on the benchmark
@@ -92,8 +94,9 @@ CBAR_N0 = (
 J = np.array([0.0, 0.0] + [-np.sqrt(2.0 * n + 1.0) * c for n, c in enumerate(CBAR_N0, start=2)])
 MAX_ZONAL = len(J) - 1
 #: WGS84 ellipsoid (NIMA TR8350.2): equatorial radius (km) and flattening, for altitudes
-WGS84_A = 6378.137
-WGS84_F = 1.0 / 298.257223563
+#: (engine.atmosphere's, whose altitude_km is the formula of :func:`altitude`)
+WGS84_A = R_EQ_KM
+WGS84_F = FLATTENING
 #: Earth rotation rate (rad/s), WGS84 / IERS nominal, about the pole of the integration frame
 OMEGA_EARTH = 7.292115e-5
 #: Sun and Moon GM (km^3/s^2, JPL DE430, Folkner et al. 2014), astronomical unit (km, IAU 2012),
@@ -238,11 +241,6 @@ class Model:
                                                                             self.jd0)
         #: whole-km lookup table of kinks_below, or None (see kink_lookup)
         self.kink_lut = kink_lookup(self.kinks)
-        #: inner band bases (km) of a piecewise-exponential atmosphere and their lookup
-        #: table: the band of an altitude is kinks_below(h, *band_index)
-        self.band_index = None
-        if self.bands is not None and self.bands[0].size > 1:
-            self.band_index = (self.bands[0][1:], kink_lookup(self.bands[0][1:]))
         self.sun_moon = bool(sun_moon)
         #: (n,) cr A/M (m^2/kg) per object, or None without solar radiation pressure
         self.srp = srp
@@ -438,10 +436,10 @@ def derivative(y, t, model: Model, pars, out=None):
         h = rn - WGS84_A * (1.0 - WGS84_F * s * s)  # altitude(), from |r| and s at hand
         if model.bands is not None:
             _, a, inv_h = model.bands
-            if model.band_index is None:
+            if model.kinks is None:  # one band
                 rho = np.exp(a[0] - h * inv_h[0])
-            else:
-                i = kinks_below(h, *model.band_index)
+            else:  # the kinks are the inner band bases
+                i = kinks_below(h, model.kinks, model.kink_lut)
                 rho = np.exp(a[i] - h * inv_h[i])
         else:
             rho = model.atmosphere.density(h, model.jd0 + t / 86400.0)
@@ -681,19 +679,11 @@ def propagate(y0, t_out, model: Model, *, method: str, rtol: float, step, hmax: 
 
 def hardest_first(y0):
     """Indices (N,) of the (6, N) states ordered by increasing osculating perigee radius
-    (two-body, from r and v): low perigees meet the densest air and the most density
-    kinks and take the most steps, so starting them first keeps the end of a stream, when
-    its working set empties, short."""
-    r, v = y0[:3], y0[3:]
-    rn = np.sqrt(np.einsum("ij,ij->j", r, r))
-    v2 = np.einsum("ij,ij->j", v, v)
-    rv = np.einsum("ij,ij->j", r, v)
-    ev = (v2 - GM / rn) * r - rv * v          # GM x eccentricity vector
-    e = np.sqrt(np.einsum("ij,ij->j", ev, ev)) / GM
-    inv_a = 2.0 / rn - v2 / GM
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rp = np.where(inv_a > 0.0, (1.0 - e) / inv_a, np.inf)
-    return np.argsort(rp, kind="stable")
+    (two-body, engine._orbits.osculating_aei; unbound orbits last): low perigees meet the
+    densest air and the most density kinks and take the most steps, so starting them
+    first keeps the end of a stream, when its working set empties, short."""
+    a, e, _ = osculating_aei(y0[:3].T, y0[3:].T)
+    return np.argsort(np.where(np.isnan(a), np.inf, a * (1.0 - e)), kind="stable")
 
 
 #: a landing this close to a rejected step's end is not tried (the step was rejected for
@@ -776,7 +766,7 @@ def _stream(y0, t_out, model: Model, queue, out, status, t_reentry, nsteps, *, m
     adaptive = tab.e is not None
     # outputs at t = 0 are the initial state itself
     j0 = int(np.searchsorted(t_out, 0.0, side="right"))
-    kinks = model.kinks if adaptive and model.atmosphere is not None else None
+    kinks = model.kinks if adaptive else None
 
     def admit(ix):
         """Start the objects ix: their outputs at t = 0, their first derivative and step.
@@ -867,8 +857,8 @@ def _stream(y0, t_out, model: Model, queue, out, status, t_reentry, nsteps, *, m
             alt = altitude(yn[0], yn[1], yn[2])
             low = alt < reentry_km
             t_stop = t1a.copy()
-            if low.any():
-                lw = np.nonzero(low)[0]
+            lw = np.nonzero(low)[0]
+            if lw.size:
                 lo = np.zeros(lw.size)
                 hi = np.ones(lw.size)
                 for _ in range(BISECTIONS):
@@ -894,11 +884,9 @@ def _stream(y0, t_out, model: Model, queue, out, status, t_reentry, nsteps, *, m
                 yo[:, exact] = yn[:, p[exact]]
                 out[idx[acc[p]], ja[p], :] = yo.T
                 ja[p] += 1
-            if low.any():
-                lw = np.nonzero(low)[0]
-                for q in lw:
-                    status[idx[acc[q]], ja[q]:] = REENTERED
-                ja[lw] = m
+            for q in lw:
+                status[idx[acc[q]], ja[q]:] = REENTERED
+            ja[lw] = m
             j[acc] = ja
             y[:, acc] = yn
             f[:, acc] = fn
@@ -923,8 +911,3 @@ def _stream(y0, t_out, model: Model, queue, out, status, t_reentry, nsteps, *, m
             idx, y, t, f, h, j, grow = (idx[keep], y[:, keep], t[keep], f[:, keep], h[keep], j[keep],
                                         grow[keep])
             fd, resume = fd[:, keep], resume[keep]
-    bad = status[queue] != OK
-    if bad.any():
-        rows = out[queue]
-        rows[bad] = np.nan
-        out[queue] = rows

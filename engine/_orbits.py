@@ -19,18 +19,20 @@ J2 = _WGS72.j2
 _XKE = _WGS72.xke
 
 
-def mean_a_period(no_kozai, ecco, inclo):
+def mean_a_period(no_kozai, ecco, inclo, whichconst: str = "wgs72"):
     """Semi-major axis (km) and period (min) from SGP4 mean elements: the Kozai mean motion
-    (rad/min) un-Kozai'd as SGP4's initialisation does (Vallado's initl). (N,) arrays."""
+    (rad/min) un-Kozai'd as SGP4's initialisation does (Vallado's initl), with the
+    constants of whichconst ("wgs72", "wgs72old", "wgs84"). (N,) arrays."""
+    g = _WGS72 if whichconst == "wgs72" else gravity(whichconst)
     cosi = np.cos(inclo)
     e2 = 1.0 - ecco * ecco
-    ak = np.power(_XKE / no_kozai, 2.0 / 3.0)
-    d1 = 0.75 * J2 * (3.0 * cosi * cosi - 1.0) / (np.sqrt(e2) * e2)
+    ak = np.power(g.xke / no_kozai, 2.0 / 3.0)
+    d1 = 0.75 * g.j2 * (3.0 * cosi * cosi - 1.0) / (np.sqrt(e2) * e2)
     dl = d1 / (ak * ak)
     adel = ak * (1.0 - dl * dl - dl * (1.0 / 3.0 + 134.0 * dl * dl / 81.0))
     dl = d1 / (adel * adel)
     n = no_kozai / (1.0 + dl)
-    return np.power(_XKE / n, 2.0 / 3.0) * RE_KM, 2.0 * math.pi / n
+    return np.power(g.xke / n, 2.0 / 3.0) * g.radiusearthkm, 2.0 * math.pi / n
 
 
 def osculating_aei(r, v):

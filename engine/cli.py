@@ -47,19 +47,26 @@ def _load_catalog(path: str, fmt: str, errors: str, whichconst: str, opsmode: st
     return loader(path, errors=errors, whichconst=whichconst, opsmode=opsmode)
 
 
-def _time_grid(cat, start, stop, step_s: float):
+def _window(cat, start, stop):
+    """--start and --stop as datetime64[us]: by default the latest epoch of cat (to the
+    minute) and one day after the start."""
     from .timeconv import to_datetime64
 
-    if not step_s > 0 or not np.isfinite(step_s):
-        raise UserError(f"--step must be a positive number of seconds, got {step_s}")
     if start is None:
         start = cat.epoch.max().astype("datetime64[m]").astype("datetime64[us]")
     else:
         start = to_datetime64(start)
     stop = start + np.timedelta64(1, "D") if stop is None else to_datetime64(stop)
-    span_us = (stop - start).astype("int64")
-    if span_us < 0:
+    if stop < start:
         raise UserError(f"--stop {stop} is before --start {start}")
+    return start, stop
+
+
+def _time_grid(cat, start, stop, step_s: float):
+    if not step_s > 0 or not np.isfinite(step_s):
+        raise UserError(f"--step must be a positive number of seconds, got {step_s}")
+    start, stop = _window(cat, start, stop)
+    span_us = (stop - start).astype("int64")
     step_us = int(round(step_s * 1e6))
     if step_us < 1:
         raise UserError("--step is below one microsecond")
@@ -100,11 +107,13 @@ def cmd_propagate(args) -> int:
     times = _time_grid(cat, args.start, args.stop, args.step)
     n, m = len(cat), len(times)
     out = args.out
-    if out is not None and not out.lower().endswith((".npz", ".csv", ".oem")):
+    ext = None if out is None else os.path.splitext(out)[1].lower()
+    if out is not None and ext not in (".npz", ".csv", ".oem"):
         raise UserError(f"--out {out!r}: the file name must end in .npz, .csv or .oem (CCSDS OEM)")
-    if out is not None and out.lower().endswith((".npz", ".oem")) and n * m * 56 > 8 * 2**30:
+    keep = ext in (".npz", ".oem")  # written from arrays held whole; .csv is streamed
+    if keep and n * m * 56 > 8 * 2**30:
         raise UserError(
-            f"{n} objects x {m} times would need {n * m * 56 / 2**30:.1f} GiB for .npz output; "
+            f"{n} objects x {m} times would need {n * m * 56 / 2**30:.1f} GiB for {ext} output; "
             "use a larger --step, a shorter window, or .csv output (streamed)"
         )
     backend = _backend.resolve(args.backend)
@@ -114,7 +123,6 @@ def cmd_propagate(args) -> int:
     counts = np.zeros(256, dtype=np.int64)
     bad_objects = np.zeros(256, dtype=np.int64)
     alt_min, alt_max, alt_medians = np.inf, -np.inf, []
-    keep = out is not None and out.lower().endswith((".npz", ".oem"))
     if keep:
         e_all = np.empty((n, m), np.uint8)
         r_all = np.empty((n, m, 3))
@@ -144,7 +152,7 @@ def cmd_propagate(args) -> int:
     finally:
         bar.close()
     elapsed = time.perf_counter() - t0
-    if keep and out.lower().endswith(".oem"):
+    if ext == ".oem":
         from .io import oem
 
         oem.write(out, cat, times, r_all, v_all, e=e_all)
@@ -312,8 +320,7 @@ def cmd_screen(args) -> int:
         raise UserError("give either --primary FILE (one against many) or --all (all against all)")
     sec = _load_catalog(args.secondaries, "auto", args.errors, "wgs72", "i")
     pri = None if args.all else _load_catalog(args.primary, "auto", args.errors, "wgs72", "i")
-    start = args.start or str(np.datetime_as_string(sec.epoch.max(), unit="m"))
-    stop = args.stop or str(np.datetime_as_string(np.datetime64(start) + np.timedelta64(1, "D"), unit="m"))
+    start, stop = (str(np.datetime_as_string(x, unit="s")) for x in _window(sec, args.start, args.stop))
     backend = _backend.resolve(args.backend)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -344,11 +351,10 @@ def cmd_screen(args) -> int:
 
 def cmd_scenario(args) -> int:
     from . import scenario
-    from .io import load_tle
 
     real = None
     if args.real:
-        real = load_tle(args.real, errors="skip")
+        real = _load_catalog(args.real, "auto", "skip", "wgs72", "i")
     t0 = time.perf_counter()
     res = scenario.cosmos1408(lc_min=args.lc_min, days=args.days, seed=args.seed, backend=args.backend,
                               out=args.out, threshold_km=args.threshold_km, years=args.years,
@@ -442,7 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     _backend_option(s)
     s.add_argument("--threshold-km", type=float, default=10.0, help="ISS close-approach threshold, km (default: 10)")
     s.add_argument("--area", type=float, default=1000.0, help="ISS cross-section for expected impacts, m^2 (default: 1000)")
-    s.add_argument("--real", help="TLE file of catalogued fragments to draw beside the generated cloud")
+    s.add_argument("--real", help="TLE/3LE or OMM file of catalogued fragments to draw beside the generated cloud")
     s.add_argument("--quiet", action="store_true", help="no progress bars or stage messages")
     s.set_defaults(func=cmd_scenario)
 

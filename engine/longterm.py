@@ -68,14 +68,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import _backend
 from . import atmosphere as _atm
-from ._breakup_numpy import threads as _threads
+from ._orbits import mean_a_period
+from ._parallel import run_blocks, threads
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
 #: km^3/s^2, EGM-96 / WGS-84 (Vallado table D-1)
@@ -177,10 +177,9 @@ def _bad(arg: str, problem: str, fix: str) -> ValueError:
 
 
 def osculating_elements(r, v):
-    """Classical elements of states r, v (N, 3) km, km/s (any inertial frame with z along the
-    Earth's axis): a (km), e, i, RAAN, w (rad), (N,) each, and the eccentricity vector
-    (N, 3) and angular momentum (N, 3) km^2/s. Circular / equatorial orbits get w = 0 /
-    RAAN = 0 (the angles are then undefined and do not affect decay)."""
+    """Osculating semi-major axis a (N,) km, eccentricity vector (N, 3) and angular
+    momentum (N, 3) km^2/s of states r, v (N, 3) km, km/s (two-body, MU); the angles are
+    taken from the vectors by :func:`_angles`."""
     r = np.asarray(r, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
     rn = np.linalg.norm(r, axis=-1)
@@ -192,6 +191,9 @@ def osculating_elements(r, v):
 
 
 def _angles(ev, h):
+    """e, i, RAAN, w (rad), (N,) each, from eccentricity vectors and angular momenta
+    (N, 3). Circular / equatorial orbits get w = 0 / RAAN = 0 (the angles are then
+    undefined and do not affect decay)."""
     hn = np.linalg.norm(h, axis=-1)
     w_hat = h / hn[..., None]
     inc = np.arccos(np.clip(w_hat[..., 2], -1.0, 1.0))
@@ -264,21 +266,10 @@ def mean_elements_from_states(r, v, *, steps: int = 128):
 def _catalog_elements(cat, cd):
     """(el (N, 5), am (N,), epoch datetime64 (N,), status (N,)) of a Catalog's SGP4 mean
     elements: Brouwer mean motion recovered from the Kozai one as sgp4init does
-    (Hoots and Roehrich, Spacetrack Report No. 3, 1980)."""
-    from sgp4.earth_gravity import wgs72, wgs72old, wgs84
-
-    g = {"wgs72": wgs72, "wgs72old": wgs72old, "wgs84": wgs84}[cat.whichconst]
+    (Hoots and Roehrich, Spacetrack Report No. 3, 1980; engine._orbits.mean_a_period)."""
     d = cat.elements()
     no, e, inc = (np.asarray(d[k], dtype=np.float64) for k in ("no_kozai", "ecco", "inclo"))
-    cosi = np.cos(inc)
-    beta0 = np.sqrt(np.maximum(1.0 - e * e, 1e-300))
-    ak = (g.xke / no) ** (2.0 / 3.0)
-    d1 = 0.75 * g.j2 * (3.0 * cosi**2 - 1.0) / (beta0**3)
-    del1 = d1 / ak**2
-    adel = ak * (1.0 - del1 * del1 - del1 * (1.0 / 3.0 + 134.0 * del1 * del1 / 81.0))
-    del0 = d1 / adel**2
-    no_unkozai = no / (1.0 + del0)
-    a = (g.xke / no_unkozai) ** (2.0 / 3.0) * g.radiusearthkm
+    a, _ = mean_a_period(no, e, inc, cat.whichconst)
     el = np.stack([a, e, inc, np.asarray(d["nodeo"], float), np.asarray(d["argpo"], float)], axis=-1)
     bstar = np.asarray(d["bstar"], dtype=np.float64)
     am = 2.0 * bstar / (cd * RHO0_SGP4)
@@ -484,10 +475,11 @@ H_ABOVE_KM = 25.0
 H_CAP_KM = 200.0
 
 
-def nodes_for(a, e, nodes=None, scale_km=20.0):
-    """(N,) int quadrature nodes per orbit for mean elements a (km), e: `nodes` when given,
-    else the adaptive choice of NODE_CLASSES / X_MAX for the density scale height
-    scale_km (km, scalar or (N,); :func:`perigee_scale_height`)."""
+def nodes_for(a, e, nodes, scale_km):
+    """(N,) int quadrature nodes per orbit for mean elements a (km), e: `nodes` when not
+    None, else the adaptive choice of NODE_CLASSES / X_MAX for the density scale height
+    scale_km (km, scalar or (N,); :func:`perigee_scale_height`; unused when nodes is
+    given)."""
     a = np.asarray(a, dtype=np.float64)
     if nodes is not None:
         return np.full(a.shape, int(nodes))
@@ -627,17 +619,10 @@ def _run_numpy(p: _Params, el, bc, t0, t_stop, nodes=None):
     blocks = [slice(b, min(b + BLOCK, el.shape[0])) for b in range(0, el.shape[0], BLOCK)]
 
     def work(s):
-        e_b, t_b = el[s].copy(), t[s].copy()
-        tr, lim, fail = _run_block(p, e_b, bc[s], t_b, t_stop, nodes)
-        el[s], t[s], t_re[s], limit[s], failed[s] = e_b, t_b, tr, lim, fail
+        # el[s], t[s] are views: _run_block steps them in place
+        t_re[s], limit[s], failed[s] = _run_block(p, el[s], bc[s], t[s], t_stop, nodes)
 
-    nt = min(_threads(), len(blocks))
-    if nt <= 1:
-        for s in blocks:
-            work(s)
-    else:
-        with ThreadPoolExecutor(nt) as pool:
-            list(pool.map(work, blocks))
+    run_blocks(blocks, work, threads())
     return el, t, t_re, np.where(failed, STEP_FAILED, np.where(limit, STEP_LIMIT, IN_ORBIT))
 
 

@@ -112,7 +112,7 @@ def _density_per_day(cloud, epoch, days, edges, backend, bar):
     """Time-averaged density (objects/km^3) per altitude shell for each day, from SGP4 every
     10 minutes (D, A)."""
     n_days = int(math.ceil(days))
-    shell = (4.0 * math.pi / 3.0) * ((RE_KM + edges[1:]) ** 3 - (RE_KM + edges[:-1]) ** 3)
+    shell = risk.cell_volumes(edges, (-90.0, 90.0))[:, 0]
     out = np.zeros((n_days, edges.size - 1))
     for d in range(n_days):
         t = epoch + np.timedelta64(d, "D") + np.arange(0, 1440, 10).astype("timedelta64[m]")

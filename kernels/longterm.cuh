@@ -13,7 +13,7 @@
 //     offset -(3/2) J2 R^2 / a (1 - (3/2) sin^2 i) in the height of every node.
 // Density: ln rho from a table (uniform altitude x day grid, a quadratic in altitude per
 // segment, linear in time; engine.atmosphere.Table).
-// Steps: RK4, h = min(step, time left, dh_max / |dr_p/dt|, max(dh_max, 0.2 a e) /
+// Steps: RK4, h = min(step, time left, dh_max / |dr_p/dt|, max(dh_max, 0.1 a e) /
 // |dr_a/dt|), dh_max = max(1 km, 0.1 (h_p - reentry_km)); re-entry when the mean perigee height falls to
 // reentry_km, time interpolated linearly within the step.
 #pragma once

@@ -42,23 +42,26 @@ def write(path, catalog, times, r, v, *, e=None, frame: str = "TEME", originator
     if e is not None:
         ok &= np.asarray(e) == 0
     created = _t(np.datetime64("now", "us"))
-    lines = ["CCSDS_OEM_VERS = 2.0", f"CREATION_DATE = {created}", f"ORIGINATOR = {originator}", ""]
+    iso = np.datetime_as_string(times, unit="us")  # every epoch formatted once
     segments = 0
-    for i in range(n):
-        k = np.flatnonzero(ok[i])
-        if k.size == 0:
-            continue
-        segments += 1
-        name = str(catalog.name[i]) or f"OBJECT {int(catalog.satnum[i])}"
-        lines += ["META_START", f"OBJECT_NAME = {name}", f"OBJECT_ID = {int(catalog.satnum[i])}",
-                  "CENTER_NAME = EARTH", f"REF_FRAME = {frame}", "TIME_SYSTEM = UTC",
-                  f"START_TIME = {_t(times[k[0]])}", f"STOP_TIME = {_t(times[k[-1]])}", "META_STOP"]
-        if k.size < m:
-            lines.append(f"COMMENT {m - k.size} of {m} states left out (SGP4 error codes or non-finite)")
-        for j in k:
-            lines.append(" ".join([_t(times[j])] + [repr(float(x)) for x in (*r[i, j], *v[i, j])]))
-        lines.append("")
-    Path(path).write_text("\n".join(lines), encoding="utf-8")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(["CCSDS_OEM_VERS = 2.0", f"CREATION_DATE = {created}",
+                           f"ORIGINATOR = {originator}", ""]))
+        for i in range(n):
+            k = np.flatnonzero(ok[i])
+            if k.size == 0:
+                continue
+            segments += 1
+            name = str(catalog.name[i]) or f"OBJECT {int(catalog.satnum[i])}"
+            lines = ["META_START", f"OBJECT_NAME = {name}", f"OBJECT_ID = {int(catalog.satnum[i])}",
+                     "CENTER_NAME = EARTH", f"REF_FRAME = {frame}", "TIME_SYSTEM = UTC",
+                     f"START_TIME = {iso[k[0]]}", f"STOP_TIME = {iso[k[-1]]}", "META_STOP"]
+            if k.size < m:
+                lines.append(f"COMMENT {m - k.size} of {m} states left out (SGP4 error codes or non-finite)")
+            for j in k:
+                lines.append(" ".join([str(iso[j])] + [repr(float(x)) for x in (*r[i, j], *v[i, j])]))
+            # each segment (and the header) ends in an empty line, as the list joined whole did
+            f.write("\n" + "\n".join(lines) + "\n")
     return segments
 
 
