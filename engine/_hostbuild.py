@@ -10,6 +10,10 @@ loads it with ctypes. Nothing is compiled at import time.
 
 Cache directory: $DEBRIS_ENGINE_CACHE, else $XDG_CACHE_HOME/debris-engine, else
 ~/.cache/debris-engine, else a temporary directory.
+
+Optimisation level: $DEBRIS_ENGINE_HOST_OPT (one of -O0, -O1, -O2, -O3, -Os; default -O2).
+Results must not depend on it (no fast-math, no FMA contraction at any level); the
+variable exists so that the test suite can be run against -O0 and -O3 builds to show it.
 """
 
 from __future__ import annotations
@@ -28,8 +32,11 @@ import numpy as np
 from engine._kernels import kernel_dir
 
 #: no fast-math; no FMA contraction so results match python-sgp4's x86-64 build;
-#: -ffloat-store is what python-sgp4's setup.py passes (a no-op on SSE2, kept for parity)
-CXXFLAGS = ("-O2", "-std=c++17", "-shared", "-fPIC", "-ffp-contract=off", "-ffloat-store")
+#: -ffloat-store is what python-sgp4's setup.py passes (a no-op on SSE2, kept for parity).
+#: The optimisation level is added by cxxflags() ($DEBRIS_ENGINE_HOST_OPT, default -O2).
+CXXFLAGS = ("-std=c++17", "-shared", "-fPIC", "-ffp-contract=off", "-ffloat-store")
+OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3", "-Os")
+DEFAULT_OPT = "-O2"
 
 _lock = threading.Lock()
 _loaded: dict[str, ctypes.CDLL] = {}
@@ -70,9 +77,24 @@ def compiler() -> str:
     return path
 
 
-def _sources_digest(shim: Path, cxx: str) -> str:
+def cxxflags() -> tuple[str, ...]:
+    """Compiler flags of the host builds: CXXFLAGS plus the optimisation level.
+
+    The level comes from $DEBRIS_ENGINE_HOST_OPT (default -O2); anything but one of
+    OPT_LEVELS raises HostBuildError naming the variable and the accepted values.
+    """
+    opt = os.environ.get("DEBRIS_ENGINE_HOST_OPT", "").strip() or DEFAULT_OPT
+    if opt not in OPT_LEVELS:
+        raise HostBuildError(
+            f"DEBRIS_ENGINE_HOST_OPT={opt!r} is not an optimisation level: use one of "
+            f"{', '.join(OPT_LEVELS)} (or unset it for {DEFAULT_OPT})"
+        )
+    return (opt, *CXXFLAGS)
+
+
+def _sources_digest(shim: Path, cxx: str, flags: tuple[str, ...]) -> str:
     h = hashlib.sha256()
-    h.update(" ".join(CXXFLAGS).encode())
+    h.update(" ".join(flags).encode())
     h.update(cxx.encode())
     kdir = shim.parent.parent
     for p in [shim, *sorted(kdir.glob("*.cuh"))]:
@@ -94,12 +116,13 @@ def build(name: str) -> ctypes.CDLL:
         if not shim.is_file():
             raise HostBuildError(f"no host shim {shim}")
         cxx = compiler()
-        lib_path = cache_dir() / f"{name}_host-{_sources_digest(shim, cxx)}.so"
+        flags = cxxflags()
+        lib_path = cache_dir() / f"{name}_host-{_sources_digest(shim, cxx, flags)}.so"
         if not lib_path.is_file():
             # compile to a private temporary name, then rename: safe under concurrent builds
             fd, tmp = tempfile.mkstemp(suffix=".so", dir=lib_path.parent)
             os.close(fd)
-            cmd = [cxx, *CXXFLAGS, "-o", tmp, str(shim)]
+            cmd = [cxx, *flags, "-o", tmp, str(shim)]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             if proc.returncode != 0:
                 os.unlink(tmp)

@@ -7,11 +7,22 @@ The two implement the same scheme but round differently (NumPy sums the stages w
 BLAS gemv and writes P_2 in closed form; the GPU contracts FMAs). With the fixed-step rk4
 they take the same steps and agree to rounding: 1e-11 relative, identical step counts.
 The adaptive methods accept or reject each step by comparing an error estimate with 1:
-now and then a step sits on that border (more often at the SRP shadow edge, a
-discontinuity) and rounding flips the decision; from there on the two are equally valid
-integrations whose difference is of the size of the integration error. They are held to
-2e-8 relative (14 cm at 7,000 km; measured ~1.5e-9), step counts within 5 %, equal
-status codes and re-entry times within 0.01 s.
+now and then a step sits on that border and rounding flips the decision; from there on
+the two are equally valid integrations whose difference is of the size of the
+integration error. What the error control fixes is that accuracy, held to 2e-8 relative
+(14 cm at 7,000 km; measured ~3e-9), with equal status codes and re-entry times within
+0.01 s.
+
+Step counts are compared in a way that no machine's rounding can cross. A count per object
+is not fixed by the error control: where an SRP shadow edge (a discontinuity of the force)
+falls inside a step decides how many rejected steps it costs, and a rounding-level change
+anywhere upstream (the BLAS kernel NumPy uses, the compiler's -O level) moves it. Measured
+over 10 seeds, OpenBLAS's SkylakeX, Haswell, Sandybridge and Prescott kernels and host
+builds at -O0, -O2 and -O3: per-object differences up to 6.8 % (5 steps of 74), of either
+sign, while the total over the cloud stayed within 0.54 %. A defect of the controller
+(safety factor, error exponent, norm, growth limits) changes the step-size law, and so
+the total, systematically: the total is held to STEPS_TOTAL, and each object to the
+looser STEPS_OBJECT that only a run-away controller exceeds.
 """
 
 from __future__ import annotations
@@ -26,6 +37,10 @@ from test_numerical import cowell_host, random_leo
 
 #: relative position tolerance: fixed step (same steps) / adaptive (see the module doc)
 REL = {"rk4": 1e-11, "dp54": 2e-8, "dp87": 2e-8}
+#: adaptive methods: relative difference of the total step count over the objects that
+#: stay in orbit (measured <= 0.54 %, see the module doc), and of any one object's (<= 6.8 %)
+STEPS_TOTAL = 0.02
+STEPS_OBJECT = 0.15
 
 
 def _workload(seed: int):
@@ -69,9 +84,15 @@ def _compare(got, ref, method, what):
     else:
         # (objects that re-enter are left out: near 100 km the density grows by e every
         # ~6 km and many steps sit on the border; their re-entry times are compared below)
-        dn = np.where(np.isnan(t_re_ref), np.abs(nsteps - nsteps_ref) / nsteps_ref, 0.0)
-        assert dn.max() <= 0.05, f"{what}: step counts differ by {dn.max():.1%} at object " \
-            f"{dn.argmax()} ({nsteps[dn.argmax()]} vs {nsteps_ref[dn.argmax()]})"
+        stay = np.isnan(t_re_ref)
+        n, n_ref = nsteps[stay].astype(np.int64), nsteps_ref[stay].astype(np.int64)
+        total = abs(n.sum() - n_ref.sum()) / n_ref.sum()
+        assert total <= STEPS_TOTAL, f"{what}: total step counts differ by {total:.2%} " \
+            f"({n.sum()} vs {n_ref.sum()})"
+        dn = np.abs(n - n_ref) / n_ref
+        k = int(dn.argmax())
+        assert dn[k] <= STEPS_OBJECT, f"{what}: step counts differ by {dn[k]:.1%} at object " \
+            f"{np.flatnonzero(stay)[k]} ({n[k]} vs {n_ref[k]})"
     ok = status_ref == 0
     scale = np.linalg.norm(y_ref[..., :3], axis=-1)[..., None]
     rel = np.where(ok[..., None], np.abs(y - y_ref) / scale, 0.0).max(axis=(1, 2))
@@ -130,3 +151,16 @@ def test_propagate_cuda():
             got = tuple(_backend.to_host(a) for a in got)
             ref = host.propagate(y0, T, model, **kw)
             _compare(got, ref, method, f"cuda {method} dense={dense} extras={extras}")
+
+
+def test_step_count_check_detects_a_changed_step_law():
+    """The step-count comparison above can fail: a controller whose step-size law differs
+    (here the same code at 3x the tolerance, steps ~3^(1/8) = 15 % longer) is caught by the
+    total, although every position still agrees within the integration error."""
+    y0, bdrag = _workload(seed=21)
+    kw = _kwargs("dp87", True)
+    model = _model(bdrag, True)
+    ref = nn.propagate(np.ascontiguousarray(y0.T), T, model, **kw)
+    loose = nn.propagate(np.ascontiguousarray(y0.T), T, model, **{**kw, "rtol": 3.0 * kw["rtol"]})
+    with pytest.raises(AssertionError, match="total step counts differ"):
+        _compare(loose, ref, "dp87", "numpy dp87 at 3x rtol")
