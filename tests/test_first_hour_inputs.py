@@ -205,3 +205,135 @@ def test_cuda_per_object_times_checked_against_device_memory(example, monkeypatc
     with pytest.raises(InsufficientMemoryError) as ei:
         example.sgp4_tsince(np.zeros((1000, 1000)), backend="cuda")
     assert ei.value.where == "device" and ei.value.need_bytes == 1000 * 1000 * 8
+
+
+# ------------------------------------------------------------ 5 and 6 on the command line
+
+def _cli(capsys, argv):
+    from engine.cli import main
+
+    rc = main(argv)
+    cap = capsys.readouterr()
+    assert "Traceback" not in cap.err
+    return rc, cap.out, cap.err
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("the work started although an output check should have refused it first")
+
+
+def test_propagate_prints_its_estimate_on_stderr(capsys):
+    rc, out, err = _cli(capsys, ["propagate", "--example", "--start", "2021-11-15T03:00", "--stop",
+                                 "2021-11-15T09:00", "--step", "1800", "--backend", "numpy", "--quiet"])
+    assert rc == 0
+    assert "1,000 objects x 13 times = 13,000 evaluations on numpy; estimated " in err
+    assert "us per evaluation, measured on 256 objects x 13 times" in err
+    assert "estimated" not in out
+
+
+def test_propagate_without_out_refuses_a_long_run_unless_summary_only(capsys, monkeypatch):
+    """Was: a ~4.5 h run started without a word, its states discarded."""
+    import engine.cli as cli
+
+    monkeypatch.setattr(cli, "MAX_DISCARDED_SECONDS", 0.0)
+    argv = ["propagate", "--example", "--step", "3600", "--backend", "numpy", "--quiet"]
+    rc, out, err = _cli(capsys, argv)
+    assert rc == 2 and out == ""
+    assert "without --out the 25,000 states" in err and "--out FILE.csv" in err and "--summary-only" in err
+    rc, out, err = _cli(capsys, argv + ["--summary-only"])
+    assert rc == 0 and "evaluations        25,000" in out
+
+
+def test_propagate_npz_larger_than_memory_refused(capsys, monkeypatch, tmp_path):
+    """Was: a fixed 8 GiB rule, blind to the memory the machine has."""
+    monkeypatch.setattr(sgp4_mod, "memory_available", lambda: 2 * 2**20)
+    out = tmp_path / "states.npz"
+    rc, _, err = _cli(capsys, ["propagate", "--example", "--step", "60", "--backend", "numpy", "--out", str(out)])
+    assert rc == 2 and not out.exists()
+    # 1000 x 1441 x 49 bytes = 70,609,000 bytes = 67.34 MiB
+    assert "1,000 objects x 1,441 times would need 67.3 MiB of memory for .npz output" in err
+    assert "2.0 MiB is available" in err and ".csv output (streamed)" in err
+
+
+def test_propagate_out_larger_than_free_disk_refused(capsys, monkeypatch, tmp_path):
+    import engine.cli as cli
+
+    monkeypatch.setattr(cli.shutil, "disk_usage", lambda p: shutil_usage(10**9, 10**9 - 1000, 1000))
+    out = tmp_path / "states.csv"
+    rc, _, err = _cli(capsys, ["propagate", "--example", "--step", "3600", "--backend", "numpy", "--out", str(out)])
+    assert rc == 2 and not out.exists()
+    assert "MiB to write, 0.0 MiB free on its file system" in err
+
+
+def shutil_usage(total, used, free):
+    import shutil
+
+    return shutil._ntuple_diskusage(total, used, free)
+
+
+def test_propagate_out_in_missing_directory_refused_before_loading(capsys, monkeypatch, tmp_path):
+    """Was: the whole run, then "No such file or directory" when the file was opened."""
+    import engine.cli as cli
+
+    monkeypatch.setattr(cli, "_load_catalog", _never)
+    out = tmp_path / "no" / "states.csv"
+    rc, _, err = _cli(capsys, ["propagate", "--example", "--out", str(out)])
+    assert rc == 2 and f"the directory {str(out.parent)!r} does not exist" in err
+    (tmp_path / "d.csv").mkdir()
+    rc, _, err = _cli(capsys, ["propagate", "--example", "--out", str(tmp_path / "d.csv")])
+    assert rc == 2 and "is a directory: give a file name" in err
+
+
+def test_scenario_out_existing_file_refused_before_computing(capsys, monkeypatch, tmp_path):
+    """Was: the whole scenario ran, then os.makedirs failed on the file."""
+    import engine.scenario
+
+    monkeypatch.setattr(engine.scenario, "cosmos1408", _never)
+    out = tmp_path / "report"
+    out.write_text("not a directory")
+    rc, _, err = _cli(capsys, ["scenario", "cosmos1408", "--out", str(out), "--quiet"])
+    assert rc == 2 and "is an existing file, not a directory" in err
+
+
+def test_screen_parquet_without_pyarrow_refused_before_screening(capsys, monkeypatch, tmp_path):
+    """Was: the whole screening ran, then Conjunctions.to_parquet raised ImportError."""
+    import sys
+
+    import engine.screening
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow fails, find_spec says None
+    monkeypatch.setattr(engine.screening, "screen", _never)
+    rc, _, err = _cli(capsys, ["screen", example_path(), "--all", "--out", str(tmp_path / "c.parquet")])
+    assert rc == 2 and "needs pyarrow, which is not installed" in err and "write .csv" in err
+    (tmp_path / "cdm").write_text("")
+    rc, _, err = _cli(capsys, ["screen", example_path(), "--all", "--cdm", str(tmp_path / "cdm")])
+    assert rc == 2 and "--cdm" in err and "is an existing file" in err
+
+
+def test_breakup_gabbard_without_matplotlib_refused_before_the_cloud(capsys, monkeypatch, tmp_path):
+    import sys
+
+    import engine.events
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setattr(engine.events, "cosmos1408", _never)
+    rc, _, err = _cli(capsys, ["breakup", "cosmos1408", "--gabbard", str(tmp_path / "g.png")])
+    assert rc == 2 and "needs matplotlib" in err and "leave out --gabbard" in err
+
+
+def test_all_nan_objects_leak_no_warning(capsys, tmp_path):
+    """Was: numpy's "All-NaN slice encountered" RuntimeWarning when an object had no valid time."""
+    import warnings
+
+    from engine.catalog import checksum
+
+    l1 = ISS[1][:53] + " 99999+1" + ISS[1][61:]  # BSTAR 9.9999: error code 1 from a day after epoch
+    src = tmp_path / "two.tle"
+    src.write_text("\n".join([*ISS, "DRAGGY", l1[:68] + str(checksum(l1)), ISS[2]]) + "\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rc, out, err = _cli(capsys, ["propagate", str(src), "--start", "2021-11-17", "--step", "3600",
+                                     "--backend", "numpy", "--quiet"])
+    assert rc == 0
+    assert "error code 1       25 evaluations, 1 objects" in out
+    assert not [w for w in caught if "All-NaN" in str(w.message)] and "All-NaN" not in err
