@@ -46,8 +46,8 @@ def _check_output(opt: str, path: str | None, *, ends: tuple[str, ...] = (), dir
     if path is None:
         return
     if ends and not path.lower().endswith(ends):
-        raise UserError(f"{opt} {path!r}: the file name must end in {', '.join(ends[:-1]) + ' or ' if len(ends) > 1 else ''}"
-                        f"{ends[-1]}")
+        allowed = f"{', '.join(ends[:-1])} or {ends[-1]}" if len(ends) > 1 else ends[0]
+        raise UserError(f"{opt} {path!r}: the file name must end in {allowed}")
     full = os.path.abspath(path)
     if directory:
         if os.path.exists(full) and not os.path.isdir(full):
@@ -239,9 +239,13 @@ def cmd_propagate(args) -> int:
     jd, fr = jd_from_datetime64(times)
 
     # everything that can be known before the run is checked before it
+    # Objects are propagated in blocks so that memory stays bounded and progress is visible.
+    block = max(1, min(n, 4_000_000 // max(m, 1)))
     if keep:
         try:
-            _sgp4.check_memory(n, m, 1 + 48, what=f"propagate --out {out}")
+            # the whole (e, r, v) plus one block's outputs and its tsince arrays (engine.sgp4)
+            _sgp4.check_memory(n, m, 1 + 48, what=f"propagate --out {out}",
+                               extra_bytes=block * m * (1 + 48 + 16))
         except InsufficientMemoryError as exc:
             raise UserError(
                 f"{n:,} objects x {m:,} times would need {_size(exc.need_bytes)} of memory for {ext} output "
@@ -261,14 +265,14 @@ def cmd_propagate(args) -> int:
         )
     if out is not None:
         free = shutil.disk_usage(os.path.dirname(os.path.abspath(out))).free
+        if os.path.isfile(out):
+            free += os.path.getsize(out)  # overwritten
         if out_bytes > free:
             raise UserError(
                 f"--out {out!r}: about {_size(out_bytes)} to write, {_size(free)} free on its file system; "
                 "choose another disk, a larger --step, a shorter --start/--stop window or fewer objects"
             )
 
-    # Objects are propagated in blocks so that memory stays bounded and progress is visible.
-    block = max(1, min(n, 4_000_000 // max(m, 1)))
     counts = np.zeros(256, dtype=np.int64)
     bad_objects = np.zeros(256, dtype=np.int64)
     alt_min, alt_max, alt_medians = np.inf, -np.inf, []
@@ -471,8 +475,8 @@ def cmd_screen(args) -> int:
     from . import _backend
     from .screening import screen
 
-    _check_output("--out", args.out, ends=(".csv", ".parquet"),
-                  needs=(("pyarrow", "write .csv"),) if str(args.out).lower().endswith(".parquet") else ())
+    parquet = (args.out or "").lower().endswith(".parquet")
+    _check_output("--out", args.out, ends=(".csv", ".parquet"), needs=(("pyarrow", "write .csv"),) if parquet else ())
     _check_output("--cdm", args.cdm, directory=True)
     if args.all == (args.primary is not None):
         raise UserError("give either --primary FILE (one against many) or --all (all against all)")
@@ -639,7 +643,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     from ._backend import BackendUnavailable
-
     from .errors import InsufficientMemoryError
 
     parser = build_parser()

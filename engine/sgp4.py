@@ -52,15 +52,16 @@ def _gib(nbytes: float) -> str:
 
 
 def check_memory(n: int, m: int, bytes_per_pair: int, *, what: str, where: str = "host",
-                 available: int | None = None) -> None:
+                 available: int | None = None, extra_bytes: int = 0) -> None:
     """Refuse, before any allocation, a request of n objects x m times that cannot fit.
 
-    bytes_per_pair: bytes allocated per (object, time); where: "host" (available from
-    memory_available()) or "device" (pass the free device bytes as `available`).
+    bytes_per_pair: bytes allocated per (object, time); extra_bytes: bytes needed besides
+    (scratch); where: "host" (available from memory_available()) or "device" (pass the
+    free device bytes as `available`).
     Raises engine.errors.InsufficientMemoryError with the size, the memory available
     and the ways out; returns None when the request fits or the memory is unknown.
     """
-    need = int(n) * int(m) * int(bytes_per_pair)
+    need = int(n) * int(m) * int(bytes_per_pair) + int(extra_bytes)
     if need < _CHECK_FLOOR_BYTES:
         return
     if available is None:

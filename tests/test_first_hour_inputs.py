@@ -69,6 +69,16 @@ def test_binary_with_nul_bytes_is_refused(tmp_path):
     assert b.field == "encoding" and "binary" in b.problem
 
 
+def test_binary_without_nul_told_from_legacy_text(tmp_path):
+    """Seeded random bytes 1..255 (no NUL): binary, not "another encoding"."""
+    path = tmp_path / "noise.tle"
+    path.write_bytes(np.random.default_rng(5).integers(1, 256, 4000, dtype=np.uint8).tobytes())
+    with pytest.raises(TLEError) as ei:
+        load_tle(path)
+    b = _one(ei.value)
+    assert b.field == "encoding" and "looks binary (control bytes)" in b.problem and "plain-text" in b.fix
+
+
 def test_utf16_and_binary_file_objects_and_lines():
     with pytest.raises(OMMError, match="UTF-16"):
         load_omm(io.BytesIO(ISS_JSON.encode("utf-16")))
@@ -250,8 +260,9 @@ def test_propagate_npz_larger_than_memory_refused(capsys, monkeypatch, tmp_path)
     out = tmp_path / "states.npz"
     rc, _, err = _cli(capsys, ["propagate", "--example", "--step", "60", "--backend", "numpy", "--out", str(out)])
     assert rc == 2 and not out.exists()
-    # 1000 x 1441 x 49 bytes = 70,609,000 bytes = 67.34 MiB
-    assert "1,000 objects x 1,441 times would need 67.3 MiB of memory for .npz output" in err
+    # held whole: 1000 x 1441 x 49 bytes; one block (here every object) of outputs and tsince:
+    # 1000 x 1441 x 65 bytes; together 164,274,000 bytes = 156.66 MiB
+    assert "1,000 objects x 1,441 times would need 156.7 MiB of memory for .npz output" in err
     assert "2.0 MiB is available" in err and ".csv output (streamed)" in err
 
 

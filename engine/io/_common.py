@@ -213,8 +213,12 @@ def _decode(data: bytes, desc: str, error_cls: type) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        binary = b"\x00" in data[:8192]
-        what = "the data looks binary (NUL bytes), not element-set text" if binary else (
+        # text in a legacy encoding has a few high bytes and no control bytes; binary data has
+        # both (about 1 in 9 random bytes is a control byte other than tab, CR, LF or FF)
+        head = data[:8192]
+        controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13))
+        binary = controls > len(head) // 100
+        what = "the data looks binary (control bytes), not element-set text" if binary else (
             "the text is not UTF-8 (Latin-1 or another legacy encoding?)")
         raise error_cls([BadRecord(0, line, None, "encoding",
                                    f"byte {data[exc.start]:#04x} at column {col} cannot be decoded as UTF-8: {what}",

@@ -97,6 +97,9 @@ def load_omm(source, *, format: str | None = None, errors: str = "raise",
     errors: "raise" (default) -> one engine.io.OMMError (a ValueError) listing every
     problem of every bad record; "skip" -> good records load, Catalog.rejected lists the
     bad ones, one engine.io.BadRecordsWarning summarises them.
+    Input that is not text (binary, compressed, UTF-16 or another non-UTF-8 encoding), is
+    empty, or holds no element set raises one engine.io.OMMError naming the source, the
+    line and the fix before anything is parsed, whatever `errors` says.
     """
     check_errors_option(errors)
     _catalog._check_model(whichconst, opsmode)

@@ -93,6 +93,9 @@ def load_tle(source, *, errors: str = "raise", whichconst: str = "wgs72",
     "skip" -> the good records load, Catalog.rejected holds a BadRecord per problem and
     one engine.io.BadRecordsWarning summarises them.
     whichconst, opsmode: the SGP4 model the catalogue is meant for (stored on it).
+    Input that is not text (binary, compressed, UTF-16 or another non-UTF-8 encoding), is
+    empty, or holds no element set raises one engine.io.TLEError naming the source, the
+    line and the fix before anything is parsed, whatever `errors` says.
     checksums: True (default) rejects a line whose column-69 digit is not its modulo-10
     checksum. False accepts any digit there, as python-sgp4's twoline2rv does; meant for
     hand-edited test files such as Vallado's SGP4-VER.TLE, never for downloaded data.
