@@ -189,7 +189,9 @@ def _check_time_upload(model, tsince, jd, zipped: bool, dt) -> None:
     free, _total = cp.cuda.runtime.memGetInfo()
     # one row of output scratch must fit beside the times (the chunk loop's minimum)
     _sgp4.check_memory(n, m, per_pair, what="SGP4 on cuda: per-object times uploaded whole",
-                       where="device", available=max(0, int(_MEM_FRACTION * free) - m * _PAIR_BYTES[dt]))
+                       where="device", available=max(0, int(_MEM_FRACTION * free) - m * _PAIR_BYTES[dt]),
+                       ways_out="fewer objects per call (catalog[i:j]), or the same (M,) times for every "
+                       "object (uploaded once, not per object), or backend='numpy'")
 
 
 def propagate(model: CudaSgp4Model, tsince=None, *, jd=None, fr=None, out=None, dtype=None,

@@ -52,12 +52,13 @@ def _gib(nbytes: float) -> str:
 
 
 def check_memory(n: int, m: int, bytes_per_pair: int, *, what: str, where: str = "host",
-                 available: int | None = None, extra_bytes: int = 0) -> None:
+                 available: int | None = None, extra_bytes: int = 0, ways_out: str | None = None) -> None:
     """Refuse, before any allocation, a request of n objects x m times that cannot fit.
 
     bytes_per_pair: bytes allocated per (object, time); extra_bytes: bytes needed besides
     (scratch); where: "host" (available from memory_available()) or "device" (pass the
-    free device bytes as `available`).
+    free device bytes as `available`); ways_out: the remedies to name, when not the
+    default (fewer times or objects per call, out= buffers, numpy.memmap out of core).
     Raises engine.errors.InsufficientMemoryError with the size, the memory available
     and the ways out; returns None when the request fits or the memory is unknown.
     """
@@ -70,14 +71,16 @@ def check_memory(n: int, m: int, bytes_per_pair: int, *, what: str, where: str =
         available = memory_available()
     if available is None or need <= available:
         return
-    per_call = max(1, int(available // max(1, int(n) * int(bytes_per_pair))))
+    if ways_out is None:
+        per_call = max(1, int(available // max(1, int(n) * int(bytes_per_pair))))
+        ways_out = (f"fewer times per call (at most ~{per_call:,} times for all {int(n):,} objects: loop over "
+                    "slices of jd, fr), or fewer objects per call (catalog[i:j]); pass out=(e, r, v) buffers "
+                    "allocated once and reused, or numpy.memmap arrays on disk for out-of-core propagation; "
+                    "or a coarser time grid")
     raise InsufficientMemoryError(
         f"{what}: {int(n):,} objects x {int(m):,} times need {_gib(need)} of {where} memory "
         f"({bytes_per_pair} bytes per object and time) but {_gib(available)} is available. Ways out: "
-        f"fewer times per call (at most ~{per_call:,} times for all {int(n):,} objects: loop over slices "
-        "of jd, fr), or fewer objects per call (catalog[i:j]); pass out=(e, r, v) buffers allocated "
-        "once and reused, or numpy.memmap arrays on disk for out-of-core propagation; or a coarser "
-        "time grid",
+        f"{ways_out}",
         need_bytes=need, available_bytes=available, where=where,
     )
 
