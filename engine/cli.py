@@ -1,6 +1,6 @@
 """The ``debris-engine`` command line.
 
-    debris-engine propagate INPUT --start ISO --stop ISO --step SECONDS [--backend B] [--out FILE]
+    debris-engine propagate INPUT --start ISO --stop ISO --step SECONDS [--backend B] [--out FILE | --summary-only]
     debris-engine propagate --example
     debris-engine breakup cosmos1408 [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE] [--gabbard FILE.png]
     debris-engine bench [--quick] [--out DIR]
@@ -8,7 +8,10 @@
     debris-engine screen SECONDARIES (--primary FILE | --all) [--start] [--stop] [--threshold-km 5] [--out FILE] [--cdm DIR]
 
 User mistakes (a missing file, a bad element set, a bad option) are reported in one
-message and exit code 2, never a traceback. Exit codes: 0 success, 1 the run
+message and exit code 2, never a traceback. Every output (its directory, permissions,
+the optional module its format needs) is checked before any work starts; propagate
+also prints its time estimate on stderr first and refuses outputs larger than the
+memory or disk they need. Warnings print as "debris-engine: warning: ..." lines. Exit codes: 0 success, 1 the run
 finished but some evaluations carry SGP4 error codes and --strict was given, 2 user
 error, 3 the requested backend cannot run on this machine.
 """
