@@ -168,6 +168,32 @@ def _check_out(out, n, m, dt):
     return e, r, v
 
 
+def _check_time_upload(model, tsince, jd, zipped: bool, dt) -> None:
+    """Refuse per-object (N, M) times from the host that cannot fit on the device.
+
+    The outputs are chunked to device memory, but _times uploads (N, M) times whole
+    (8 bytes per value; jd and fr: 16) and each chunk needs at least one row of scratch.
+    Times of shape (M,), or already on the device, are not checked.
+    """
+    src = tsince if tsince is not None else jd
+    if zipped or type(src).__module__.split(".")[0] == "cupy" or np.ndim(src) != 2:
+        return
+    if tsince is not None and isinstance(src, np.ndarray) and src.strides[0] == 0:
+        return  # (M,) broadcast over objects: _times sends one row
+    import cupy as cp
+
+    from . import sgp4 as _sgp4
+
+    n, m = np.shape(src)
+    per_pair = 8 if tsince is not None else 16
+    free, _total = cp.cuda.runtime.memGetInfo()
+    # one row of output scratch must fit beside the times (the chunk loop's minimum)
+    _sgp4.check_memory(n, m, per_pair, what="SGP4 on cuda: per-object times uploaded whole",
+                       where="device", available=max(0, int(_MEM_FRACTION * free) - m * _PAIR_BYTES[dt]),
+                       ways_out="fewer objects per call (catalog[i:j]), or the same (M,) times for every "
+                       "object (uploaded once, not per object), or backend='numpy'")
+
+
 def propagate(model: CudaSgp4Model, tsince=None, *, jd=None, fr=None, out=None, dtype=None,
               zipped: bool = False, max_pairs: int | None = None):
     """Propagate every object of ``model``; returns (e, r, v).
@@ -180,6 +206,7 @@ def propagate(model: CudaSgp4Model, tsince=None, *, jd=None, fr=None, out=None, 
     import cupy as cp
 
     dt = _check_dtype(model.dtype if dtype is None else dtype)
+    _check_time_upload(model, tsince, jd, zipped, dt)
     t1, t2, kind, m, per_object = _times(model, tsince, jd, fr, zipped)
     n = model.n
     kern = _kernel("sgp4_propagate_f64" if dt == np.float64 else "sgp4_propagate_f32")
@@ -194,6 +221,10 @@ def propagate(model: CudaSgp4Model, tsince=None, *, jd=None, fr=None, out=None, 
         r = cp.empty((n, m, 3), dtype=dt)
         v = cp.empty((n, m, 3), dtype=dt)
     else:  # too big for the device: chunk through device scratch into host arrays
+        from . import sgp4 as _sgp4
+
+        _sgp4.check_memory(n, m, _PAIR_BYTES[dt], what="SGP4 on cuda (results larger than the device "
+                           "memory go to host memory)")
         e = np.empty((n, m), dtype=np.uint8)
         r = np.empty((n, m, 3), dtype=dt)
         v = np.empty((n, m, 3), dtype=dt)

@@ -1,6 +1,6 @@
 """The ``debris-engine`` command line.
 
-    debris-engine propagate INPUT --start ISO --stop ISO --step SECONDS [--backend B] [--out FILE]
+    debris-engine propagate INPUT --start ISO --stop ISO --step SECONDS [--backend B] [--out FILE | --summary-only]
     debris-engine propagate --example
     debris-engine breakup cosmos1408 [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE] [--gabbard FILE.png]
     debris-engine bench [--quick] [--out DIR]
@@ -8,7 +8,10 @@
     debris-engine screen SECONDARIES (--primary FILE | --all) [--start] [--stop] [--threshold-km 5] [--out FILE] [--cdm DIR]
 
 User mistakes (a missing file, a bad element set, a bad option) are reported in one
-message and exit code 2, never a traceback. Exit codes: 0 success, 1 the run
+message and exit code 2, never a traceback. Every output (its directory, permissions,
+the optional module its format needs) is checked before any work starts; propagate
+also prints its time estimate on stderr first and refuses outputs larger than the
+memory or disk they need. Warnings print as "debris-engine: warning: ..." lines. Exit codes: 0 success, 1 the run
 finished but some evaluations carry SGP4 error codes and --strict was given, 2 user
 error, 3 the requested backend cannot run on this machine.
 """
@@ -16,9 +19,14 @@ error, 3 the requested backend cannot run on this machine.
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import io
 import os
+import shutil
 import sys
+import tempfile
 import time
+import warnings
 from importlib import resources
 
 import numpy as np
@@ -28,6 +36,46 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BACKEND = 0, 1, 2, 3
 
 class UserError(Exception):
     """A mistake in the command line or its inputs: printed without a traceback."""
+
+
+def _check_output(opt: str, path: str | None, *, ends: tuple[str, ...] = (), directory: bool = False,
+                  needs: tuple[tuple[str, str], ...] = ()) -> None:
+    """Refuse, before any work starts, an output that cannot be written.
+
+    opt: the option's name for the message ("--out"); ends: allowed file-name endings;
+    directory: the output is a directory (created when missing) rather than a file;
+    needs: (module, what to do without it) pairs of optional dependencies the output needs.
+    """
+    if path is None:
+        return
+    if ends and not path.lower().endswith(ends):
+        allowed = f"{', '.join(ends[:-1])} or {ends[-1]}" if len(ends) > 1 else ends[0]
+        raise UserError(f"{opt} {path!r}: the file name must end in {allowed}")
+    full = os.path.abspath(path)
+    if directory:
+        if os.path.exists(full) and not os.path.isdir(full):
+            raise UserError(f"{opt} {path!r} is an existing file, not a directory: give a directory name "
+                            "(it is created when missing)")
+        probe = full
+        while not os.path.exists(probe):  # makedirs creates the rest under the nearest existing ancestor
+            probe = os.path.dirname(probe)
+        if not os.path.isdir(probe):
+            raise UserError(f"{opt} {path!r}: {probe!r} is a file, so the directory cannot be created")
+    else:
+        if os.path.isdir(full):
+            raise UserError(f"{opt} {path!r} is a directory: give a file name")
+        probe = os.path.dirname(full)
+        if not os.path.isdir(probe):
+            raise UserError(f"{opt} {path!r}: the directory {probe!r} does not exist; create it first")
+        if os.path.exists(full) and not os.access(full, os.W_OK):
+            raise UserError(f"{opt} {path!r} exists and is not writable: choose another name or fix its permissions")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UserError(f"{opt} {path!r}: cannot write in {probe!r} (permission denied or read-only file "
+                        "system); choose a writable directory")
+    for module, instead in needs:
+        if importlib.util.find_spec(module) is None:
+            raise UserError(f"{opt} {path!r} needs {module}, which is not installed: pip install {module}, "
+                            f"or {instead}")
 
 
 def example_path() -> str:
@@ -74,26 +122,104 @@ def _time_grid(cat, start, stop, step_s: float):
     return start + np.arange(count, dtype=np.int64) * np.timedelta64(step_us, "us")
 
 
-def _write_csv(path, cat, times, chunks):
-    """chunks: iterable of (index_slice, e, r, v); rows written as they come."""
-    iso = np.datetime_as_string(times, unit="us")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("satnum,name,time_utc,error,x_km,y_km,z_km,vx_km_s,vy_km_s,vz_km_s\n")
-        for sl, e, r, v in chunks:
-            for k, i in enumerate(range(sl.start, sl.stop)):
-                name = cat.name[i].replace(",", " ")
-                for j in range(len(times)):
-                    x = r[k, j]
-                    w = v[k, j]
-                    f.write(
-                        f"{cat.satnum[i]},{name},{iso[j]},{e[k, j]},{x[0]:.9f},{x[1]:.9f},{x[2]:.9f},"
-                        f"{w[0]:.12f},{w[1]:.12f},{w[2]:.12f}\n"
-                    )
+_CSV_HEADER = "satnum,name,time_utc,error,x_km,y_km,z_km,vx_km_s,vy_km_s,vz_km_s\n"
+
+
+def _write_csv_rows(f, cat, iso, sl: slice, e, r, v) -> None:
+    """Rows of objects sl (e (k, M), r and v (k, M, 3) for those objects) at times iso (M,) to f."""
+    for k, i in enumerate(range(sl.start, sl.stop)):
+        name = cat.name[i].replace(",", " ")
+        for j in range(len(iso)):
+            x = r[k, j]
+            w = v[k, j]
+            f.write(
+                f"{cat.satnum[i]},{name},{iso[j]},{e[k, j]},{x[0]:.9f},{x[1]:.9f},{x[2]:.9f},"
+                f"{w[0]:.12f},{w[1]:.12f},{w[2]:.12f}\n"
+            )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1.0:
+        return "under a second"
+    if seconds < 120.0:
+        return f"{seconds:.0f} s"
+    if seconds < 7200.0:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800.0:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def _estimate(cat, times, jd, fr, backend: str, ext: str | None) -> tuple[float, float, str]:
+    """Calibrate on a sample: (seconds for the whole run, output bytes, how it was measured).
+
+    Up to 256 objects spread over the catalogue (near-earth and deep-space costs differ)
+    x up to 256 times spread over the grid, propagated on `backend` once cold (the
+    SGP4 initialisation, which the run also does once per object, and any kernel
+    compilation) and then warm; the output format is written from the sample in memory.
+    """
+    n, m = len(cat), len(times)
+    idx = np.unique(np.linspace(0, n - 1, min(n, 256)).round().astype(np.int64))
+    jsel = np.unique(np.linspace(0, m - 1, min(m, 256)).round().astype(np.int64))
+    sub = cat[idx]
+    pairs = idx.size * jsel.size
+    t0 = time.perf_counter()
+    e, r, v = sub.sgp4(jd[jsel], fr[jsel], backend=backend, to_host=True)
+    cold = time.perf_counter() - t0
+    reps, t0 = 0, time.perf_counter()
+    while True:  # warm runs until 50 ms have passed, so that timer resolution does not matter
+        sub.sgp4(jd[jsel], fr[jsel], backend=backend, to_host=True)
+        reps += 1
+        warm = (time.perf_counter() - t0) / reps
+        if reps * warm > 0.05 or reps >= 20:
+            break
+    per_eval = warm / pairs
+    # cuda's cold run also compiles the kernels (once per machine), not a per-object cost
+    per_init = max(0.0, cold - warm) / idx.size if backend == "numpy" else 0.0
+    e, r, v = np.asarray(e), np.asarray(r), np.asarray(v)
+    per_write, per_byte, what = 0.0, 0.0, ""
+    t0 = time.perf_counter()
+    if ext == ".csv":
+        buf = io.StringIO()
+        _write_csv_rows(buf, sub, np.datetime_as_string(times[jsel], unit="us"), slice(0, idx.size), e, r, v)
+        nbytes = len(buf.getvalue().encode())
+        what = "CSV"
+    elif ext == ".npz":
+        bio = io.BytesIO()
+        np.savez_compressed(bio, e=e, r_km=r, v_km_s=v)
+        nbytes = bio.getbuffer().nbytes
+        what = "NPZ"
+    elif ext == ".oem":
+        from .io import oem
+
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "calibration.oem")
+            oem.write(p, sub, times[jsel], r, v, e=e)
+            nbytes = os.path.getsize(p)
+        what = "OEM"
+    if what:
+        per_write = (time.perf_counter() - t0) / pairs
+        per_byte = nbytes / pairs
+    seconds = n * per_init + n * m * (per_eval + per_write)
+    how = (f"SGP4 {per_eval * 1e6:.3g} us per evaluation"
+           + (f" + {what} {per_write * 1e6:.3g} us per row" if what else "")
+           + f", measured on {idx.size} objects x {jsel.size} times")
+    return seconds, n * m * per_byte, how
+
+
+def _size(nbytes: float) -> str:
+    return f"{nbytes / 2**30:,.1f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:,.1f} MiB"
+
+
+#: without --out the states are discarded; a longer run needs --summary-only
+MAX_DISCARDED_SECONDS = 60.0
 
 
 def cmd_propagate(args) -> int:
     from . import _backend, errors
+    from . import sgp4 as _sgp4
     from ._progress import progress
+    from .errors import InsufficientMemoryError
     from .timeconv import jd_from_datetime64
 
     if args.example and args.input:
@@ -101,25 +227,55 @@ def cmd_propagate(args) -> int:
     if not args.example and not args.input:
         raise UserError("give an INPUT file of TLE or OMM element sets, or --example for the bundled catalogue")
     path = example_path() if args.example else args.input
+    out = args.out
+    _check_output("--out", out, ends=(".npz", ".csv", ".oem"))
+    if out is not None and args.summary_only:
+        raise UserError("give either --out FILE or --summary-only, not both")
+    ext = None if out is None else os.path.splitext(out)[1].lower()
+    backend = _backend.resolve(args.backend)
     cat = _load_catalog(path, args.format, args.errors, args.whichconst, args.opsmode)
     if len(cat) == 0:
         raise UserError(f"{path!r} holds no element sets")
     times = _time_grid(cat, args.start, args.stop, args.step)
     n, m = len(cat), len(times)
-    out = args.out
-    ext = None if out is None else os.path.splitext(out)[1].lower()
-    if out is not None and ext not in (".npz", ".csv", ".oem"):
-        raise UserError(f"--out {out!r}: the file name must end in .npz, .csv or .oem (CCSDS OEM)")
     keep = ext in (".npz", ".oem")  # written from arrays held whole; .csv is streamed
-    if keep and n * m * 56 > 8 * 2**30:
-        raise UserError(
-            f"{n} objects x {m} times would need {n * m * 56 / 2**30:.1f} GiB for {ext} output; "
-            "use a larger --step, a shorter window, or .csv output (streamed)"
-        )
-    backend = _backend.resolve(args.backend)
     jd, fr = jd_from_datetime64(times)
+
+    # everything that can be known before the run is checked before it
     # Objects are propagated in blocks so that memory stays bounded and progress is visible.
     block = max(1, min(n, 4_000_000 // max(m, 1)))
+    if keep:
+        try:
+            # the whole (e, r, v) plus one block's outputs and its tsince arrays (engine.sgp4)
+            _sgp4.check_memory(n, m, 1 + 48, what=f"propagate --out {out}",
+                               extra_bytes=block * m * (1 + 48 + 16))
+        except InsufficientMemoryError as exc:
+            raise UserError(
+                f"{n:,} objects x {m:,} times would need {_size(exc.need_bytes)} of memory for {ext} output "
+                f"(held whole before writing), {_size(exc.available_bytes)} is available; use .csv output "
+                "(streamed), a larger --step or a shorter --start/--stop window, or fewer objects"
+            ) from None
+    seconds, out_bytes, how = _estimate(cat, times, jd, fr, backend, ext)
+    print(f"debris-engine propagate: {n:,} objects x {m:,} times = {n * m:,} evaluations on {backend}; "
+          f"estimated {_duration(seconds)}" + (f", {_size(out_bytes)} to write" if out else "")
+          + f" ({how})", file=sys.stderr)
+    if out is None and not args.summary_only and seconds > MAX_DISCARDED_SECONDS:
+        raise UserError(
+            f"without --out the {n * m:,} states (estimated {_duration(seconds)}) would be computed and "
+            "discarded, only a summary printed: give --out FILE.csv to stream them to disk, fewer times "
+            "(a larger --step or a shorter --start/--stop window) or objects, or --summary-only to run "
+            "for the summary anyway"
+        )
+    if out is not None:
+        free = shutil.disk_usage(os.path.dirname(os.path.abspath(out))).free
+        if os.path.isfile(out):
+            free += os.path.getsize(out)  # overwritten
+        if out_bytes > free:
+            raise UserError(
+                f"--out {out!r}: about {_size(out_bytes)} to write, {_size(free)} free on its file system; "
+                "choose another disk, a larger --step, a shorter --start/--stop window or fewer objects"
+            )
+
     counts = np.zeros(256, dtype=np.int64)
     bad_objects = np.zeros(256, dtype=np.int64)
     alt_min, alt_max, alt_medians = np.inf, -np.inf, []
@@ -128,10 +284,13 @@ def cmd_propagate(args) -> int:
         r_all = np.empty((n, m, 3))
         v_all = np.empty((n, m, 3))
     radius = 6378.135 if cat.whichconst != "wgs84" else 6378.137
+    csv_file = open(out, "w", encoding="utf-8") if ext == ".csv" else None
+    iso = np.datetime_as_string(times, unit="us")
     bar = progress(n, "propagate", "objects", enabled=not args.quiet)
-    t0 = time.perf_counter()
-    blocks = []
+    t0, t_write = time.perf_counter(), 0.0
     try:
+        if csv_file is not None:
+            csv_file.write(_CSV_HEADER)
         for a in range(0, n, block):
             sl = slice(a, min(a + block, n))
             e, r, v = cat[sl].sgp4(jd, fr, backend=backend, to_host=True)
@@ -140,18 +299,24 @@ def cmd_propagate(args) -> int:
             for code in np.unique(e):
                 bad_objects[code] += int(np.any(e == code, axis=1).sum())
             alt = np.linalg.norm(r, axis=-1) - radius
-            if np.isfinite(alt).any():
-                alt_min = min(alt_min, float(np.nanmin(alt)))
-                alt_max = max(alt_max, float(np.nanmax(alt)))
-                alt_medians.append(np.nanmedian(alt, axis=1))
+            # objects with no finite position at any time (error codes 1-5) have no median
+            alive = np.isfinite(alt).any(axis=1)
+            if alive.any():
+                alt_min = min(alt_min, float(np.nanmin(alt[alive])))
+                alt_max = max(alt_max, float(np.nanmax(alt[alive])))
+                alt_medians.append(np.nanmedian(alt[alive], axis=1))
             if keep:
                 e_all[sl], r_all[sl], v_all[sl] = e, r, v
-            elif out is not None:
-                blocks.append((sl, e, r, v))
+            elif csv_file is not None:
+                tw = time.perf_counter()
+                _write_csv_rows(csv_file, cat, iso, sl, e, r, v)
+                t_write += time.perf_counter() - tw
             bar.update(sl.stop - sl.start)
     finally:
         bar.close()
-    elapsed = time.perf_counter() - t0
+        if csv_file is not None:
+            csv_file.close()
+    elapsed = time.perf_counter() - t0 - t_write  # the propagation's own time, as for .npz and .oem
     if ext == ".oem":
         from .io import oem
 
@@ -161,8 +326,6 @@ def cmd_propagate(args) -> int:
             out, satnum=cat.satnum, name=cat.name.astype(str), times_utc=times, jd=jd, fr=fr,
             e=e_all, r_km=r_all, v_km_s=v_all, frame=np.array("TEME"),
         )
-    elif out is not None:
-        _write_csv(out, cat, times, blocks)
 
     total = n * m
     print(
@@ -216,10 +379,10 @@ def cmd_breakup(args) -> int:
 
     from . import _backend, events
 
-    for opt, path, ends in (("--out", args.out, (".npz", ".csv")), ("--tle", args.tle, (".tle", ".txt")),
-                            ("--gabbard", args.gabbard, (".png",))):
-        if path is not None and not path.lower().endswith(ends):
-            raise UserError(f"{opt} {path!r}: the file name must end in {' or '.join(ends)}")
+    _check_output("--out", args.out, ends=(".npz", ".csv"))
+    _check_output("--tle", args.tle, ends=(".tle", ".txt"))
+    _check_output("--gabbard", args.gabbard, ends=(".png",),
+                  needs=(("matplotlib", "leave out --gabbard"),))
     backend = _backend.resolve(args.backend)
     t0 = time.perf_counter()
     make = events.cosmos1408 if args.event == "cosmos1408" else events.iridium_cosmos
@@ -285,6 +448,7 @@ def cmd_bench(args) -> int:
         sizes = _sizes(args.sizes, "--sizes")
     if args.lc_min:
         lcs = _sizes(args.lc_min, "--lc-min")
+    _check_output("--out", args.out, directory=True)
     if args.out:
         os.makedirs(args.out, exist_ok=True)
     print(f"debris-engine bench: backends {', '.join(backends)}; CPU {_backend.cpu_name()}"
@@ -314,8 +478,9 @@ def cmd_screen(args) -> int:
     from . import _backend
     from .screening import screen
 
-    if args.out is not None and not args.out.lower().endswith((".csv", ".parquet")):
-        raise UserError(f"--out {args.out!r}: the file name must end in .csv or .parquet")
+    parquet = (args.out or "").lower().endswith(".parquet")
+    _check_output("--out", args.out, ends=(".csv", ".parquet"), needs=(("pyarrow", "write .csv"),) if parquet else ())
+    _check_output("--cdm", args.cdm, directory=True)
     if args.all == (args.primary is not None):
         raise UserError("give either --primary FILE (one against many) or --all (all against all)")
     sec = _load_catalog(args.secondaries, "auto", args.errors, "wgs72", "i")
@@ -352,6 +517,7 @@ def cmd_screen(args) -> int:
 def cmd_scenario(args) -> int:
     from . import scenario
 
+    _check_output("--out", args.out, directory=True)
     real = None
     if args.real:
         real = _load_catalog(args.real, "auto", "skip", "wgs72", "i")
@@ -399,6 +565,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--opsmode", choices=("i", "a"), default="i", help="SGP4 operation mode: i improved, a AFSPC (default: i)")
     p.add_argument("--strict", action="store_true", help="exit with code 1 when any evaluation carries an SGP4 error code")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--summary-only", action="store_true",
+                   help="without --out, run even when the states (then discarded) take over "
+                   f"{MAX_DISCARDED_SECONDS:.0f} s to compute; only the summary is printed")
     p.set_defaults(func=cmd_propagate)
 
     b = sub.add_parser(
@@ -477,20 +646,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     from ._backend import BackendUnavailable
+    from .errors import InsufficientMemoryError
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except BackendUnavailable as exc:
-        print(f"debris-engine: {exc}", file=sys.stderr)
-        return EXIT_BACKEND
-    except (UserError, ValueError, TypeError, OSError, ImportError) as exc:
-        print(f"debris-engine: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("debris-engine: interrupted", file=sys.stderr)
-        return 130
+    with warnings.catch_warnings():
+        # every warning of every command as "debris-engine: warning: ...", without Python's
+        # file:line prefix and echoed source line
+        warnings.showwarning = _show_warning
+        try:
+            return args.func(args)
+        except BackendUnavailable as exc:
+            print(f"debris-engine: {exc}", file=sys.stderr)
+            return EXIT_BACKEND
+        except (UserError, ValueError, TypeError, OSError, ImportError, InsufficientMemoryError) as exc:
+            print(f"debris-engine: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("debris-engine: interrupted", file=sys.stderr)
+            return 130
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """warnings.showwarning for the command line: the message alone, on stderr."""
+    print(f"debris-engine: warning: {message}", file=sys.stderr if file is None else file)
 
 
 if __name__ == "__main__":

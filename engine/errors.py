@@ -5,6 +5,9 @@ in python-sgp4 (Vallado's SGP4): for codes 1-5 the position and velocity are set
 NaN, for code 6 (decayed) the computed values are kept. Codes from 10 up are
 debris-engine's own. kernels/common.cuh carries the same table for the CUDA kernels;
 tests/test_errors.py checks that the two agree.
+
+InsufficientMemoryError is the one exception for a request refused up front because
+its arrays cannot fit in host or device memory.
 """
 
 from __future__ import annotations
@@ -46,3 +49,19 @@ NAN_CODES = frozenset({MEAN_ECC, MEAN_MOTION, PERT_ECC, SEMI_LATUS, SUBORBITAL, 
 def message(code: int) -> str:
     """Human-readable text of an error code; raises KeyError for an unknown code."""
     return ERROR_CODES[int(code)][1]
+
+
+class InsufficientMemoryError(MemoryError):
+    """A request refused before any work starts because its arrays cannot fit in memory.
+
+    need_bytes: bytes the request would allocate; available_bytes: bytes available
+    (host: MemAvailable; device: free device memory); where: "host" or "device".
+    A MemoryError, so code that catches NumPy's own MemoryError keeps working; the
+    message gives the size, the memory available and the ways out.
+    """
+
+    def __init__(self, message: str, *, need_bytes: int, available_bytes: int, where: str):
+        super().__init__(message)
+        self.need_bytes = int(need_bytes)
+        self.available_bytes = int(available_bytes)
+        self.where = where

@@ -12,9 +12,77 @@ Output contract (the same as python-sgp4's ``SatrecArray.sgp4``):
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from . import _backend
+from .errors import InsufficientMemoryError
+
+#: the NumPy backend's jd path also holds tsince (N, M) float64 and one (N, M) temporary
+_TSINCE_BYTES = 16
+_MEMINFO = "/proc/meminfo"
+#: requests below this are not checked: any machine that imports NumPy has that much
+_CHECK_FLOOR_BYTES = 1 << 20
+
+
+def memory_available() -> int | None:
+    """Bytes of host memory a new allocation can get without swapping, or None if unknown.
+
+    Linux: MemAvailable of /proc/meminfo (kernel >= 3.14: free memory plus the page
+    cache and slabs it can reclaim, the kernel's own estimate). Elsewhere:
+    os.sysconf free pages x page size (free memory only, an underestimate).
+    The one place that answers this; tests monkeypatch it.
+    """
+    try:
+        with open(_MEMINFO, "rb") as f:
+            for line in f:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024  # the value is in kB (KiB)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _gib(nbytes: float) -> str:
+    return f"{nbytes / 2**30:,.1f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:,.1f} MiB"
+
+
+def check_memory(n: int, m: int, bytes_per_pair: int, *, what: str, where: str = "host",
+                 available: int | None = None, extra_bytes: int = 0, ways_out: str | None = None) -> None:
+    """Refuse, before any allocation, a request of n objects x m times that cannot fit.
+
+    bytes_per_pair: bytes allocated per (object, time); extra_bytes: bytes needed besides
+    (scratch); where: "host" (available from memory_available()) or "device" (pass the
+    free device bytes as `available`); ways_out: the remedies to name, when not the
+    default (fewer times or objects per call, out= buffers, numpy.memmap out of core).
+    Raises engine.errors.InsufficientMemoryError with the size, the memory available
+    and the ways out; returns None when the request fits or the memory is unknown.
+    """
+    need = int(n) * int(m) * int(bytes_per_pair) + int(extra_bytes)
+    if need < _CHECK_FLOOR_BYTES:
+        return
+    if available is None:
+        if where != "host":
+            raise ValueError("check_memory: give available= for device memory")
+        available = memory_available()
+    if available is None or need <= available:
+        return
+    if ways_out is None:
+        per_call = max(1, int(available // max(1, int(n) * int(bytes_per_pair))))
+        ways_out = (f"fewer times per call (at most ~{per_call:,} times for all {int(n):,} objects: loop over "
+                    "slices of jd, fr), or fewer objects per call (catalog[i:j]); pass out=(e, r, v) buffers "
+                    "allocated once and reused, or numpy.memmap arrays on disk for out-of-core propagation; "
+                    "or a coarser time grid")
+    raise InsufficientMemoryError(
+        f"{what}: {int(n):,} objects x {int(m):,} times need {_gib(need)} of {where} memory "
+        f"({bytes_per_pair} bytes per object and time) but {_gib(available)} is available. Ways out: "
+        f"{ways_out}",
+        need_bytes=need, available_bytes=available, where=where,
+    )
 
 _DTYPES = {np.dtype(np.float64): "f64", np.dtype(np.float32): "f32"}
 
@@ -65,6 +133,24 @@ def _times_1d(name: str, a) -> np.ndarray:
     return arr
 
 
+def _check_host(catalog, m: int, backend: str, dt: np.dtype, out, to_host: bool, what: str,
+                scratch: int) -> None:
+    """Host-memory check of a propagation before anything is allocated.
+
+    The NumPy backend allocates the outputs (unless out= is given) and `scratch` bytes
+    per (object, time) of times; the CUDA backend allocates host outputs when to_host is
+    set (engine/_sgp4_cuda.py checks its own host fallback and the device side).
+    """
+    outputs = 1 + 6 * dt.itemsize  # e uint8, r and v (3,) of dt
+    if backend == "numpy":
+        per_pair = scratch + (0 if out is not None else outputs)
+    elif to_host:
+        per_pair = outputs  # the device results are copied to new host arrays, out= or not
+    else:
+        return
+    check_memory(len(catalog), m, per_pair, what=what)
+
+
 def propagate_jd(catalog, jd, fr, *, backend="auto", dtype=np.float64, out=None, to_host=False):
     """Propagate every object of ``catalog`` to the split Julian dates ``jd + fr``.
 
@@ -78,6 +164,7 @@ def propagate_jd(catalog, jd, fr, *, backend="auto", dtype=np.float64, out=None,
     fr = _times_1d("fr", fr)
     if jd.shape != fr.shape:
         jd, fr = np.broadcast_arrays(jd, fr)
+    _check_host(catalog, jd.shape[0], name, dt, out, to_host, "Catalog.sgp4", _TSINCE_BYTES)
     model = _model(catalog, name, dt)
     if name == "numpy":
         from . import _sgp4_numpy
@@ -108,6 +195,7 @@ def propagate_tsince(catalog, minutes, *, backend="auto", dtype=np.float64, out=
     if not np.all(np.isfinite(t)):
         i, j = np.argwhere(~np.isfinite(t))[0]
         raise ValueError(f"minutes[{i}, {j}] is {t[i, j]}: every time must be finite")
+    _check_host(catalog, t.shape[1], name, dt, out, to_host, "Catalog.sgp4_tsince", 0)
     model = _model(catalog, name, dt)
     if name == "numpy":
         from . import _sgp4_numpy

@@ -296,11 +296,6 @@ def test_model_options_stored():
     assert (cat.whichconst, cat.opsmode) == ("wgs84", "a")
 
 
-def test_empty_input_gives_empty_catalog():
-    cat = load_tle("# nothing here\n\n")
-    assert len(cat) == 0 and cat.to_tle() == []
-
-
 # ---------------------------------------------------- random corruption
 _REF = load_tle(list(ISS))
 _KEYS = ("satnum", "epochyr", "epochdays", "jdsatepoch", "jdsatepochF", "ndot", "nddot", "bstar",

@@ -6,7 +6,8 @@
 Bad input: one TLEError / OMMError (both CatalogInputError, a ValueError) listing every
 problem as a BadRecord (record, line, satnum, field, problem, fix), or with
 errors="skip" the good records load, Catalog.rejected lists the bad ones and one
-BadRecordsWarning says so.
+BadRecordsWarning says so. A source that is not text, is empty or holds no element set
+raises in either mode.
 """
 
 from ._common import BadRecord, BadRecordsWarning, CatalogInputError, OMMError, TLEError

@@ -8,7 +8,6 @@ issues one BadRecordsWarning (errors="skip").
 
 from __future__ import annotations
 
-import io
 import os
 import warnings
 from typing import Iterable, NamedTuple
@@ -58,8 +57,12 @@ class CatalogInputError(ValueError):
     def __init__(self, bad: Iterable[BadRecord], source: str = ""):
         self.bad = tuple(bad)
         self.source = source
-        n = len(self.bad)
+        n = len({b.record for b in self.bad})
         head = f"{n} bad {self.kind} record{'s' if n != 1 else ''}"
+        if len(self.bad) != n:
+            head += f" ({len(self.bad)} problems)"
+        if self.bad and all(b.record == 0 for b in self.bad):
+            head = f"bad {self.kind} input"  # the file as a whole (encoding, syntax, empty), no record yet
         if source:
             head += f" in {source}"
         super().__init__(head + ":\n" + "\n".join("  " + str(b) for b in self.bad))
@@ -106,29 +109,60 @@ def report(bad: list[BadRecord], errors: str, error_cls: type, source: str,
     return tuple(bad)
 
 
-def read_source(source, extensions: tuple[str, ...]) -> tuple[str | list[str], str]:
+def read_source(source, extensions: tuple[str, ...],
+                error_cls: type = CatalogInputError) -> tuple[str | list[str], str]:
     """Return (text or list of lines, description) for a path, text, file object or lines.
 
     A str is a path when it names an existing file, or when it holds no newline and
     ends in one of `extensions` (then a missing file raises FileNotFoundError).
+    Bytes that are not UTF-8 text (a binary, compressed or UTF-16 file) and input that is
+    empty or holds only blanks raise one `error_cls` naming the source, where the problem
+    is and the fix, before any parsing starts.
     """
+    data, desc = _read(source, extensions, error_cls)
+    if isinstance(data, str):
+        if not data.strip():
+            _empty(data, desc, error_cls)
+    elif not any(ln.strip() for ln in data):
+        _empty("".join(data), desc, error_cls)
+    return data, desc
+
+
+def check_some_records(n_records: int, error_cls: type, source: str) -> None:
+    """Raise one `error_cls` when a non-blank input held no record at all (only comments,
+    a JSON "[]", a CSV header without rows): an empty catalogue is never returned silently."""
+    if n_records == 0:
+        raise error_cls([BadRecord(0, 0, None, "content", "holds no element sets (only comments or headers)",
+                                   f"give a file of {error_cls.kind} element sets; check that the download "
+                                   "or query returned data")], source)
+
+
+def _read(source, extensions, error_cls):
     if isinstance(source, os.PathLike):
         path = os.fspath(source)
-        return _read_path(path), repr(path)
+        return _read_path(path, error_cls), repr(path)
     if isinstance(source, bytes):
-        return source.decode("utf-8-sig"), "input text"
+        return _decode(source, "input bytes", error_cls), "input bytes"
     if isinstance(source, str):
         looks_like_path = "\n" not in source and "\r" not in source and (
             source.lower().endswith(extensions) or os.path.isfile(source)
         )
         if looks_like_path:
-            return _read_path(source), repr(source)
+            return _read_path(source, error_cls), repr(source)
         return source, "input text"
     if hasattr(source, "read"):
-        data = source.read()
+        desc = getattr(source, "name", "file object")
+        try:
+            data = source.read()
+        except UnicodeDecodeError as exc:
+            # a text-mode file object decodes in chunks: no line number to give
+            raise error_cls([BadRecord(0, 0, None, "encoding",
+                                       f"byte {exc.object[exc.start]:#04x} is not {exc.encoding} text",
+                                       "open the file in binary mode ('rb') and pass that, or give its path, so "
+                                       "that the problem can be located; " + _FIX_TEXT)], desc) from None
         if isinstance(data, bytes):
-            data = data.decode("utf-8-sig")
-        return data, getattr(source, "name", "file object")
+            data = _decode(data, desc, error_cls)
+        return data, desc
     try:
         lines = list(source)
     except TypeError:
@@ -137,15 +171,76 @@ def read_source(source, extensions: tuple[str, ...]) -> tuple[str | list[str], s
             f"got {type(source).__name__}"
         ) from None
     out = []
-    for ln in lines:
+    for k, ln in enumerate(lines, 1):
         if isinstance(ln, bytes):
-            ln = ln.decode("utf-8")
+            try:
+                ln = ln.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise error_cls([BadRecord(0, k, None, "encoding",
+                                           f"byte {ln[exc.start]:#04x} at column {exc.start + 1} is not UTF-8 text",
+                                           _FIX_TEXT)], "input lines") from None
         if not isinstance(ln, str):
             raise TypeError(f"lines must be str, got {type(ln).__name__}")
         out.append(ln)
     return out, "input lines"
 
 
-def _read_path(path: str) -> str:
-    with io.open(path, "r", encoding="utf-8-sig", newline=None) as f:
-        return f.read()
+_FIX_TEXT = "give a plain-text (ASCII or UTF-8) element-set file"
+
+# leading bytes of files that are often given by mistake -> (what it is, fix)
+_SIGNATURES = (
+    (b"\x1f\x8b", "gzip-compressed data", "decompress it first (gunzip FILE)"),
+    (b"PK\x03\x04", "a ZIP archive (or .npz / .xlsx)", "extract the element-set file from the archive"),
+    (b"BZh", "bzip2-compressed data", "decompress it first (bunzip2 FILE)"),
+    (b"\xfd7zXZ\x00", "xz-compressed data", "decompress it first (unxz FILE)"),
+    (b"(\xb5/\xfd", "zstd-compressed data", "decompress it first (unzstd FILE)"),
+    (b"PAR1", "a Parquet file", "export the table as OMM CSV or JSON"),
+    (b"\x89HDF", "an HDF5 file", "export the element sets as TLE or OMM text"),
+    (b"%PDF", "a PDF document", "save the element sets as plain text"),
+    (b"\xff\xfe", "UTF-16 text (little-endian byte-order mark)", "save it as UTF-8 or ASCII"),
+    (b"\xfe\xff", "UTF-16 text (big-endian byte-order mark)", "save it as UTF-8 or ASCII"),
+)
+
+
+def _decode(data: bytes, desc: str, error_cls: type) -> str:
+    """UTF-8 (a leading byte-order mark dropped) or one error_cls saying where and why not."""
+    for magic, what, fix in _SIGNATURES:
+        if data.startswith(magic):
+            raise error_cls([BadRecord(0, 1, None, "encoding", f"this is {what}, not element-set text",
+                                       fix)], desc)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        # text in a legacy encoding has a few high bytes and no control bytes; binary data has
+        # both (about 1 in 9 random bytes is a control byte other than tab, CR, LF or FF)
+        head = data[:8192]
+        controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13))
+        binary = controls > len(head) // 100
+        what = "the data looks binary (control bytes), not element-set text" if binary else (
+            "the text is not UTF-8 (Latin-1 or another legacy encoding?)")
+        raise error_cls([BadRecord(0, line, None, "encoding",
+                                   f"byte {data[exc.start]:#04x} at column {col} cannot be decoded as UTF-8: {what}",
+                                   _FIX_TEXT if binary else "save the file as UTF-8 (or ASCII)")], desc) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        # NUL is valid UTF-8 but never part of element-set text: a binary file
+        line = text.count("\n", 0, nul) + 1
+        raise error_cls([BadRecord(0, line, None, "encoding",
+                                   "NUL byte: the data looks binary, not element-set text", _FIX_TEXT)], desc)
+    return text
+
+
+def _empty(text: str, desc: str, error_cls: type):
+    what = "is empty (0 bytes)" if not text else "holds only blank lines"
+    raise error_cls([BadRecord(0, 0, None, "content", what,
+                               f"give a file of {error_cls.kind} element sets; check that the download or "
+                               "query returned data")], desc)
+
+
+def _read_path(path: str, error_cls: type) -> str:
+    with open(path, "rb") as f:
+        data = f.read()
+    # universal newlines, as text-mode open() gave before
+    return _decode(data, repr(path), error_cls).replace("\r\n", "\n").replace("\r", "\n")

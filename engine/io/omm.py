@@ -43,7 +43,7 @@ import numpy as np
 
 from .. import catalog as _catalog  # bound as a module: engine.catalog imports engine.io
 from . import _time
-from ._common import BadRecord, OMMError, check_errors_option, read_source, report
+from ._common import BadRecord, OMMError, check_errors_option, check_some_records, read_source, report
 from .alpha5 import from_alpha5
 
 __all__ = ["load_omm", "FORMATS"]
@@ -97,17 +97,21 @@ def load_omm(source, *, format: str | None = None, errors: str = "raise",
     errors: "raise" (default) -> one engine.io.OMMError (a ValueError) listing every
     problem of every bad record; "skip" -> good records load, Catalog.rejected lists the
     bad ones, one engine.io.BadRecordsWarning summarises them.
+    Input that is not text (binary, compressed, UTF-16 or another non-UTF-8 encoding), is
+    empty, or holds no element set raises one engine.io.OMMError naming the source, the
+    line and the fix before anything is parsed, whatever `errors` says.
     """
     check_errors_option(errors)
     _catalog._check_model(whichconst, opsmode)
     if format is not None and format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS} or None, got format={format!r}")
-    data, desc = read_source(source, _EXTENSIONS)
+    data, desc = read_source(source, _EXTENSIONS, OMMError)
     text = data if isinstance(data, str) else "\n".join(s.rstrip("\r\n") for s in data)
     text = text.lstrip("\ufeff")  # a byte-order mark would stick to the first CSV column
     fmt = format or _detect(text, desc)
     parse = {"json": _parse_json, "xml": _parse_xml, "csv": _parse_csv, "kvn": _parse_kvn}[fmt]
     records, bad = parse(text, desc)
+    check_some_records(len(records) + len(bad), OMMError, f"{desc} ({fmt.upper()})")
     good = []
     for index, line, fields, lines in records:
         vals, problems = _convert(index, line, fields, lines)

@@ -9,7 +9,9 @@ Rules (a record is a name line, optional, then line 1 and line 2):
 - blank lines and lines starting with '#' are ignored;
 - a name line may start with '0 ' (Space-Track 3LE), which is dropped;
 - a line whose first two characters are '1 ' or '2 ' and that is longer than 24
-  characters is a TLE line, any other line is a name line;
+  characters is a TLE line, any other line is a name line; a TLE line indented by blanks
+  or tabs is grouped as a TLE line and reported as indented (the format has fixed
+  columns, and CelesTrak's and Space-Track's files never indent them);
 - columns 1-69 are validated (line number, satnum, the fixed blanks and points, every
   field's digits, checksum, ranges); text after column 69 is ignored when column 70 is
   blank, as in Vallado's verification file SGP4-VER.TLE, whose line 2 carries
@@ -26,7 +28,7 @@ import numpy as np
 # engine.catalog imports engine.io helpers: bind the module, look names up at call time
 from .. import catalog as _catalog
 from . import _time
-from ._common import BadRecord, TLEError, check_errors_option, read_source, report
+from ._common import BadRecord, TLEError, check_errors_option, check_some_records, read_source, report
 from .alpha5 import from_alpha5
 
 __all__ = ["load_tle", "parse_tle_lines"]
@@ -73,6 +75,12 @@ def _is_tle_line(s: str) -> bool:
     return s[:2] in ("1 ", "2 ") and len(s.rstrip()) > 24
 
 
+def _tle_line_number(s: str) -> str | None:
+    """"1" or "2" for a TLE line, indented or not; None for a name line."""
+    t = s.lstrip()
+    return t[0] if _is_tle_line(t) else None
+
+
 def load_tle(source, *, errors: str = "raise", whichconst: str = "wgs72",
              opsmode: str = "i", checksums: bool = True) -> "_catalog.Catalog":
     """Load 2-line or 3-line element sets into a Catalog.
@@ -85,13 +93,16 @@ def load_tle(source, *, errors: str = "raise", whichconst: str = "wgs72",
     "skip" -> the good records load, Catalog.rejected holds a BadRecord per problem and
     one engine.io.BadRecordsWarning summarises them.
     whichconst, opsmode: the SGP4 model the catalogue is meant for (stored on it).
+    Input that is not text (binary, compressed, UTF-16 or another non-UTF-8 encoding), is
+    empty, or holds no element set raises one engine.io.TLEError naming the source, the
+    line and the fix before anything is parsed, whatever `errors` says.
     checksums: True (default) rejects a line whose column-69 digit is not its modulo-10
     checksum. False accepts any digit there, as python-sgp4's twoline2rv does; meant for
     hand-edited test files such as Vallado's SGP4-VER.TLE, never for downloaded data.
     """
     check_errors_option(errors)
     _catalog._check_model(whichconst, opsmode)
-    data, desc = read_source(source, _EXTENSIONS)
+    data, desc = read_source(source, _EXTENSIONS, TLEError)
     lines = data.splitlines() if isinstance(data, str) else data
     return parse_tle_lines(lines, errors=errors, whichconst=whichconst, opsmode=opsmode,
                            source=desc, checksums=checksums)
@@ -102,6 +113,7 @@ def parse_tle_lines(lines, *, errors="raise", whichconst="wgs72", opsmode="i", s
     """load_tle on a list of lines (line numbers count from 1)."""
     check_errors_option(errors)
     records, bad = _group(lines)
+    check_some_records(len(records) + len(bad), TLEError, source or "input lines")
     good = []
     for rec, name, (n1, l1), (n2, l2) in records:
         vals = _parse_record(rec, l1, n1, l2, n2, checksums)
@@ -148,12 +160,13 @@ def _group(lines):
         st = s.strip()
         if not st or st.startswith("#"):
             continue
-        if _is_tle_line(s) and s[0] == "1":
+        kind = _tle_line_number(s)
+        if kind == "1":
             if pend_l1 is not None:
                 orphan_l1(pend_l1)
             pend_l1 = (lineno, s, pend_name)
             pend_name = None
-        elif _is_tle_line(s) and s[0] == "2":
+        elif kind == "2":
             if pend_l1 is None:
                 if pend_name is not None:
                     orphan_name(pend_name)
@@ -188,7 +201,7 @@ def _group(lines):
 
 def _try_satnum(line: str):
     try:
-        return from_alpha5(line[2:7])
+        return from_alpha5(line.lstrip()[2:7])
     except (ValueError, IndexError):
         return None
 
@@ -197,6 +210,15 @@ def _check_line(rec: _Rec, line: str, lineno: int, which: int, blanks, points,
                 checksums: bool = True) -> str | None:
     """Length, characters, fixed columns and checksum; returns columns 1-69 or None."""
     tag = f"line {which}"
+    indent = len(line) - len(line.lstrip())
+    if indent:
+        # fixed columns: an indented line shifts every field, so nothing else is checked
+        rec.add(lineno, f"{tag} indentation",
+                f"the line is indented: {indent} blank character{'s' if indent != 1 else ''} (spaces or tabs) "
+                f"before its line number {which}",
+                "remove the leading blanks so that the line number is in column 1 (TLE fields sit in "
+                "fixed columns 1-69)")
+        return None
     core = line.rstrip()[:69]
     if len(core) < 69:
         rec.add(lineno, f"{tag} length",
