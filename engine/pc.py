@@ -131,11 +131,18 @@ FLAGS: dict[int, tuple[str, str]] = {
 #: 2014 and NASA's 'Space Debris and Human Spacecraft'); 1e-7: the lowest level at which
 #: NASA CARA's Pc-method test set reports an event as consequential (its Cosmos 1408 DEB
 #: rows, project reference conjunction.md section 3.6).
-PC_THRESHOLDS: tuple[tuple[float, str], ...] = (
-    (1e-4, "ISS manoeuvre threshold (NASA: manoeuvre unless it adds risk to the crew)"),
-    (1e-5, "ISS manoeuvre if it does not affect the mission (NASA)"),
-    (1e-7, "lowest level CARA's test set reports as consequential"),
+#: Entries: (level, short label, meaning).
+PC_THRESHOLDS: tuple[tuple[float, str, str], ...] = (
+    (1e-4, "ISS manoeuvre", "ISS manoeuvre threshold (NASA: manoeuvre unless it adds risk to the crew)"),
+    (1e-5, "ISS manoeuvre if no mission impact", "ISS manoeuvre if it does not affect the mission (NASA)"),
+    (1e-7, "reporting", "lowest level NASA CARA's Pc test set reports as consequential"),
 )
+
+#: default combined hard-body radius of the command line's screen (km): 20 m, the radius
+#: NASA CARA's Pc test conjunctions use for large payloads (the Omitron case and the
+#: WORLDVIEW 1 / GEOEYE 1 vs COSMOS 1408 DEB rows; project reference conjunction.md 3.6, 3.9).
+#: The ISS's is 66.1 m (CARA HBR table, reference 3.7); a fragment adds ~0.1 m.
+DEFAULT_HBR_KM = 0.02
 
 _SQRT2 = math.sqrt(2.0)
 _SQRT_PI = math.sqrt(math.pi)
@@ -751,7 +758,7 @@ def for_conjunctions(conj, hbr_km, *, cov_primary=None, cov_secondary=None, back
     problems = []
     for name in ("r_primary", "v_primary", "r_secondary", "v_secondary", "dse_primary", "dse_secondary"):
         a = np.asarray(getattr(conj, name), dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(a.reshape(len(conj), -1)).all(axis=1))
+        bad = np.flatnonzero((~np.isfinite(a)).any(axis=tuple(range(1, a.ndim))) if a.ndim > 1 else ~np.isfinite(a))
         if bad.size:
             sats = [f"{int(conj.primary_satnum[i])}/{int(conj.secondary_satnum[i])}" for i in bad[:10]]
             problems.append(f"{name}: non-finite in rows {bad[:10].tolist()} (primary/secondary {', '.join(sats)})")

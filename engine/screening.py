@@ -648,7 +648,8 @@ class Conjunctions:
         if n:
             s += f", miss {self.miss_km.min():.3f}..{self.miss_km.max():.3f} km"
         if n and self.has_pc:
-            s += f", largest Pc {np.nanmax(self.pc) if np.isfinite(self.pc).any() else float('nan'):.2e} ({self.pc_method})"
+            top = np.nanmax(self.pc) if np.isfinite(self.pc).any() else float("nan")
+            s += f", largest Pc {top:.2e} ({self.pc_method})"
         if self.threshold_km is not None:
             s += f", threshold {self.threshold_km:g} km, {self.start} .. {self.stop} UTC"
         return s + ")"

@@ -664,3 +664,11 @@ def test_host_build_collapsed_matches_numpy(host):
     out, flags = _host_foster(host, *args, np.full(len(cases), hbr))
     _compare("host vs numpy, collapsed", res, out, flags, HOST_RTOL)
     assert np.count_nonzero(res.sigma_minor_km == 0.0) == len(cases)
+
+
+def test_conjunctions_pc_empty_table():
+    """A screening that found nothing gives an empty table with (empty) Pc fields, no error."""
+    o = OMITRON
+    empty = _conj_of(o["r1"], o["v1"], o["r2"], o["v2"])[np.zeros(1, bool)]
+    t = empty.with_pc(0.05, backend="numpy")
+    assert len(t) == 0 and t.has_pc and t.pc.shape == (0,) and t.pc.dtype == np.float64
