@@ -30,8 +30,9 @@ layout follows CARA's Pc2D_Foster / PcCircle, NASA CARA Analysis Tools):
    Exception, a covariance collapsed to a line or a point in the encounter plane (an
    eigenvalue zero to within the rounding of forming and projecting C, |l| <= COLLAPSE_RTOL
    * trace(C)): clipping would give it a width it does not have (a line tangent to the
-   hard-body circle, miss = HBR along its normal, would get Pc ~ 5e-4 instead of 0), so the
-   exact limit is used instead (FLAG_NPD still set, sigma_minor_km = 0):
+   hard-body circle, miss = HBR along its normal, got Pc 4.6e-3 with sigma = HBR along the
+   line and 4.6e-4 with 10 HBR, where the exact value is 0), so the exact limit is used
+   instead (FLAG_NPD still set, sigma_minor_km = 0):
        line (variance sx^2 along the major axis): the relative position is xm' + t, zm with
        t ~ N(0, sx^2), so Pc = P(|xm + t| < h), h = sqrt(HBR^2 - zm^2) the half chord of the
        circle along the line: Pc = (erf((xm + h)/(sqrt2 sx)) - erf((xm - h)/(sqrt2 sx))) / 2
@@ -158,7 +159,8 @@ class PcResult:
 
     pc: float64 probability of collision (NaN where the relative speed is zero);
     flags: uint8 bit field (FLAGS); miss_km, speed_km_s: |r1 - r2|, |v1 - v2|;
-    sigma_major_km, sigma_minor_km: encounter-plane sigmas after clipping;
+    sigma_major_km, sigma_minor_km: encounter-plane sigmas after clipping (0 across a
+    covariance collapsed to a line, both 0 for one collapsed to a point);
     extended, offset: CARA usage-violation indicators (0..1) from the rectilinear model;
     backend: "numpy" or "cuda" (arrays are cupy arrays on "cuda").
     """

@@ -3,6 +3,7 @@
     conj = engine.screen(iss, cloud, "2021-11-15", "2021-11-22", threshold_km=5.0)
     conj = engine.screen(None, catalogue, start, stop, threshold_km=5.0)   # all-vs-all
     conj.sort().to_csv("conjunctions.csv")
+    conj = conj.with_pc(hbr_km=0.0661)      # + Pc, its flags and method (assumed covariances)
 
 Pipeline (every stage on the chosen backend; see screen()):
 
@@ -602,7 +603,7 @@ class Conjunctions:
             else:
                 out[k] = a
         if self.has_pc:
-            out["pc_method"] = np.full(len(self), self.pc_method, dtype=object)
+            out["pc_method"] = np.full(len(self), self.pc_method)
         return out
 
     #: columns added by the probability fields (with_pc)

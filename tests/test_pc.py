@@ -539,8 +539,8 @@ def _line_case(miss_km, sigma_km):
 def test_collapsed_line_tangent_to_hard_body_circle_is_zero(backend):
     """Issue 13: a covariance collapsed to a line, miss = HBR along the line's normal. The
     line touches the circle in one point (zero chord): Pc is exactly 0. CARA's clipping
-    gave it a width of 1e-4 HBR and Pc 4.6e-3 (sigma = HBR) / 3.6e-3 (sigma = 10 m)."""
-    for sigma in (TANGENT_HBR_KM, 0.01):
+    gave it a width of 1e-4 HBR and Pc 4.6e-3 (sigma = HBR) / 4.6e-4 (sigma = 10 HBR)."""
+    for sigma in (TANGENT_HBR_KM, 10 * TANGENT_HBR_KM):
         case = _line_case(TANGENT_HBR_KM, sigma)
         assert case["r1"][0] - case["r2"][0] == TANGENT_HBR_KM
         res = pc.foster(**case, hbr_km=TANGENT_HBR_KM, backend=backend)
