@@ -5,7 +5,8 @@
     debris-engine breakup cosmos1408 [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE] [--gabbard FILE.png]
     debris-engine bench [--quick] [--out DIR]
     debris-engine scenario cosmos1408 --out DIR [--lc-min 0.1] [--days 7] [--backend auto] [--seed 0]
-    debris-engine screen SECONDARIES (--primary FILE | --all) [--start] [--stop] [--threshold-km 5] [--out FILE] [--cdm DIR]
+    debris-engine screen SECONDARIES (--primary FILE | --all) [--start] [--stop] [--threshold-km 5]
+                         [--hbr-km 0.02] [--out FILE] [--cdm DIR]
 
 User mistakes (a missing file, a bad element set, a bad option) are reported in one
 message and exit code 2, never a traceback. Every output (its directory, permissions,
@@ -476,8 +477,11 @@ def cmd_screen(args) -> int:
     import warnings
 
     from . import _backend
+    from .pc import DEFAULT_HBR_KM, PC_THRESHOLDS
     from .screening import screen
 
+    if args.hbr_km is None:
+        args.hbr_km = DEFAULT_HBR_KM
     parquet = (args.out or "").lower().endswith(".parquet")
     _check_output("--out", args.out, ends=(".csv", ".parquet"), needs=(("pyarrow", "write .csv"),) if parquet else ())
     _check_output("--cdm", args.cdm, directory=True)
@@ -490,17 +494,27 @@ def cmd_screen(args) -> int:
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # excluded objects are printed below
-        conj = screen(pri, sec, start, stop, threshold_km=args.threshold_km, backend=backend)
+        conj = screen(pri, sec, start, stop, threshold_km=args.threshold_km, hbr_km=args.hbr_km, backend=backend)
     elapsed = time.perf_counter() - t0
     what = "all against all" if pri is None else f"{len(pri)} against {len(sec)}"
     print(f"debris-engine screen: {what} objects, {start} .. {stop} UTC, threshold {args.threshold_km:g} km, "
           f"backend {backend} ({_backend.device_name(backend)}), {elapsed:.2f} s")
     print(f"  close approaches   {len(conj):,}")
+    print(f"  Pc                 {conj.pc_method} 2D, hard-body radius {args.hbr_km * 1e3:g} m, covariances "
+          "ASSUMED (element sets carry none; engine.pc.default_covariance)")
     if len(conj):
+        print("  above Pc levels    " + "; ".join(
+            f"{level:.0e} ({label}): {int(np.sum(np.nan_to_num(conj.pc, nan=-1.0) > level))}"
+            for level, label, _ in PC_THRESHOLDS))
         c = conj.sort("miss_km")
         for k in range(min(len(c), args.top)):
             print(f"    {np.datetime_as_string(c.tca[k], unit='ms')}  {int(c.primary_satnum[k]):>6d} "
-                  f"{int(c.secondary_satnum[k]):>6d}  {c.miss_km[k]:8.3f} km  {c.vrel_kms[k]:6.3f} km/s")
+                  f"{int(c.secondary_satnum[k]):>6d}  {c.miss_km[k]:8.3f} km  {c.vrel_kms[k]:6.3f} km/s  "
+                  f"Pc {c.pc[k]:.2e}" + (f"  [{c.pc_flag_text(k)}]" if c.pc_flag_text(k) else ""))
+        if np.isfinite(conj.pc).any():
+            k = int(np.nanargmax(conj.pc))
+            print(f"  largest Pc         {conj.pc[k]:.2e}: {np.datetime_as_string(conj.tca[k], unit='ms')}  "
+                  f"{int(conj.primary_satnum[k])} {int(conj.secondary_satnum[k])}  {conj.miss_km[k]:.3f} km")
     if len(conj.excluded):
         print(f"  excluded           {len(conj.excluded)} objects at some times (SGP4 error codes)")
     if args.out:
@@ -509,7 +523,7 @@ def cmd_screen(args) -> int:
     if args.cdm:
         from . import cdm
 
-        files = cdm.write_conjunctions(conj, args.cdm, hbr_km=args.hbr_km)
+        files = cdm.write_conjunctions(conj, args.cdm)   # Pc and radius from the table
         print(f"  written            {len(files)} CDMs in {args.cdm}")
     return EXIT_OK
 
@@ -637,7 +651,10 @@ def build_parser() -> argparse.ArgumentParser:
     _backend_option(sc)
     sc.add_argument("--out", help="write the approaches to FILE.csv (SOCRATES-like) or FILE.parquet")
     sc.add_argument("--cdm", help="write one CCSDS CDM per approach into this directory")
-    sc.add_argument("--hbr-km", type=float, default=None, help="hard-body radius for the CDMs' probability, km")
+    sc.add_argument("--hbr-km", type=float, default=None,
+                    help="combined hard-body radius of the two objects for the probability of collision (PC "
+                    "columns of --out, the CDMs, the printed table), km (default: 0.02, i.e. 20 m, the radius "
+                    "NASA CARA's test conjunctions use for large payloads; the ISS's is 0.0661)")
     sc.add_argument("--errors", choices=("raise", "skip"), default="raise", help="bad element sets: stop or skip them")
     sc.add_argument("--top", type=int, default=10, help="print the N closest approaches (default: 10)")
     sc.set_defaults(func=cmd_screen)

@@ -69,7 +69,8 @@ class ScenarioResult:
     density_alt_edges_km: np.ndarray
     density_per_day: np.ndarray              # (D, A) objects/km^3, time average over each day
     conjunctions: object
-    pc: np.ndarray                            # (K,) 2D probability of collision (assumed covariances)
+    pc: np.ndarray                            # (K,) 2D probability of collision (assumed covariances),
+                                              # the same as conjunctions.pc
     approaches_per_day: np.ndarray            # (D,) counts under the threshold
     threshold_km: float
     flux: object
@@ -90,8 +91,7 @@ class ScenarioResult:
                f"{np.datetime_as_string(self.conjunctions.tca[np.argmin(self.conjunctions.miss_km)], unit='s')}"
                if len(self.conjunctions) else ""),
             f"  per day: {', '.join(str(int(n)) for n in self.approaches_per_day)}",
-            f"  largest 2D probability of collision (assumed covariances, HBR {ISS_HBR_KM * 1e3:g} m): "
-            + (f"{np.nanmax(self.pc):.2e}" if len(self.pc) else "n/a"),
+            *_pc_summary(self.conjunctions),
             f"Flux of the cloud on the ISS: {f.flux_per_m2_yr:.3e} per m^2 per year; expected impacts on "
             f"{f.area_m2:g} m^2 over {self.days:g} days: {f.expected_impacts:.3e} ({per_orbit:.2e} per orbit; "
             f"NASA's published penetration risk before the test: {NASA_ISS_PENETRATION_PER_ORBIT_BEFORE:.1e} per orbit)",
@@ -125,17 +125,62 @@ def _density_per_day(cloud, epoch, days, edges, backend, bar):
     return out
 
 
-def _pc_of(conj):
-    """2D Pc of each conjunction with assumed covariances (element sets carry none)."""
-    from . import pc
+def _approach_text(conj, k) -> str:
+    """One approach in words: TCA, secondary object, miss, speed, Pc and its flags."""
+    name = str(conj.secondary_name[k]).strip()
+    flags = conj.pc_flag_text(k).replace("|", ", ")
+    return (f"{np.datetime_as_string(conj.tca[k], unit='s')} UTC, object {int(conj.secondary_satnum[k])}"
+            + (f" ({name})" if name else "") + f", miss {conj.miss_km[k]:.3f} km, {conj.vrel_kms[k]:.2f} km/s, "
+            f"Pc {conj.pc[k]:.2e}" + (f" [{flags}]" if flags else ""))
 
-    if len(conj) == 0:
-        return np.zeros(0)
-    c1 = pc.default_covariance(conj.r_primary, conj.v_primary, np.abs(conj.dse_primary))
-    c2 = pc.default_covariance(conj.r_secondary, conj.v_secondary, np.abs(conj.dse_secondary))
-    res = pc.foster(conj.r_primary, conj.v_primary, c1, conj.r_secondary, conj.v_secondary, c2, ISS_HBR_KM,
-                    backend="numpy")
-    return np.asarray(res.pc)
+
+def _above(conj, level):
+    """Indices of the approaches with Pc > level, largest Pc first (NaN never counts)."""
+    idx = np.flatnonzero(np.nan_to_num(conj.pc, nan=-1.0) > level)
+    return idx[np.argsort(-conj.pc[idx], kind="stable")]
+
+
+def _pc_summary(conj) -> list:
+    """Summary lines on the probability of collision (conj carries with_pc's fields): the
+    largest Pc named by its approach, and the counts above engine.pc.PC_THRESHOLDS."""
+    from .pc import PC_THRESHOLDS
+
+    head = (f"  2D probability of collision ({conj.pc_method if conj.has_pc else 'FOSTER-1992'}, "
+            f"HBR {ISS_HBR_KM * 1e3:g} m, covariances ASSUMED: element sets carry none)")
+    if not len(conj) or not np.isfinite(conj.pc).any():
+        return [head + ": n/a"]
+    k = int(np.nanargmax(conj.pc))
+    lines = [head + f": largest {_approach_text(conj, k)}"]
+    lines.append("  approaches above operators' levels: " + ", ".join(
+        f"Pc > {level:.0e} ({label}): {_above(conj, level).size}" for level, label, _ in PC_THRESHOLDS))
+    return lines
+
+
+def _pc_report(conj) -> list:
+    """report.md section: every approach above the operators' Pc levels, as a table."""
+    from .pc import FLAGS, PC_THRESHOLDS
+
+    lines = ["## Approaches above the operators' probability levels", "",
+             f"Probability of collision: {conj.pc_method} 2D (engine.pc.foster) with hard-body radius "
+             f"{ISS_HBR_KM * 1e3:g} m and ASSUMED covariances (engine.pc.default_covariance: element sets "
+             "carry none), so every value below is an estimate of the order of magnitude, not an operational "
+             "Pc. Levels: " + "; ".join(f"{level:.0e}: {what}" for level, _, what in PC_THRESHOLDS)
+             + " (sources in engine.pc.PC_THRESHOLDS).", ""]
+    lowest = min(t[0] for t in PC_THRESHOLDS)
+    idx = _above(conj, lowest) if len(conj) else np.zeros(0, int)
+    if idx.size == 0:
+        return lines + [f"No approach has Pc above {lowest:.0e}.", ""]
+    lines += ["| above | TCA (UTC) | object | miss (km) | speed (km/s) | Pc | flags |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    for k in idx:
+        level = max(t[0] for t in PC_THRESHOLDS if conj.pc[k] > t[0])
+        name = str(conj.secondary_name[k]).strip()
+        lines.append(f"| {level:.0e} | {np.datetime_as_string(conj.tca[k], unit='s')} | "
+                     f"{int(conj.secondary_satnum[k])}{f' {name}' if name else ''} | {conj.miss_km[k]:.3f} | "
+                     f"{conj.vrel_kms[k]:.2f} | {conj.pc[k]:.2e} | {conj.pc_flag_text(k).replace('|', ', ')} |")
+    used = sorted({bit for k in idx for bit in FLAGS if int(conj.pc_flags[k]) & bit})
+    lines += [""] + [f"- {FLAGS[b][0]}: {FLAGS[b][1]}" for b in used] + [""]
+    return lines
 
 
 def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend: str = "auto",
@@ -186,7 +231,8 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # decaying fragments: listed in conj.excluded
         conj = screen(iss, cloud, epoch, stop, threshold_km=threshold_km, backend=backend)
-    pcs = _pc_of(conj)
+    conj = conj.with_pc(ISS_HBR_KM, backend=backend)   # assumed covariances, flagged in the table
+    pcs = conj.pc
     day_index = ((conj.tca - epoch) / np.timedelta64(1, "D")).astype(int) if len(conj) else np.zeros(0, int)
     per_day = np.bincount(day_index, minlength=int(math.ceil(days)))[: int(math.ceil(days))]
     timings["screening"] = time.perf_counter() - t0
@@ -234,7 +280,7 @@ def _write_report(res: ScenarioResult, out: str, real_cloud) -> list:
     except ImportError:
         pass
     files += plots
-    lines = ["# Cosmos 1408 scenario", "", "```", res.summary(), "```", ""]
+    lines = ["# Cosmos 1408 scenario", "", "```", res.summary(), "```", ""] + _pc_report(res.conjunctions)
     for p in plots:
         lines += [f"![{os.path.basename(p)}]({os.path.basename(p)})", ""]
     if not plots:
