@@ -200,6 +200,8 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
         raise ValueError(f"threshold_km must be positive, got {threshold_km!r}")
     if not years >= 0:
         raise ValueError(f"years must be >= 0, got {years!r}")
+    if out is not None:
+        _check_out(out)
     backend = _backend.resolve(backend)
     timings = {}
     enabled = not quiet
@@ -266,6 +268,18 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     stages.update(1)
     stages.close()
     return result
+
+
+def _check_out(out: str) -> None:
+    """Refuse, before any work, an output directory that cannot be made: an existing file,
+    or a path under one (ValueError naming the path and the fix)."""
+    probe = os.path.abspath(out)
+    while not os.path.exists(probe):   # makedirs creates what is missing below this
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        what = "is an existing file" if probe == os.path.abspath(out) else f"is under the file {probe!r}"
+        raise ValueError(f"out={out!r} {what}, so the report directory cannot be made there: "
+                         "give a directory name (it is created when missing)")
 
 
 def _write_report(res: ScenarioResult, out: str, real_cloud) -> list:
