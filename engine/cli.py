@@ -1,11 +1,14 @@
 """The ``debris-engine`` command line.
 
-    debris-engine propagate INPUT --start ISO --stop ISO --step SECONDS [--backend B] [--out FILE]
-    debris-engine propagate --example
-    debris-engine breakup cosmos1408 [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE] [--gabbard FILE.png]
+    debris-engine propagate (INPUT | --example) [--start ISO] [--stop ISO] [--step SECONDS] [--out FILE]
+    debris-engine breakup cosmos1408|iridium-cosmos [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE]
+    debris-engine screen SECONDARIES (--primary FILE | --all) [--start ISO] [--stop ISO] [--threshold-km 5]
+    debris-engine scenario cosmos1408 --out DIR [--lc-min 0.1] [--days 7] [--years 5] [--seed 0]
     debris-engine bench [--quick] [--out DIR]
-    debris-engine scenario cosmos1408 --out DIR [--lc-min 0.1] [--days 7] [--backend auto] [--seed 0]
-    debris-engine screen SECONDARIES (--primary FILE | --all) [--start] [--stop] [--threshold-km 5] [--out FILE] [--cdm DIR]
+
+Each command's --help lists every option (the README's command-line section shows them
+all). propagate, screen and scenario draw a progress bar with the time remaining when
+stderr is a terminal (engine._progress); --quiet turns it off.
 
 User mistakes (a missing file, a bad element set, a bad option) are reported in one
 message and exit code 2, never a traceback. Exit codes: 0 success, 1 the run
@@ -118,8 +121,9 @@ def cmd_propagate(args) -> int:
         )
     backend = _backend.resolve(args.backend)
     jd, fr = jd_from_datetime64(times)
-    # Objects are propagated in blocks so that memory stays bounded and progress is visible.
-    block = max(1, min(n, 4_000_000 // max(m, 1)))
+    # Objects are propagated in blocks so that memory stays bounded (4e6 states) and progress
+    # is visible (about 40 reports; blocks of 256 objects or more keep per-call overhead small).
+    block = max(1, min(n, 4_000_000 // max(m, 1), max(256, -(-n // 40))))
     counts = np.zeros(256, dtype=np.int64)
     bad_objects = np.zeros(256, dtype=np.int64)
     alt_min, alt_max, alt_medians = np.inf, -np.inf, []
@@ -312,6 +316,7 @@ def cmd_screen(args) -> int:
     import warnings
 
     from . import _backend
+    from ._progress import callback, progress
     from .screening import screen
 
     if args.out is not None and not args.out.lower().endswith((".csv", ".parquet")):
@@ -323,9 +328,10 @@ def cmd_screen(args) -> int:
     start, stop = (str(np.datetime_as_string(x, unit="s")) for x in _window(sec, args.start, args.stop))
     backend = _backend.resolve(args.backend)
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), progress(0, "screen", "samples", enabled=not args.quiet) as bar:
         warnings.simplefilter("ignore", RuntimeWarning)   # excluded objects are printed below
-        conj = screen(pri, sec, start, stop, threshold_km=args.threshold_km, backend=backend)
+        conj = screen(pri, sec, start, stop, threshold_km=args.threshold_km, backend=backend,
+                      progress=callback(bar))
     elapsed = time.perf_counter() - t0
     what = "all against all" if pri is None else f"{len(pri)} against {len(sec)}"
     print(f"debris-engine screen: {what} objects, {start} .. {stop} UTC, threshold {args.threshold_km:g} km, "
@@ -398,7 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--whichconst", choices=("wgs72", "wgs72old", "wgs84"), default="wgs72", help="SGP4 gravity model (default: wgs72)")
     p.add_argument("--opsmode", choices=("i", "a"), default="i", help="SGP4 operation mode: i improved, a AFSPC (default: i)")
     p.add_argument("--strict", action="store_true", help="exit with code 1 when any evaluation carries an SGP4 error code")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (drawn only on a terminal anyway)")
     p.set_defaults(func=cmd_propagate)
 
     b = sub.add_parser(
@@ -471,6 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--hbr-km", type=float, default=None, help="hard-body radius for the CDMs' probability, km")
     sc.add_argument("--errors", choices=("raise", "skip"), default="raise", help="bad element sets: stop or skip them")
     sc.add_argument("--top", type=int, default=10, help="print the N closest approaches (default: 10)")
+    sc.add_argument("--quiet", action="store_true", help="no progress bar (drawn only on a terminal anyway)")
     sc.set_defaults(func=cmd_screen)
     return parser
 
