@@ -14,6 +14,8 @@ takes the same calls and does nothing.
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 
 from tqdm import tqdm
@@ -22,6 +24,18 @@ __all__ = ["progress", "callback"]
 
 #: counts done / total, rate, then "<" and the estimated time remaining (tqdm's fields)
 BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}{unit} [{elapsed}<{remaining}, {rate_fmt}]"
+
+
+#: bar width and terminal height where the terminal does not say its size
+DEFAULT_COLUMNS, DEFAULT_ROWS = 80, 24
+
+
+def _columns(stream) -> int:
+    """The terminal's width in columns; 0 when it does not say."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):  # not a real file
+        return 0
 
 
 def _is_terminal(stream) -> bool:
@@ -41,9 +55,14 @@ def progress(total: int, desc: str, unit: str = "it", *, enabled: bool = True, f
     """
     stream = sys.stderr if file is None else file
     show = enabled and _is_terminal(stream)
+    # a terminal that reports no size (a pseudo-terminal nobody sized) would get no bar
+    # from tqdm's size query (0 columns, -1 rows): draw it DEFAULT_COLUMNS wide there
+    dynamic = show and _columns(stream) > 0
     # tqdm with disable=True keeps update()/close() and writes nothing
     return tqdm(total=max(int(total), 0), desc=desc, unit=f" {unit}", unit_scale=False, file=stream,
-                disable=not show, bar_format=BAR_FORMAT, dynamic_ncols=True, mininterval=0.2)
+                disable=not show, bar_format=BAR_FORMAT, dynamic_ncols=dynamic,
+                ncols=None if dynamic else DEFAULT_COLUMNS, nrows=None if dynamic else DEFAULT_ROWS,
+                mininterval=0.2)
 
 
 def callback(bar):

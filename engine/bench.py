@@ -230,12 +230,15 @@ def screen_cases(sizes, backends) -> list[Case]:
     return cases
 
 
-def run(cases, *, repeat: int = 3, budget_s: float = 20.0, log=print) -> list[dict]:
+def run(cases, *, repeat: int = 3, budget_s: float = 20.0, log=print, progress=None) -> list[dict]:
     """Time every case; returns records. A case is skipped when the same implementation's
-    previous size predicts more than budget_s for one call."""
+    previous size predicts more than budget_s for one call. log(str) gets one line per
+    case; progress: None or a callable progress(done, total) in cases, called after each."""
     records: list[dict] = []
     rate_seen: dict[tuple[str, str], float] = {}
-    for c in cases:
+    for done, c in enumerate(cases):
+        if progress is not None and done:
+            progress(done, len(cases))
         key = (c.kernel, c.backend)
         work = c.n_objects * c.n_times
         if key in rate_seen and work / rate_seen[key] > budget_s:
@@ -265,6 +268,8 @@ def run(cases, *, repeat: int = 3, budget_s: float = 20.0, log=print) -> list[di
         records.append(rec)
         log(f"  {c.kernel:8s} {c.backend:26s} n={c.n_objects:>10,} x {c.n_times:<5d} {best:9.4f} s "
             f"{_si(work / best)} {_UNITS.get(c.kernel, '')}")
+    if progress is not None:
+        progress(len(cases), len(cases))
     return records
 
 

@@ -7,7 +7,7 @@
     debris-engine bench [--quick] [--out DIR]
 
 Each command's --help lists every option (the README's command-line section shows them
-all). propagate, screen and scenario draw a progress bar with the time remaining when
+all). propagate, screen, scenario and bench draw a progress bar with the time remaining when
 stderr is a terminal (engine._progress); --quiet turns it off.
 
 User mistakes (a missing file, a bad element set, a bad option) are reported in one
@@ -277,6 +277,7 @@ def _sizes(text: str, what: str) -> list:
 
 def cmd_bench(args) -> int:
     from . import _backend, bench
+    from ._progress import callback, progress
 
     backends = ["numpy"] + (["cuda"] if _backend.cuda_status()[0] else [])
     if args.backend != "auto":
@@ -296,7 +297,10 @@ def cmd_bench(args) -> int:
     small = [int(n) for n in sizes if n <= 1e4] or [int(min(sizes))]
     cases = (bench.sgp4_cases([int(n) for n in sizes], n_times, backends) + bench.breakup_cases(lcs, backends)
              + bench.cowell_cases([min(n, 2000) for n in small], backends) + bench.screen_cases(small, backends))
-    records = bench.run(cases, repeat=args.repeat, budget_s=args.budget)
+    with progress(len(cases), "bench", "cases", enabled=not args.quiet) as bar:
+        # lines through the bar, so that it is redrawn below them rather than through them
+        records = bench.run(cases, repeat=args.repeat, budget_s=args.budget,
+                            log=lambda m: bar.write(m, file=sys.stdout), progress=callback(bar))
     print()
     print(bench.format_table(records))
     if args.out:
@@ -437,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--repeat", type=int, default=3, help="timed runs per case, best kept (default: 3)")
     c.add_argument("--budget", type=float, default=20.0, help="skip a case predicted to take longer than this many seconds (default: 20)")
     c.add_argument("--out", help="directory for bench-<date>.json and bench-<date>.png")
+    c.add_argument("--quiet", action="store_true", help="no progress bar (drawn only on a terminal anyway)")
     c.set_defaults(func=cmd_bench)
 
     s = sub.add_parser(

@@ -98,3 +98,39 @@ def test_flux_reports_progress_per_chunk_and_gives_the_same_flux(monkeypatch):
     n = calls[-1][1]
     assert calls[-1] == (n, n) and 990 <= n <= 998 and len(calls) == -(-n // 200)
     np.testing.assert_array_equal(with_cb.flux_per_km2_s, without.flux_per_km2_s)
+
+
+def test_bench_reports_each_case_and_its_lines_pass_through_the_bar():
+    from engine import bench
+
+    def make(fail=False):
+        def prepare():
+            if fail:
+                raise RuntimeError("peer not usable")
+            return lambda: None
+        return prepare
+
+    cases = [bench.Case("sgp4", "numpy", 10, 1, make()), bench.Case("sgp4", "peer", 10, 1, make(True)),
+             bench.Case("sgp4", "numpy", 20, 1, make())]
+    calls, lines = [], []
+    records = bench.run(cases, repeat=1, log=lines.append, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    assert len(records) == 2 and len(lines) == 3 and lines[1].startswith("  fail sgp4 peer")
+
+
+def test_bar_on_a_pseudo_terminal_that_reports_no_size():
+    # such a terminal reports 0 columns and tqdm then sized the bar to nothing
+    pty = pytest.importorskip("pty")
+    import os
+
+    master, slave = pty.openpty()
+    with os.fdopen(slave, "w") as stream:
+        assert stream.isatty()
+        if os.get_terminal_size(slave).columns:
+            pytest.skip("this system gives new pseudo-terminals a size")
+        with _progress.progress(2, "work", "blocks", file=stream) as bar:
+            bar.update(2)
+        stream.flush()
+        text = os.read(master, 4096).decode()
+    os.close(master)
+    assert "2/2 blocks" in text and REMAINING.search(text), repr(text)
