@@ -84,6 +84,11 @@ DEFAULT_STEP_ONE_S = 60.0
 DEFAULT_STEP_ALL_S = 30.0
 #: memory for one block of propagated states, bytes
 BLOCK_BYTES = {"numpy": 256 << 20, "cuda": 4 << 30}
+#: with a progress callback, a block holds at most 1/PROGRESS_BLOCKS of the samples
+#: (reports every few per cent), but at least PROGRESS_MIN_SAMPLES: smaller blocks would
+#: spend their time in per-call overhead rather than in SGP4 and the pair tests
+PROGRESS_BLOCKS = 40
+PROGRESS_MIN_SAMPLES = 32
 
 _EXCLUDED_DTYPE = np.dtype([("role", "U9"), ("index", np.int64), ("satnum", np.int64),
                             ("code", np.uint8), ("n_samples", np.int64),
@@ -218,7 +223,7 @@ def _check_inputs(primary, secondaries, start, stop, threshold_km, step_s):
 
 def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step_s: float | None = None,
            prefilter_pad_km: float | None = 20.0, hbr_km: float | None = None,
-           backend: str = "auto") -> "Conjunctions":
+           backend: str = "auto", progress=None) -> "Conjunctions":
     """Find every closest approach closer than ``threshold_km`` between ``start`` and ``stop``.
 
     primary: engine.Catalog (K objects, usually one: one-vs-many) or None: all-vs-all among
@@ -235,6 +240,11 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
     hbr_km: combined hard-body radius, km; when given, the table carries the 2D probability
         of collision of every event with assumed covariances (Conjunctions.with_pc).
     backend: "auto" | "numpy" | "cuda".
+    progress: None or a callable progress(done, total), called from the host loop after
+        each block of samples (done, total: samples of the time grid, int) and once more
+        with done == total after refinement; engine._progress.callback adapts a bar. With
+        it, blocks hold at most PROGRESS_BLOCKS-th of the grid (not fewer than
+        PROGRESS_MIN_SAMPLES samples) so that the reports come often; results are the same.
 
     Returns :class:`Conjunctions` (local minima of the range strictly inside the window; a
     range still falling at ``stop`` is not an event), sorted by TCA. A pair of the same
@@ -290,6 +300,8 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
     n_obj = len(sec.cat) + (0 if all_vs_all else len(pri.cat))
     per_sample = max(1, n_obj) * 7 * 8 * 3  # r, v, e and temporaries
     nb = int(max(2, min(impl.MAX_BLOCK_SAMPLES - 2, BLOCK_BYTES[name] // per_sample)))
+    if progress is not None:
+        nb = min(nb, max(PROGRESS_MIN_SAMPLES, -(-nt // PROGRESS_BLOCKS)))
     brackets = []
     if n_obj and (all_vs_all or (len(pri.cat) and len(sec.cat))):
         for b0 in range(0, nt, nb):
@@ -311,6 +323,9 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
             b = b + (b0 - lo)  # local sample index within the propagated block
             brackets.append(_brackets(impl, xp, rp, vp, rs, vs, i, j, b, h, d + HERMITE_MARGIN_KM, lo,
                                       accel_bound))
+            if progress is not None:
+                # the last sample is reported after refinement, so a full bar means done
+                progress(min(b1, nt - 1), nt)
     if brackets:
         cand = np.concatenate([c for c in brackets], axis=0)
     else:
@@ -319,6 +334,8 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
         _, u = np.unique(cand[:, :3].astype(np.int64), axis=0, return_index=True)
         cand = cand[np.sort(u)]
     res = _refine(pri.cat, sec.cat, cand, jd0, fr0, h, name)
+    if progress is not None:
+        progress(nt, nt)
     excluded = np.concatenate([sec.excluded(jd0, fr0, h)] +
                               ([] if all_vs_all else [pri.excluded(jd0, fr0, h)]))
     excluded = np.concatenate([excluded, res.pop("excluded")])
