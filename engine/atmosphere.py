@@ -513,7 +513,8 @@ def nrlmsis_table(start, stop, *, alt_km=None, f107=None, f107a=None, ap=None,
 
     bin_days = B > 1 (an integer; step_days must stay 1): the days from 00:00 UTC of
     start's day are cut into bins of B whole days, through the bin that holds stop; each
-    row sits at its bin's centre and holds the mean density over the bin (the arithmetic
+    row sits at its bin's centre and holds the mean density over the bin (the last bin's
+    over its days up to stop's day; the arithmetic
     mean of rho, then the log), so that a step of B days through the table sees the
     bin's storms and quiet days with their weight. When B >= nut each day of a bin is
     sampled at one UT, the nut UTs in turn (day j at ((j mod nut) + 1/2) 24 h / nut),
@@ -576,7 +577,9 @@ def nrlmsis_table(start, stop, *, alt_km=None, f107=None, f107a=None, ap=None,
         d0 = t0.astype("datetime64[D]")
         span = (t1 - d0.astype("datetime64[us]")) / np.timedelta64(1, "D")
         nd = max(int(np.ceil(span / bin_days - 1e-9)), 1)
-        days = d0 + np.arange(nd * bin_days)
+        # the last bin is averaged over its days up to stop's day only: its later days
+        # are not needed, and may lie past the space-weather file
+        days = d0 + np.arange(min(nd * bin_days, int((t1.astype("datetime64[D]") - d0).astype(np.int64)) + 1))
         rows = (d0.astype("datetime64[us]") + (np.arange(nd) * bin_days) * np.timedelta64(1, "D")
                 + np.timedelta64(int(round(bin_days * 43_200e6)), "us"))
         per_day = 1 if bin_days >= nut else nut
@@ -602,8 +605,10 @@ def nrlmsis_table(start, stop, *, alt_km=None, f107=None, f107a=None, ap=None,
     if bin_days > 1:
         source += f"; rows are {bin_days}-day means"
     rho = _msis_samples(when, alt, f[day_of], fa[day_of], a[day_of], nlat, nlon)
-    # mean density per row: every row has the same number of samples
-    rho = rho.reshape(nd, -1, alt.size).mean(axis=1)
+    # mean density per row (samples come in row order; every row has at least one)
+    row = day_of // (bin_days if bin_days > 1 else 1)
+    starts = np.searchsorted(row, np.arange(nd))
+    rho = np.add.reduceat(rho, starts, axis=0) / np.diff(np.append(starts, row.size))[:, None]
     jd, fr = jd_from_datetime64(rows)
     return Table(alt, jd + fr, np.log(rho), source=source, space_weather=weather)
 

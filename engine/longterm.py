@@ -338,9 +338,9 @@ def _table(atmosphere, start, stop, epochs):
         beyond = NRLMSIS_NAMES[atmosphere or "nrlmsis"]
         first = min(to_datetime64(start), epochs.min()) if epochs.size else to_datetime64(start)
         d0 = first.astype("datetime64[D]")
-        d1 = to_datetime64(stop).astype("datetime64[D]") + np.timedelta64(1, "D")
         try:
-            return _atm.nrlmsis_table(d0, d1, bin_days=BIN_DAYS, beyond=beyond)
+            # the bins run from d0 through the one holding stop (no row past stop's day)
+            return _atm.nrlmsis_table(d0, to_datetime64(stop), bin_days=BIN_DAYS, beyond=beyond)
         except ImportError as e:
             raise ImportError(f"{e}; or pass atmosphere='exponential' (Vallado's static model)") from None
     if isinstance(atmosphere, _atm.Table):

@@ -88,8 +88,11 @@ def test_past_the_file_error_names_last_date_and_options():
     assert f"ends on {last}" in msg and f"from {last + 1}" in msg
     for option in ("nrlmsis-repeat-cycle", "beyond='repeat-cycle'", "f107=", "'exponential'"):
         assert option in msg, (option, msg)
-    # decay raises the same before it propagates anything
+    # decay runs to the file's last day (its last 4-day bin is cut at stop's day), and
+    # raises the same error for a stop past it
     r, v = random_states(np.random.default_rng(3), 2, hp=(400.0, 500.0), emax=0.01)
+    ok = lt.decay((r, v, np.full(2, 0.01), str(last - 30)), str(last - 30), str(last) + "T18:00")
+    assert ok.info["space_weather"]["monthly_predicted"][1] == last
     with pytest.raises(ValueError, match=f"ends on {last}"):
         lt.decay((r, v, np.full(2, 0.01), str(last - 30)), str(last - 30), str(last + 20))
     with pytest.raises(ValueError, match="beyond="):
