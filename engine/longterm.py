@@ -145,6 +145,10 @@ class DecayResult:
         nodeo, argpo (rad); the initial elements for objects not propagated.
     final_time (N,) datetime64[us]: stop, or the re-entry time, or the epoch.
     am (N,) float64: A/M used, m^2/kg; cd: drag coefficient.
+    info: dict; among its keys "atmosphere" (text: the model, and for NRLMSIS the space
+        weather used: observed, predicted, or the assumption past the file) and
+        "space_weather" (the same as a dict, engine.atmosphere.space_weather's summary;
+        None for models without space weather), "step_days", "backend".
     """
 
     reentry: np.ndarray
