@@ -476,9 +476,9 @@ def space_weather(dates, *, beyond: str | None = None) -> SpaceWeather:
         if np.any(bad):
             raise ValueError(f"space weather: the file has no {name} for {days[bad][0]}; "
                              "give constant indices for that period")
-    kind = np.where(days > last, REPEATED,
-                    np.where(days > last_daily, MONTHLY_PREDICTED,
-                             np.where(days > fdays[max(n_obs - 1, 0)], DAILY_PREDICTED, OBSERVED))).astype(np.uint8)
+    last_obs = fdays[max(n_obs - 1, 0)]
+    kind = np.select([days > last, days > last_daily, days > last_obs],
+                     [REPEATED, MONTHLY_PREDICTED, DAILY_PREDICTED], OBSERVED).astype(np.uint8)
 
     def span(k):
         sel = days[kind == k]
@@ -601,7 +601,8 @@ def nrlmsis_table(start, stop, *, alt_km=None, f107=None, f107a=None, ap=None,
         sw = space_weather(days, beyond=beyond)
         f, fa, a = sw.f107, sw.f107a, sw.ap
         weather = sw.summary
-        source = "NRLMSIS 2.1 global mean, CelesTrak space weather (spaceweather package): " + _describe(weather)
+        source = ("NRLMSIS 2.1 global mean, CelesTrak space weather (spaceweather package): "
+                  + _describe(weather))
     if bin_days > 1:
         source += f"; rows are {bin_days}-day means"
     rho = _msis_samples(when, alt, f[day_of], fa[day_of], a[day_of], nlat, nlon)

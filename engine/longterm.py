@@ -696,8 +696,9 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         counts; None (default): steps of at most the table's row spacing when the
         atmosphere varies in time (BIN_DAYS = 4 days for the default NRLMSIS table, whose
         rows are 4-day means; 1 day, STEP_DAYS_VARYING, for daily tables), at most
-        STEP_DAYS_STATIC (4 days) when it does not, and daily counts. Steps are also limited so that the perigee moves at most
-        max(1 km, a tenth of its height above reentry_km) per step. reentry_km: re-entry height of
+        STEP_DAYS_STATIC (4 days) when it does not, and daily counts. Steps are also
+        limited so that the perigee moves at most max(1 km, a tenth of its height above
+        reentry_km) per step. reentry_km: re-entry height of
         the mean perigee above the ellipsoid, km. nodes: quadrature nodes per orbit
         (eccentric anomaly), 4 to 256; None (default) chooses 8 to 128 per object and
         step from a e / H, H the density scale height near perigee (NODE_CLASSES, X_MAX:
