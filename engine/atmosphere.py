@@ -322,7 +322,8 @@ _MSIS_CHUNK = 32
 def _msis_samples(when, alt_km, f107, f107a, ap, nlat, nlon):
     """(M, A) global means (kg/m^3) at sample times when (M,) datetime64[s] with per-sample
     indices (M,) each; chunks of _MSIS_CHUNK samples on the engine's threads (pymsis runs
-    its Fortran outside the interpreter lock for part of each call: 1.4x on 2 cores)."""
+    its Fortran behind its own lock, one call at a time, so this is thread-safe; the
+    threads overlap the input preparation and the averaging: 1.4x on 2 cores)."""
     from ._parallel import run_blocks, threads
 
     pymsis = _require("pymsis")
