@@ -59,6 +59,10 @@ NASA_ISS_PENETRATION_PER_ORBIT_AFTER = (1.0 / 33_000, 1.0 / 25_000)
 SHIELD_LIMIT_M = 0.01
 #: ISS orbital period used to convert per-orbit figures (min; the 15 Nov 2021 element set)
 ISS_PERIOD_MIN = 1440.0 / 15.48581038
+#: atmosphere of the decay stage (engine.longterm.decay): NRLMSIS 2.1 with the file's
+#: observed and predicted space weather, and past the file's end (2041 for the shipped
+#: file) the solar cycle of 11 years earlier repeated, as the summary states
+DECAY_ATMOSPHERE = "nrlmsis-repeat-cycle"
 
 
 @dataclass
@@ -123,6 +127,7 @@ class ScenarioResult:
                          f"re-entered {np.nanmedian(d.lifetime_days()):.0f} days" if np.any(~np.isnat(d.reentry))
                          else f"Decay: all {left:,} fragments still in orbit at "
                          f"{np.datetime_as_string(d.times[-1], unit='D')}")
+            lines.append(f"  atmosphere: {d.info.get('atmosphere', 'n/a')}")
         lines.append("Stage times: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings_s.items()))
         return "\n".join(lines)
 
@@ -268,7 +273,9 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     if years > 0:
         t0 = time.perf_counter()
         end = epoch + np.timedelta64(int(round(years * 365.25 * 86400)), "s")
-        dec = longterm.decay(cloud, epoch, end, backend=backend)
+        # NRLMSIS 2.1 from the space-weather file; past its end the last solar cycle
+        # repeats, which the summary states (info['atmosphere'])
+        dec = longterm.decay(cloud, epoch, end, atmosphere=DECAY_ATMOSPHERE, backend=backend)
         timings["decay"] = time.perf_counter() - t0
         log(f"decay: {int(dec.on_orbit[-1]):,} of {len(cloud):,} in orbit after {years:g} years "
             f"({timings['decay']:.1f} s)")
@@ -317,7 +324,7 @@ def _write_report(res: ScenarioResult, out: str, real_cloud) -> list:
     lines += ["Assumptions: interceptor mass and velocity as engine.events.cosmos1408 documents them; "
               f"ISS cross-section {res.flux.area_m2:g} m^2 and hard-body radius {ISS_HBR_KM * 1e3:g} m; "
               "covariances of the element sets assumed (engine.pc.default_covariance); drag from "
-              "B* (Cd = 2.2) and the default atmosphere of engine.longterm.decay.", ""]
+              "B* (Cd = 2.2) and the atmosphere stated above.", ""]
     path = os.path.join(out, "report.md")
     with open(path, "w") as f:
         f.write("\n".join(lines))
