@@ -79,3 +79,24 @@ def aei_of(obj):
         return osculating_aei(h.r, h.v)
     a, e, i = (np.asarray(x, dtype=np.float64) for x in obj)
     return a, e, i
+
+
+def sgp4_mean_a_rate(catalog):
+    """(N,) float64 km/day: the rate of change at epoch of the mean semi-major axis that
+    SGP4 itself predicts from each element set of an engine.Catalog.
+
+    SGP4's secular drag makes the mean a = a0 (1 - C1 t - D2 t^2 - ...)^2 (Hoots and
+    Roehrich, Spacetrack Report No. 3, 1980, sec. 6; Vallado's sgp4, "tempa"; SDP4 keeps
+    the C1 term), so da/dt at t = 0 is -2 a0 C1, with C1 = B* C2 formed by sgp4init. The
+    orbit determination fitted B* so that this decay reproduces the observed motion over
+    the fit span: it is the measured decay rate of the element set, whatever density
+    profile SGP4 assumed to get there. Negative B* gives a positive rate."""
+    from . import sgp4 as _sgp4
+
+    model = _sgp4._model(catalog, "numpy", np.dtype(np.float64))
+    g = model.grav
+    out = np.zeros(len(catalog))
+    for sub in (model.near, model.deep):
+        # am0 (earth radii) and cc1 (1/min): km/min -> km/day
+        out[sub["index"]] = -2.0 * sub["am0"] * sub["cc1"] * g.radiusearthkm * 1440.0
+    return out

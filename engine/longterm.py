@@ -55,9 +55,38 @@ osculating state is propagated over one orbit with point mass + J2 (RK4, 128 ste
 the osculating a, eccentricity vector and angular momentum direction are averaged over
 it: the first-order mean elements (short-period J2 terms average out; Kozai 1959) at
 the state's epoch (osculating elements for e >= 0.5 or a perigee inside the Earth). For
-a Catalog the SGP4 (Brouwer) mean elements are used directly,
-with A/M from B* = cd (A/M) rho0 / 2, rho0 = 0.15696615 kg/m^2/earth radius (the
-inverse of engine.breakup.Fragments.bstar; Vallado eq. 9-46).
+a Catalog the SGP4 (Brouwer) mean elements are used directly (SGP4's radius averaged
+over an orbit agrees with this model's mean radius to 0.5 km for the Cosmos 1408 element
+sets).
+
+Ballistic coefficient of a Catalog (ballistic="sgp4-rate", the default): B* is fitted by
+the orbit determination against SGP4's own density profile, rho ~ ((q0 - s) / (r - s))^4,
+which in LEO is far from the real thermosphere (at 450-500 km in late 2021, with
+F10.7 ~ 80, it gives 9-13 times NRLMSIS 2.1's decay for the same cd A/M; 2.6 times at
+200 km). The fixed conversion B* = cd (A/M) rho0 / 2 (rho0 = 0.15696615 kg/m^2/earth
+radius; Vallado eq. 9-46) therefore turns B* into an A/M up to ten times too small,
+and the decay under a real atmosphere into lifetimes up to ten times too long. What the
+element set does measure is its decay: SGP4's mean a falls at da/dt = -2 a0 C1 at epoch
+(engine._orbits.sgp4_mean_a_rate), the rate the fit reproduced over its arc. The
+ballistic factor cd A/M / 2 of each object is set so that this model's orbit-averaged
+da/dt at the epoch, with the atmosphere of the run at the epoch's date, equals it
+(da/dt is linear in the ballistic factor, so this is one evaluation of the rates for
+all objects; the published method matches BC to the decay between element sets the same
+way: Saunders, Swinerd and Lewis, J. Spacecraft and Rockets 49(1), 2012; Gondelach,
+Armellin and Lidtke, Math. Problems in Engineering 2017, 7309637). cd then only names
+the A/M reported (am = 2 x factor / cd). ballistic="bstar" keeps the fixed conversion
+(the inverse of engine.breakup.Fragments.bstar). The matching costs one evaluation of the
+rates per object, less than one RK4 step.
+
+Against the real outcome (tests/test_lifetimes_real.py): the 103 Cosmos 1408 fragments,
+each from its own element set of 17-30 Nov 2021, under NRLMSIS 2.1 with the historical
+daily indices, stay on orbit 77, 63, 47, 17, 10, 4 at days 100, 190, 365, 730, 1000, 1500
+after the test (real, SATCAT: 75, 53, 36, 6, 3, 0; with the B* conversion: 94, 84, 80, 70,
+64, 51); the median |predicted / real lifetime - 1| is 0.29 (B* conversion: 14). The
+fragments that live longer than about 150 days are predicted to live longer still
+(needing 1.5-2 times the matched ballistic factor to match), which the initial decay rate
+cannot tell; the parent remnant (13552, a long-tracked object) is predicted to re-enter
+on 16 Mar 2025, 140 days (13 %) after its real re-entry of 27 Oct 2024.
 
 Backends: "numpy" (this module; blocks of objects on a pool of threads) and "cuda"
 (kernels/longterm.cu, one thread per object stepping its own elements; launcher in
@@ -74,7 +103,7 @@ import numpy as np
 
 from . import _backend
 from . import atmosphere as _atm
-from ._orbits import mean_a_period
+from ._orbits import mean_a_period, sgp4_mean_a_rate
 from ._parallel import run_blocks, threads
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
@@ -138,7 +167,8 @@ class DecayResult:
     elements: dict of (N,) float64 mean elements at final_time: a_km (km), ecco, inclo,
         nodeo, argpo (rad); the initial elements for objects not propagated.
     final_time (N,) datetime64[us]: stop, or the re-entry time, or the epoch.
-    am (N,) float64: A/M used, m^2/kg; cd: drag coefficient.
+    am (N,) float64: A/M used, m^2/kg; cd: drag coefficient (for a Catalog with
+        ballistic="sgp4-rate" the matched cd A/M / 2 divided by cd / 2).
     """
 
     reentry: np.ndarray
@@ -509,6 +539,30 @@ def perigee_scale_height(p: _Params, y, t):
     return 1.0 / np.maximum(steep, 1.0 / H_CAP_KM)
 
 
+def matched_ballistic(p: _Params, el, t, bc, da_target, nodes=None):
+    """(m,) float64 km^2/kg: ballistic factors cd A/M / 2 that give mean elements el
+    (m, 5) at times t (m,) days after p.jd_ref the orbit-averaged da/dt da_target (m,)
+    km/day under the atmosphere of p. The model's da/dt is linear in the factor, so one
+    evaluation of the rates with trial factors bc (m,) km^2/kg scales them. Where the
+    model has no decay to scale (bc = 0, or a density that underflows) or da_target is
+    not a decay (>= 0, not finite) the trial factor is kept; nodes as in :func:`decay`."""
+    el = np.asarray(el, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    bc = np.asarray(bc, dtype=np.float64)
+    da = np.zeros(el.shape[0])
+    for b in range(0, el.shape[0], BLOCK):
+        s = slice(b, min(b + BLOCK, el.shape[0]))
+        kk = nodes_for(el[s, 0], el[s, 1], nodes,
+                       None if nodes is not None else perigee_scale_height(p, el[s], t[s]))
+        for k in np.unique(kk):
+            idx = np.arange(s.start, s.stop)[kk == k]
+            ce, se = quadrature_nodes(int(k))
+            da[idx] = _rates(dataclasses.replace(p, cos_e=ce, sin_e=se), el[idx], t[idx], bc[idx])[:, 0]
+    target = np.asarray(da_target, dtype=np.float64)
+    ok = (da < 0.0) & np.isfinite(target) & (target < 0.0)
+    return np.where(ok, bc * (target / np.where(ok, da, -1.0)), bc)
+
+
 def _rk4_stages(p: _Params, y, t, b, k1, h):
     """Stages 2-4 and the update of one RK4 step of length h (m,) days."""
     hc = h[:, None]
@@ -645,11 +699,12 @@ STEP_DAYS_STATIC = 4.0
 
 
 def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: float | None = None,
-          reentry_km: float = 120.0, nodes: int | None = None, backend: str = "auto") -> DecayResult:
+          reentry_km: float = 120.0, nodes: int | None = None, backend: str = "auto",
+          ballistic: str = "sgp4-rate") -> DecayResult:
     """Re-entry times and on-orbit counts of many objects over months to decades.
 
     objects: engine.Fragments (A/M and TEME states at the event epoch), engine.Catalog
-        (SGP4 mean elements; A/M from B* and cd), or a tuple (r (N, 3) km, v (N, 3) km/s,
+        (SGP4 mean elements; ballistic coefficient from the element set, see ballistic), or a tuple (r (N, 3) km, v (N, 3) km/s,
         am (N,) m^2/kg, epoch scalar or (N,) datetime64 / ISO string, UTC), TEME.
     start, stop: UTC times (anything engine.to_datetime64 takes); each object is
         propagated from its own epoch to stop (objects whose epoch is before start are
@@ -668,6 +723,12 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         relative quadrature error below ~1e-6).
     backend: "auto" | "numpy" | "cuda" (results always come back as NumPy arrays: they
         are per-object summaries).
+    ballistic: for a Catalog, how cd A/M follows from the element set: "sgp4-rate"
+        (default) matches this model's da/dt at epoch, under `atmosphere`, to the decay
+        SGP4 predicts from the element set (see the module docstring); "bstar" uses the
+        fixed conversion B* = cd (A/M) rho0 / 2, which inherits the difference between
+        SGP4's density profile and the atmosphere (lifetimes several times too long in
+        LEO). Ignored for other inputs, which carry their A/M.
 
     Returns a :class:`DecayResult`. Objects that cannot be propagated are listed by
     DecayResult.failures() with the reason; bad arguments raise ValueError.
@@ -684,6 +745,8 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     for name, val, lo in checks:
         if not (isinstance(val, (int, float, np.integer, np.floating)) and math.isfinite(val) and val > lo):
             raise _bad(name, f"value {val!r} is not a positive number", "give a positive finite value")
+    if ballistic not in ("sgp4-rate", "bstar"):
+        raise _bad("ballistic", f"got {ballistic!r}", "give 'sgp4-rate' (default) or 'bstar'")
     if nodes is not None and (isinstance(nodes, bool) or not isinstance(nodes, (int, np.integer))
                               or not 4 <= nodes <= 256):
         raise _bad("nodes", f"value {nodes!r}", "give None (adaptive) or an integer from 4 to 256")
@@ -707,6 +770,13 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     status[(status == IN_ORBIT) & (t0 > t_end)] = AFTER_STOP
     run = status == IN_ORBIT
     bc = 0.5 * float(cd) * am * 1e-6  # km^2/kg
+    from .catalog import Catalog
+
+    if isinstance(objects, Catalog) and ballistic == "sgp4-rate" and run.any():
+        # B* -> A/M assumed SGP4's density; match the element set's own decay instead
+        bc[run] = matched_ballistic(p, np.nan_to_num(el[run]), t0[run], bc[run],
+                                    sgp4_mean_a_rate(objects)[run], nodes)
+        am = 2e6 * bc / float(cd)
     el_run = np.nan_to_num(el[run])
     if be == "cuda":
         from . import _longterm_cuda
@@ -741,7 +811,8 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         elements={k: el_out[:, j].copy() for j, k in enumerate(ELEMENTS)},
         final_time=_to_time(t_start, t_final), am=am, cd=float(cd),
         info={"epoch": epoch, "backend": be, "atmosphere": table.source, "nodes": nodes,
-              "step_days": float(step_days), "reentry_km": float(reentry_km)},
+              "step_days": float(step_days), "reentry_km": float(reentry_km),
+              "ballistic": ballistic if isinstance(objects, Catalog) else "given A/M"},
     )
 
 
