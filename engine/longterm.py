@@ -103,14 +103,15 @@ import numpy as np
 
 from . import _backend
 from . import atmosphere as _atm
-from ._orbits import mean_a_period, sgp4_mean_a_rate
+from ._orbits import (J2_WGS84, REENTRY_KM, j2_radius_offset, mean_a_period, mean_perigee_height_km,
+                      sgp4_mean_a_rate)
 from ._parallel import run_blocks, threads
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
 #: km^3/s^2, EGM-96 / WGS-84 (Vallado table D-1)
 MU = 398600.4418
 #: WGS-84 J2 (unnormalised)
-J2 = 1.08262668e-3
+J2 = J2_WGS84
 #: km, WGS-84 equatorial radius
 R_EQ = _atm.R_EQ_KM
 #: rad/s, Earth rotation rate (the atmosphere co-rotates)
@@ -474,22 +475,15 @@ def _rates(p: _Params, y, t, bc):
     return np.concatenate([da, de, di, draan, dargp], axis=1) * DAY_S
 
 
-def _j2_radius_offset(a, sin_i):
-    """Mean of the short-period J2 terms of the radius, km: the orbit's radius averaged over
-    a revolution is a (1 + e^2 / 2) + this, -(3/2) J2 R^2 / a (1 - (3/2) sin^2 i) (first
-    order; Kozai 1959; -10 km for an equatorial orbit at 400 km, +5 km for a polar one,
-    which changes the density seen by tens of percent). The periodic cos(2u) part, of
-    amplitude (1/4) J2 R^2 / a sin^2 i (< 1.6 km), is left out: it averages out to first
-    order."""
-    return -1.5 * J2 * R_EQ * R_EQ / a * (1.0 - 1.5 * sin_i * sin_i)
+#: the mean short-period J2 offset of the radius (engine._orbits.j2_radius_offset)
+_j2_radius_offset = j2_radius_offset
 
 
 def _perigee_height(y):
-    """Height (km) of the mean perigee above the ellipsoid (with the J2 radius offset)."""
-    si = np.sin(y[:, 2])
-    s = si * np.sin(y[:, 4])
-    return (y[:, 0] * (1.0 - y[:, 1]) + _j2_radius_offset(y[:, 0], si)
-            - R_EQ * (1.0 - _atm.FLATTENING * s * s))
+    """Height (km) of the mean perigee of y (m, 5) above the ellipsoid, with the J2 radius
+    offset (engine._orbits.mean_perigee_height_km: the engine's one definition of the
+    height that decides whether an object is in orbit)."""
+    return mean_perigee_height_km(y[:, 0], y[:, 1], y[:, 2], y[:, 4])
 
 
 #: adaptive quadrature: K nodes are used while x = a e / H <= X_MAX[K], with H the density's
@@ -699,7 +693,7 @@ STEP_DAYS_STATIC = 4.0
 
 
 def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: float | None = None,
-          reentry_km: float = 120.0, nodes: int | None = None, backend: str = "auto",
+          reentry_km: float = REENTRY_KM, nodes: int | None = None, backend: str = "auto",
           ballistic: str = "sgp4-rate") -> DecayResult:
     """Re-entry times and on-orbit counts of many objects over months to decades.
 
@@ -717,7 +711,9 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         atmosphere varies in time, STEP_DAYS_STATIC (4 days) when it does not, and daily
         counts. Steps are also limited so that the perigee moves at most
         max(1 km, a tenth of its height above reentry_km) per step. reentry_km: re-entry height of
-        the mean perigee above the ellipsoid, km. nodes: quadrature nodes per orbit
+        the mean perigee above the ellipsoid, km (default engine._orbits.REENTRY_KM, 120 km: the
+        engine's definition of in orbit, so that BELOW_AT_EPOCH objects are exactly those
+        Fragments.to_catalog leaves out as not in orbit). nodes: quadrature nodes per orbit
         (eccentric anomaly), 4 to 256; None (default) chooses 8 to 128 per object and
         step from a e / H, H the density scale height near perigee (NODE_CLASSES, X_MAX:
         relative quadrature error below ~1e-6).
