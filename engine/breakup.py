@@ -285,10 +285,14 @@ class Fragments:
         mean perigee at or below 120 km, which the decay model counts as re-entered at the
         epoch) are an outcome of the breakup, not bad input: they are left out and listed
         in catalog.not_in_orbit (an engine._orbits.NotInOrbit: fragment index, reason code,
-        mean perigee height; len() is the count, summary() the line). Fragments that
+        mean perigee height; len() is the count, summary() the line; an attribute of this
+        catalogue only, slices and concatenations do not carry it). Fragments that
         cannot be fitted (no convergence, SGP4 error) are errors: catalog.rejected lists
         them (engine.BadRecord, record = fragment index + 1) with one BadRecordsWarning
         (errors="skip"), or one engine.fit.FitError is raised (errors="raise").
+
+        B* is the fixed conversion of the model's A/M (bstar()): decay such a catalogue with
+        engine.longterm.decay(..., ballistic="bstar") to get that A/M back exactly.
         """
         from . import _orbits
         from .fit import FIT_HYPERBOLIC, FIT_OK, FIT_SUBORBITAL, fit_sgp4

@@ -724,7 +724,9 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         SGP4 predicts from the element set (see the module docstring); "bstar" uses the
         fixed conversion B* = cd (A/M) rho0 / 2, which inherits the difference between
         SGP4's density profile and the atmosphere (lifetimes several times too long in
-        LEO). Ignored for other inputs, which carry their A/M.
+        LEO), and is the exact inverse for catalogues made by Fragments.to_catalog (their
+        B* is that conversion of the breakup model's A/M). Ignored for other inputs, which
+        carry their A/M.
 
     Returns a :class:`DecayResult`. Objects that cannot be propagated are listed by
     DecayResult.failures() with the reason; bad arguments raise ValueError.
