@@ -617,10 +617,13 @@ def local_density_ratio(cat, table, *, span_s: float = LOCAL_SPAN_S, samples: in
         err, r, v = sub.sgp4_tsince(np.broadcast_to(off_s / 60.0, (m, samples)), backend="numpy")
         when = sub.epoch[:, None] + off_us[None, :]
         jd, fr = jd_from_datetime64(when)
-        with np.errstate(invalid="ignore"):
-            ri, vi = teme_to_itrf(np.nan_to_num(r), np.nan_to_num(v), jd, fr)
+        ok = np.asarray(err) == 0
+        # samples SGP4 rejects get a harmless stand-in state (weight 0 below)
+        r = np.where(ok[..., None], np.asarray(r), np.array([R_EQ + 500.0, 0.0, 0.0]))
+        v = np.where(ok[..., None], np.asarray(v), np.array([0.0, 7.6, 0.0]))
+        ri, vi = teme_to_itrf(r, v, jd, fr)
         ri = ri.reshape(-1, 3)
-        good = (np.asarray(err) == 0).ravel()
+        good = ok.ravel()
         alt = _atm.altitude_km(ri)
         good &= np.isfinite(alt) & (alt > 0.0)
         lat = np.degrees(np.arcsin(np.clip(ri[:, 2] / np.maximum(np.linalg.norm(ri, axis=1), 1e-9), -1, 1)))

@@ -51,6 +51,9 @@ def test_report_and_plots_written(run):
     assert {"report.md", "iss_conjunctions.csv"} <= names
     text = (out / "report.md").read_text()
     assert "Cosmos 1408 breakup" in text and "ISS close approaches" in text
+    # the report states the one definition of in orbit it counts with (issue 13.3)
+    assert "in orbit: a bound orbit whose mean perigee is above 120 km" in text
+    assert f"{len(res.cloud):,} in orbit; {len(res.cloud.not_in_orbit):,} not in orbit" in text
     pytest.importorskip("matplotlib")
     for png in ("gabbard.png", "iss_approaches.png", "density_altitude.png", "on_orbit.png", "iss_flux.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG", png
