@@ -295,8 +295,11 @@ def _lognormal_inverse_mean(mu, s):
 
 
 def mean_inverse_am(lc, kind) -> np.ndarray:
-    """E[1 / (A/M)] (kg/m^2) of the A/M law at size lc (m) for object class kind."""
-    lc = np.atleast_1d(np.asarray(lc, dtype=np.float64))
+    """E[1 / (A/M)] (kg/m^2) of the A/M law at size lc (m, any shape; a scalar gives shape
+    (1,)) for object class kind; same shape as lc."""
+    lc = np.asarray(lc, dtype=np.float64)
+    shape = np.shape(lc) or (1,)
+    lc = lc.reshape(-1)
     lam = np.log10(lc)
     mu, s = _bn.am_small_params(lam)
     small = _lognormal_inverse_mean(mu, s)
@@ -315,25 +318,25 @@ def mean_inverse_am(lc, kind) -> np.ndarray:
         e1 = np.sum(ww / ((1 - w) * y0 + w * np.power(10.0, m1 + s1 * zz)), axis=(1, 2))
         e2 = np.sum(ww / ((1 - w) * y0 + w * np.power(10.0, m2 + s2 * zz)), axis=(1, 2))
         out[mid] = a[:, 0, 0] * e1 + (1 - a[:, 0, 0]) * e2
-    return out
+    return out.reshape(shape)
 
 
 def _expected_mass(n0, beta, lo, hi, weights) -> float:
     """Expected total mass (kg) of the fragments with lo <= Lc < hi (m) when
-    N(>Lc) = n0 Lc^-beta; weights: list of (weight_function(lc) -> (k,), kind)."""
+    N(>Lc) = n0 Lc^-beta; weights: list of (weight_function(lc) -> same shape, kind).
+    Gauss-Legendre on every segment between the laws' kinks, all segments in one array
+    pass (this runs once per event, and dozens of times in _top_of_deposit's search)."""
     if not hi > lo:
         return 0.0
     a, b = math.log10(lo), math.log10(hi)
-    edges = [a] + [x for x in _BREAKS if a < x < b] + [b]
-    total = 0.0
-    for x0, x1 in zip(edges[:-1], edges[1:]):
-        lam = 0.5 * (x0 + x1) + 0.5 * (x1 - x0) * _GL_X
-        lc = np.power(10.0, lam)
-        # dN = n0 beta ln10 Lc^-beta dlam
-        dn = n0 * beta * _LN10 * np.power(lc, -beta)
-        m = sum(wf(lc) * mean_inverse_am(lc, kind) for wf, kind in weights) * _bn.area_from_lc(lc)
-        total += 0.5 * (x1 - x0) * float(np.sum(_GL_W * dn * m))
-    return total
+    edges = np.array([a] + [x for x in _BREAKS if a < x < b] + [b])
+    half = 0.5 * np.diff(edges)[:, None]                     # (segments, 1)
+    lam = 0.5 * (edges[:-1, None] + edges[1:, None]) + half * _GL_X
+    lc = np.power(10.0, lam)                                 # (segments, nodes)
+    # dN = n0 beta ln10 Lc^-beta dlam
+    dn = n0 * beta * _LN10 * np.power(lc, -beta)
+    m = sum(wf(lc) * mean_inverse_am(lc, kind) for wf, kind in weights) * _bn.area_from_lc(lc)
+    return float(np.sum(half[:, 0] * np.sum(_GL_W * dn * m, axis=1)))
 
 
 def _top_of_deposit(n0, beta, budget, lc_max, weights) -> float:
