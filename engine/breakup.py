@@ -29,9 +29,15 @@ model's 1 mm floor upward; for a catastrophic event (and an explosion) up to the
 before 1 m", the rest of the mass M goes to the large fragments of the last bin
 [min(1 m, Lc_parent), Lc_parent], whose number is the formula's N(>1 m) and whose sampled
 masses are scaled together to close the budget (their A/M follows from the scaled mass).
-For a non-catastrophic collision the ejecta are deposited until their mass reaches
-M = m_p v^2 and the target remains as one cratered remnant that carries the rest of the
-mass and closes the momentum balance. Fragments below lc_min are not generated; their
+The counts are always the formula's. When the power-law fragments and the expected mass
+below lc_min leave no rest (the laws put more than M below 1 m: on average for spacecraft
+collisions below ~880 kg and explosions below ~270 S kg, ~110 S kg for rocket bodies, and
+in some draws of heavier parents), every fragment and the unresolved mass are scaled by
+one factor instead, event["mass_scale"] (1 otherwise; the large fragments' factor is
+event["large_mass_scale"]); see _close_catastrophic_budget. For a non-catastrophic
+collision the ejecta are deposited until their mass reaches M = m_p v^2 and the target
+remains as one cratered remnant that carries the rest of the mass and closes the
+momentum balance. Fragments below lc_min are not generated; their
 expected mass (by quadrature of the same laws) is reported as
 ``Fragments.event["unresolved_mass_kg"]`` and counted in the budget, so that
 ``frags.mass.sum() + unresolved_mass_kg`` equals the parents' mass.
@@ -42,6 +48,7 @@ Units: lengths m (Lc), km (positions); masses kg; A/M m^2/kg; velocities km/s; f
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -194,8 +201,9 @@ class Fragments:
     ROLE_REMNANT). Arrays are NumPy, or cupy when made with backend="cuda" (to_host()
     copies). epoch: datetime64[us] of the event (None if the parents had none).
     parents: the Body objects. event: dict describing the event (type, catastrophic,
-    sbm_mass_kg, impact_speed_kms, emr_j_per_kg, lc_min, seed, n_formula, dropped,
-    unresolved_mass_kg, ...).
+    sbm_mass_kg, impact_speed_kms, emr_j_per_kg, lc_min, seed, n_formula, n_large,
+    unresolved_mass_kg, mass_scale, large_mass_scale (None for a non-catastrophic
+    collision), lc_top_m, ...; dropped is always 0: counts follow the formula).
     """
 
     lc: object
@@ -414,6 +422,73 @@ def _power_law(n0: float, beta: float, lc_min: float, lc_max: float):
     return n_total, n_small, n_large, lc_break, lo_large
 
 
+@functools.lru_cache(maxsize=256)
+def _event_constants(n0: float, beta: float, lc_min: float, lc_max: float, budget_kg: float,
+                     catastrophic: bool, kind_target: int, kind_projectile: int, lc_projectile: float,
+                     q_projectile: float) -> tuple[float, float, float]:
+    """(lc_top m, unresolved kg, projectile's share of unresolved kg): the quadratures of an
+    event, which do not depend on the seed (memoised: a Monte Carlo over seeds pays once).
+
+    lc_top: the upper end of the power-law deposit, min(1 m, Lc_parent) for a catastrophic
+    event, else the size at which the ejecta's expected mass reaches budget_kg (ODQN 2011).
+    unresolved: expected mass of the fragments from 1 mm to min(lc_min, lc_top), fragments
+    no larger than the projectile coming from it with probability q_projectile."""
+
+    def w_target(lc):
+        return 1.0 - np.where(lc <= lc_projectile, q_projectile, 0.0)
+
+    def w_proj(lc):
+        return np.where(lc <= lc_projectile, q_projectile, 0.0)
+
+    weights = [(w_target, kind_target), (w_proj, kind_projectile)]
+    if catastrophic:
+        top = min(LC_LARGE_M, lc_max)
+    else:
+        top = _top_of_deposit(n0, beta, budget_kg, lc_max, weights)
+    hi = min(lc_min, top)
+    unres = _expected_mass(n0, beta, LC_FLOOR_M, hi, weights)
+    unres_p = _expected_mass(n0, beta, LC_FLOOR_M, hi, [(w_proj, kind_projectile)]) if q_projectile > 0 else 0.0
+    return top, unres, unres_p
+
+
+def _close_catastrophic_budget(budget_kg: float, unresolved: float, n_small: int, mass, am, area):
+    """Make the fragments carry budget_kg (kg) with the counts unchanged; returns
+    (mass_scale, large_mass_scale). mass, am, area: (N,) kg, m^2/kg, m^2, rows [0, n_small)
+    the power-law fragments, the rest (at least one) the large fragments; scaled in place.
+
+    ODQN 2011: the power-law fragments keep the masses their A/M law gives, the large
+    fragments of the last bin carry the rest, R = M - unresolved - power-law mass, their
+    sampled masses scaled together (large_mass_scale = R / their sampled mass).
+
+    The count law, the A/M law and the parents' mass do not always fit together: the
+    expected mass of the power law from 1 mm to 1 m is 84 % of M for a 1,770 kg
+    catastrophic collision, 97 % for 1,010 kg, 3 times M for 10.5 kg (up to its 0.51 m),
+    and a few heavy fragments near 1 m (A/M in the low tail of the mixture law) take a
+    draw past M: 5 % of the seeds at 1,770 kg, 33 % at 1,010 kg. When R <= 0 nothing is
+    left for the large fragments and ODQN has no rule. The counts and sizes are kept (the
+    formula's counts are the model's first law) and every fragment, power-law and large,
+    and the expected mass below lc_min are scaled by one factor,
+    mass_scale = M / (unresolved + all sampled mass): log10(A/M) of every fragment shifts
+    by -log10(mass_scale) (and its delta-v with it, Eqs. 11/12), the one choice that
+    treats all fragments alike. The rule is not continuous at R = 0: as R -> 0+ the ODQN
+    branch leaves the large fragments almost massless, while the common factor gives them
+    their sampled share; a continuous rule needs a floor for the large fragments' mass,
+    which the model does not give. The caller scales the unresolved mass by mass_scale.
+    """
+    m_power = float(mass[:n_small].sum())
+    m_large = float(mass[n_small:].sum())
+    rest = budget_kg - unresolved - m_power
+    if rest > 0.0:
+        mass_scale, large_scale = 1.0, rest / m_large
+    else:
+        mass_scale = large_scale = budget_kg / (unresolved + m_power + m_large)
+        mass[:n_small] *= mass_scale
+        am[:n_small] = area[:n_small] / mass[:n_small]
+    mass[n_small:] *= large_scale
+    am[n_small:] = area[n_small:] / mass[n_small:]
+    return mass_scale, large_scale
+
+
 def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_projectile,
            dv_law, catastrophic, event):
     """Common body of collision() and explosion(): draw, close the mass budget, add
@@ -425,25 +500,23 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
     kt = KINDS[target.kind]
     kp = KINDS[proj.kind] if proj is not None else kt
     lc_p = proj.lc if proj is not None else 0.0
-
-    def w_target(lc):
-        return 1.0 - np.where(lc <= lc_p, q_projectile, 0.0)
-
-    def w_proj(lc):
-        return np.where(lc <= lc_p, q_projectile, 0.0)
-
-    weights = [(w_target, kt), (w_proj, kp)]
     if catastrophic:
-        n_total, n_small, n_large, lc_break, lo_large = _power_law(n0, beta, lc_min, lc_max)
-        top = lc_break
-    else:
+        if lc_min > lc_max:
+            raise ValueError(f"lc_min = {lc_min} m exceeds the characteristic length of the largest "
+                             f"parent ({lc_max:.6g} m): no fragment can be that large; "
+                             f"pass lc_min <= {math.floor(lc_max * 1e4) / 1e4}")
+        n_total, n_small, n_large, _, lo_large = _power_law(n0, beta, lc_min, lc_max)
+        if n_total == 0:
+            raise ValueError(f"lc_min = {lc_min} m: the model gives N(>lc_min) = {n0 * lc_min**-beta:.3g} "
+                             "fragments, which rounds to none, so no fragment would carry the parents' "
+                             f"mass; pass lc_min < {math.floor((2.0 * n0) ** (1.0 / beta) * 1e4) / 1e4} m (N = 0.5)")
+    top, unresolved, unres_p = _event_constants(
+        float(n0), float(beta), lc_min, float(lc_max), float(budget_kg), bool(catastrophic), kt, kp,
+        float(lc_p), float(q_projectile))
+    if not catastrophic:
         # ejecta deposited from 1 mm upward until their expected mass reaches the budget
-        top = _top_of_deposit(n0, beta, budget_kg, lc_max, weights)
         n_total = int(round(n0 * (lc_min**-beta - top**-beta))) if top > lc_min else 0
         n_small, n_large, lo_large = n_total, 0, top
-    # expected mass of the fragments below lc_min, in all and the projectile's share of it
-    unresolved = _expected_mass(n0, beta, LC_FLOOR_M, min(lc_min, top), weights)
-    unres_p = _expected_mass(n0, beta, LC_FLOOR_M, min(lc_min, top), [(w_proj, kp)]) if proj is not None else 0.0
     p = _bn.SizeParams(
         seed=seed, n_small=n_small, neg_beta_inv=-1.0 / beta,
         small_lo=lc_min**-beta, small_span=lc_min**-beta - max(top, lc_min)**-beta,
@@ -454,24 +527,11 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
     role = xp.zeros(n_total, dtype=xp.uint8)
     role[n_small:] = ROLE_LARGE
 
-    dropped = 0
     total_mass = sum(b.mass_kg for b in parents)
+    mass_scale, large_scale = 1.0, None
     if catastrophic:
-        small_mass = float(mass[:n_small].sum())
-        budget_large = budget_kg - unresolved - small_mass
-        if budget_large <= 0.0 or n_large == 0:
-            # the power law alone exceeds the mass: deposit from the smallest upward until
-            # the budget is reached (ODQN 2011) and drop the rest, largest first
-            order = xp.argsort(lc[:n_small])
-            keep = order[xp.cumsum(mass[:n_small][order]) <= budget_kg - unresolved]
-            keep = xp.sort(keep)
-            dropped = n_total - int(keep.shape[0])
-            lc, am, area, mass, parent, kind, role = (a[keep] for a in (lc, am, area, mass, parent, kind, role))
-            n_small, n_large = int(keep.shape[0]), 0
-        else:
-            scale = budget_large / float(mass[n_small:].sum())
-            mass[n_small:] *= scale
-            am[n_small:] = area[n_small:] / mass[n_small:]
+        mass_scale, large_scale = _close_catastrophic_budget(budget_kg, unresolved, n_small, mass, am, area)
+        unresolved, unres_p = unresolved * mass_scale, unres_p * mass_scale
 
     slope, intercept = dv_law
     dv = _sample_dv(backend, seed, am, slope, intercept, xp)
@@ -513,8 +573,9 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
         v = xp.concatenate([v, xp.asarray(v_rem)[None, :]])
         r = xp.concatenate([r, xp.asarray(target.r_km)[None, :]])
 
-    event.update(lc_min=lc_min, seed=seed, n_formula=n0 * lc_min**-beta, dropped=dropped,
+    event.update(lc_min=lc_min, seed=seed, n_formula=n0 * lc_min**-beta, dropped=0,
                  unresolved_mass_kg=unresolved, lc_top_m=top, n_large=n_large,
+                 mass_scale=mass_scale, large_mass_scale=large_scale,
                  parents_mass_kg=total_mass, backend=backend)
     return Fragments(lc=lc, am=am, area=area, mass=mass, dv=dv, r=r, v=v, parent=parent, kind=kind,
                      role=role, epoch=target.epoch, parents=tuple(parents), event=event)
