@@ -247,9 +247,9 @@ def test_non_catastrophic_momentum_closes_exactly():
 
 
 def test_small_parent_keeps_the_formula_count_and_closes_its_mass():
-    # a 20 kg parent: the power law from 1 mm carries ~4 times 20 kg (the fragments below
-    # 1 mm alone hold none of it, the 1 mm - 0.67 m deposit all of it), so every fragment is
-    # lightened by one factor; nothing is dropped
+    # a 20 kg spacecraft (Lc 0.67 m): the power law from 1 mm up to its size carries
+    # 192 kg on average, ~10 times its mass, so every fragment is lightened by one factor
+    # (it used to drop the largest fragments instead); nothing is dropped
     f = breakup.explosion(Body(20.0, R0, V0), lc_min=0.001, scale=1.0, seed=10)
     assert len(f) == round(ref.n_explosion(1.0, 0.001)) and f.event["dropped"] == 0
     total = f.mass.sum() + f.event["unresolved_mass_kg"]
