@@ -202,8 +202,11 @@ class Fragments:
     copies). epoch: datetime64[us] of the event (None if the parents had none).
     parents: the Body objects. event: dict describing the event (type, catastrophic,
     sbm_mass_kg, impact_speed_kms, emr_j_per_kg, lc_min, seed, n_formula, n_large,
-    unresolved_mass_kg, mass_scale, large_mass_scale (None for a non-catastrophic
-    collision), lc_top_m, ...; dropped is always 0: counts follow the formula).
+    unresolved_mass_kg (of it unresolved_projectile_mass_kg from the projectile, moving
+    with its velocity), mass_scale and projectile_mass_scale (factors on the target's and
+    the projectile's power-law fragments, 1 unless the laws overfill the parent),
+    large_mass_scale (None for a non-catastrophic collision), lc_top_m, ...; dropped is
+    always 0: counts follow the formula).
     """
 
     lc: object
@@ -451,42 +454,68 @@ def _event_constants(n0: float, beta: float, lc_min: float, lc_max: float, budge
     return top, unres, unres_p
 
 
-def _close_catastrophic_budget(budget_kg: float, unresolved: float, n_small: int, mass, am, area):
-    """Make the fragments carry budget_kg (kg) with the counts unchanged; returns
-    (mass_scale, large_mass_scale). mass, am, area: (N,) kg, m^2/kg, m^2, rows [0, n_small)
-    the power-law fragments, the rest (at least one) the large fragments; scaled in place.
+def _close_catastrophic_budget(parents, unres_t: float, unres_p: float, n_small: int, mass, am,
+                               area, parent, xp):
+    """Make each parent's fragments carry that parent's mass with the counts unchanged.
+
+    parents: (target,) or (target, projectile) Body. unres_t, unres_p: expected mass (kg)
+    below lc_min from each. mass, am, area: (N,) kg, m^2/kg, m^2, rows [0, n_small) the
+    power-law fragments (parent: (N,) uint8, 1 for the projectile's), the rest (at least
+    one) the large fragments; scaled in place; xp their array module. Returns (mass_scale, projectile_mass_scale,
+    large_mass_scale, rest_t, rest_p): the factors applied to the target's power-law
+    fragments and unresolved mass, to the projectile's, and to the large fragments'
+    sampled masses; rest_t, rest_p >= 0 (kg) the mass of each parent that the large
+    fragments carry (rest_t > 0), so that their velocity, the centre of mass of the two
+    rests, lies between the parents' velocities.
 
     ODQN 2011: the power-law fragments keep the masses their A/M law gives, the large
     fragments of the last bin carry the rest, R = M - unresolved - power-law mass, their
-    sampled masses scaled together (large_mass_scale = R / their sampled mass).
+    sampled masses scaled together.
 
     The count law, the A/M law and the parents' mass do not always fit together: the
     expected mass of the power law from 1 mm to 1 m is 84 % of M for a 1,770 kg
     catastrophic collision, 97 % for 1,010 kg, 3 times M for 10.5 kg (up to its 0.51 m),
     and a few heavy fragments near 1 m (A/M in the low tail of the mixture law) take a
-    draw past M: 5 % of the seeds at 1,770 kg, 33 % at 1,010 kg. When R <= 0 nothing is
-    left for the large fragments and ODQN has no rule. The counts and sizes are kept (the
-    formula's counts are the model's first law) and every fragment, power-law and large,
-    and the expected mass below lc_min are scaled by one factor,
-    mass_scale = M / (unresolved + all sampled mass): log10(A/M) of every fragment shifts
-    by -log10(mass_scale) (and its delta-v with it, Eqs. 11/12), the one choice that
-    treats all fragments alike. The rule is not continuous at R = 0: as R -> 0+ the ODQN
-    branch leaves the large fragments almost massless, while the common factor gives them
-    their sampled share; a continuous rule needs a floor for the large fragments' mass,
-    which the model does not give. The caller scales the unresolved mass by mass_scale.
+    draw past M: 5 % of the seeds at 1,770 kg, 33 % at 1,010 kg. The counts and sizes are
+    kept (the formula's counts are the model's first law) and the masses give way, per
+    parent, since no parent can lose more mass than it has:
+    - projectile: if its power-law fragments and its unresolved mass exceed its mass
+      (a heavy draw among its few fragments: ~10 % of seeds at 1,770 + 20 kg), they are
+      scaled by one factor to carry exactly its mass and it leaves nothing to the large
+      fragments. Otherwise the large fragments would take a negative rest from it and,
+      to keep the momentum, start up to 136 km/s from the target (1,000 + 10 kg).
+    - target: if its power-law fragments and unresolved mass leave it nothing (R_t <= 0),
+      ODQN has no rule; its power-law fragments, its unresolved mass and the large
+      fragments' sampled masses are scaled by one factor, m_t / (their sum), the one
+      choice that treats them alike: log10(A/M) of each shifts by -log10(factor) (and its
+      delta-v with it, Eqs. 11/12). The rule is not continuous at R_t = 0: as R_t -> 0+
+      ODQN leaves the large fragments almost massless (in 200 seeds at 1,010 kg, A/M up
+      to 1,700 times their sampled one, delta-v with it, and a velocity near the
+      projectile's when its rest dominates), while
+      the common factor gives them their sampled share; a continuous rule needs a floor
+      for the large fragments' mass, which the model does not give.
     """
-    m_power = float(mass[:n_small].sum())
+    target = parents[0]
+    m_p = parents[1].mass_kg if len(parents) > 1 else 0.0
     m_large = float(mass[n_small:].sum())
-    rest = budget_kg - unresolved - m_power
-    if rest > 0.0:
-        mass_scale, large_scale = 1.0, rest / m_large
-    else:
-        mass_scale = large_scale = budget_kg / (unresolved + m_power + m_large)
-        mass[:n_small] *= mass_scale
+    is_p = parent[:n_small] == 1
+    s_p = float(mass[:n_small][is_p].sum()) if m_p > 0.0 else 0.0
+    s_t = float(mass[:n_small].sum()) - s_p
+    k_p = m_p / (s_p + unres_p) if s_p + unres_p > m_p else 1.0
+    rest_p = m_p - k_p * (s_p + unres_p)
+    rest_t = target.mass_kg - s_t - unres_t
+    k_t = 1.0
+    if not rest_t > 0.0:
+        k_t = target.mass_kg / (s_t + unres_t + m_large)
+        rest_t = k_t * m_large
+    rest_p = max(rest_p, 0.0)   # rounding of k_p (s_p + unres_p) can leave -1 ulp
+    large_scale = (rest_t + rest_p) / m_large
+    if k_t != 1.0 or k_p != 1.0:
+        mass[:n_small] *= (k_t if k_p == k_t else xp.where(is_p, k_p, k_t))
         am[:n_small] = area[:n_small] / mass[:n_small]
     mass[n_small:] *= large_scale
     am[n_small:] = area[n_small:] / mass[n_small:]
-    return mass_scale, large_scale
+    return k_t, k_p, large_scale, rest_t, rest_p
 
 
 def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_projectile,
@@ -528,10 +557,13 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
     role[n_small:] = ROLE_LARGE
 
     total_mass = sum(b.mass_kg for b in parents)
-    mass_scale, large_scale = 1.0, None
+    mass_scale, proj_scale, large_scale = 1.0, 1.0, None
     if catastrophic:
-        mass_scale, large_scale = _close_catastrophic_budget(budget_kg, unresolved, n_small, mass, am, area)
-        unresolved, unres_p = unresolved * mass_scale, unres_p * mass_scale
+        mass_scale, proj_scale, large_scale, rest_t, rest_p = _close_catastrophic_budget(
+            parents, unresolved - unres_p, unres_p, n_small, mass, am, area, parent, xp)
+        if mass_scale != 1.0 or proj_scale != 1.0:
+            unres_t, unres_p = (unresolved - unres_p) * mass_scale, unres_p * proj_scale
+            unresolved = unres_t + unres_p
 
     slope, intercept = dv_law
     dv = _sample_dv(backend, seed, am, slope, intercept, xp)
@@ -542,14 +574,12 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
     is_proj = parent == 1
     if proj is not None:
         v[is_proj] += xp.asarray(proj.v_kms - target.v_kms)   # rows of projectile fragments only
-    if catastrophic and n_large:
-        # large fragments carry the mass of each parent not yet assigned, with its momentum
-        m_small_p = float(mass[is_proj].sum())
-        m_small_t = float(mass[:n_small].sum()) - m_small_p
-        rem_t = target.mass_kg - m_small_t - (unresolved - unres_p)
-        rem_p = (proj.mass_kg - m_small_p - unres_p) if proj is not None else 0.0
-        p_rem = rem_t * target.v_kms + (rem_p * proj.v_kms if proj is not None else 0.0)
-        v_cm = p_rem / (rem_t + rem_p)
+    if catastrophic:
+        # the large fragments carry what each parent has left, with its momentum: their
+        # velocity is the centre of mass of the two rests (both >= 0, see
+        # _close_catastrophic_budget), between the parents' velocities
+        p_rem = rest_t * target.v_kms + (rest_p * proj.v_kms if proj is not None else 0.0)
+        v_cm = p_rem / (rest_t + rest_p)
         v[n_small:] += xp.asarray(v_cm - target.v_kms)
     if not catastrophic and proj is not None:
         # the cratered target: the rest of both parents' mass, closing the momentum balance
@@ -574,8 +604,9 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
         r = xp.concatenate([r, xp.asarray(target.r_km)[None, :]])
 
     event.update(lc_min=lc_min, seed=seed, n_formula=n0 * lc_min**-beta, dropped=0,
-                 unresolved_mass_kg=unresolved, lc_top_m=top, n_large=n_large,
-                 mass_scale=mass_scale, large_mass_scale=large_scale,
+                 unresolved_mass_kg=unresolved, unresolved_projectile_mass_kg=unres_p,
+                 lc_top_m=top, n_large=n_large,
+                 mass_scale=mass_scale, projectile_mass_scale=proj_scale, large_mass_scale=large_scale,
                  parents_mass_kg=total_mass, backend=backend)
     return Fragments(lc=lc, am=am, area=area, mass=mass, dv=dv, r=r, v=v, parent=parent, kind=kind,
                      role=role, epoch=target.epoch, parents=tuple(parents), event=event)
