@@ -29,15 +29,17 @@ model's 1 mm floor upward; for a catastrophic event (and an explosion) up to the
 before 1 m", the rest of the mass M goes to the large fragments of the last bin
 [min(1 m, Lc_parent), Lc_parent], whose number is the formula's N(>1 m) and whose sampled
 masses are scaled together to close the budget (their A/M follows from the scaled mass).
-The counts are always the formula's. When the power-law fragments and the expected mass
-below lc_min leave no rest (the laws put more than M below 1 m: on average for spacecraft
-collisions below ~880 kg and explosions below ~270 S kg, ~110 S kg for rocket bodies, and
-in some draws of heavier parents), every fragment and the unresolved mass are scaled by
-one factor instead, event["mass_scale"] (1 otherwise; the large fragments' factor is
-event["large_mass_scale"]); see _close_catastrophic_budget. For a non-catastrophic
-collision the ejecta are deposited until their mass reaches M = m_p v^2 and the target
-remains as one cratered remnant that carries the rest of the mass and closes the
-momentum balance. Fragments below lc_min are not generated; their
+The counts are always the formula's; the masses give way, per parent. When the target's
+power-law fragments and its expected mass below lc_min leave it no rest (the laws put
+more than M below 1 m: on average for spacecraft collisions below ~880 kg and explosions
+below ~270 S kg, ~110 S kg for rocket bodies, and in some draws of heavier parents), its
+power-law fragments, its unresolved mass and the large fragments are scaled by one factor,
+event["mass_scale"]; a projectile whose fragments drew more than its mass has them scaled
+to carry exactly it, event["projectile_mass_scale"] (both 1 otherwise; the large
+fragments' factor is event["large_mass_scale"]); see _close_catastrophic_budget.
+For a non-catastrophic collision the ejecta are deposited until their mass reaches
+M = m_p v^2 and the target remains as one cratered remnant that carries the rest of the
+mass and closes the momentum balance. Fragments below lc_min are not generated; their
 expected mass (by quadrature of the same laws) is reported as
 ``Fragments.event["unresolved_mass_kg"]`` and counted in the budget, so that
 ``frags.mass.sum() + unresolved_mass_kg`` equals the parents' mass.
