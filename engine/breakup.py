@@ -538,9 +538,10 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
                              f"pass lc_min <= {math.floor(lc_max * 1e4) / 1e4}")
         n_total, n_small, n_large, _, lo_large = _power_law(n0, beta, lc_min, lc_max)
         if n_total == 0:
+            lc_half = math.floor((2.0 * n0) ** (1.0 / beta) * 1e4) / 1e4   # N(>Lc) = 0.5
             raise ValueError(f"lc_min = {lc_min} m: the model gives N(>lc_min) = {n0 * lc_min**-beta:.3g} "
                              "fragments, which rounds to none, so no fragment would carry the parents' "
-                             f"mass; pass lc_min < {math.floor((2.0 * n0) ** (1.0 / beta) * 1e4) / 1e4} m (N = 0.5)")
+                             f"mass; pass lc_min < {lc_half} m (N = 0.5)")
     top, unresolved, unres_p = _event_constants(
         float(n0), float(beta), lc_min, float(lc_max), float(budget_kg), bool(catastrophic), kt, kp,
         float(lc_p), float(q_projectile))
