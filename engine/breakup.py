@@ -463,12 +463,12 @@ def _close_catastrophic_budget(parents, unres_t: float, unres_p: float, n_small:
     parents: (target,) or (target, projectile) Body. unres_t, unres_p: expected mass (kg)
     below lc_min from each. mass, am, area: (N,) kg, m^2/kg, m^2, rows [0, n_small) the
     power-law fragments (parent: (N,) uint8, 1 for the projectile's), the rest (at least
-    one) the large fragments; scaled in place; xp their array module. Returns (mass_scale, projectile_mass_scale,
-    large_mass_scale, rest_t, rest_p): the factors applied to the target's power-law
-    fragments and unresolved mass, to the projectile's, and to the large fragments'
-    sampled masses; rest_t, rest_p >= 0 (kg) the mass of each parent that the large
-    fragments carry (rest_t > 0), so that their velocity, the centre of mass of the two
-    rests, lies between the parents' velocities.
+    one) the large fragments; scaled in place; xp: their array module. Returns
+    (mass_scale, projectile_mass_scale, large_mass_scale, rest_t, rest_p): the factors
+    applied to the target's power-law fragments and unresolved mass, to the projectile's,
+    and to the large fragments' sampled masses; rest_t > 0, rest_p >= 0 (kg): the mass of
+    each parent that the large fragments carry, so that their velocity, the centre of
+    mass of the two rests, lies between the parents' velocities.
 
     ODQN 2011: the power-law fragments keep the masses their A/M law gives, the large
     fragments of the last bin carry the rest, R = M - unresolved - power-law mass, their
@@ -493,9 +493,9 @@ def _close_catastrophic_budget(parents, unres_t: float, unres_p: float, n_small:
       delta-v with it, Eqs. 11/12). The rule is not continuous at R_t = 0: as R_t -> 0+
       ODQN leaves the large fragments almost massless (in 200 seeds at 1,010 kg, A/M up
       to 1,700 times their sampled one, delta-v with it, and a velocity near the
-      projectile's when its rest dominates), while
-      the common factor gives them their sampled share; a continuous rule needs a floor
-      for the large fragments' mass, which the model does not give.
+      projectile's when its rest dominates), while the common factor gives them their
+      sampled share; a continuous rule needs a floor for the large fragments' mass,
+      which the model does not give.
     """
     target = parents[0]
     m_p = parents[1].mass_kg if len(parents) > 1 else 0.0
