@@ -117,6 +117,7 @@ from . import atmosphere as _atm
 from ._orbits import (J2_WGS84, REENTRY_KM, j2_radius_offset, mean_a_period, mean_perigee_height_km,
                       sgp4_mean_a_rate)
 from ._parallel import run_blocks, threads
+from ._progress import Tally
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
 #: km^3/s^2, EGM-96 / WGS-84 (Vallado table D-1)
@@ -372,7 +373,20 @@ def _inputs(objects, cd):
 NRLMSIS_NAMES = {"nrlmsis": None, "nrlmsis-repeat-cycle": "repeat-cycle"}
 
 
-def _table(atmosphere, start, stop, epochs):
+def atmosphere_table(atmosphere, start, stop, epochs=None, *, progress=None):
+    """The density table decay(objects, start, stop, atmosphere=atmosphere) uses: build it
+    once (e.g. with a progress bar, or to run several decays) and pass it as `atmosphere`.
+
+    atmosphere: as decay takes it; start, stop: UTC times (anything engine.to_datetime64
+    takes); epochs: None or (N,) datetime64 epochs of the objects (NRLMSIS rows start at
+    the earliest of start and the epochs). progress: None or progress(done, total)
+    (engine._progress.callback), in NRLMSIS samples. Returns an engine.atmosphere.Table.
+    """
+    epochs = np.zeros(0, "datetime64[us]") if epochs is None else np.asarray(epochs)
+    return _table(atmosphere, start, stop, epochs, progress)
+
+
+def _table(atmosphere, start, stop, epochs, progress=None):
     if isinstance(atmosphere, str) and atmosphere == "exponential":
         return _atm.Exponential().table()
     if atmosphere is None or (isinstance(atmosphere, str) and atmosphere in NRLMSIS_NAMES):
@@ -381,7 +395,8 @@ def _table(atmosphere, start, stop, epochs):
         d0 = first.astype("datetime64[D]")
         try:
             # the bins run from d0 through the one holding stop (no row past stop's day)
-            return _atm.nrlmsis_table(d0, to_datetime64(stop), bin_days=BIN_DAYS, beyond=beyond)
+            return _atm.nrlmsis_table(d0, to_datetime64(stop), bin_days=BIN_DAYS, beyond=beyond,
+                                      progress=progress)
         except ImportError as e:
             raise ImportError(f"{e}; or pass atmosphere='exponential' (Vallado's static model)") from None
     if isinstance(atmosphere, _atm.Table):
@@ -718,11 +733,14 @@ def _rk4_step(p: _Params, y, tt, b, t_stop, ce, se):
     return yn, h, hp0, failed
 
 
-def _run_block(p: _Params, el, bc, t, t_stop, nodes):
+def _run_block(p: _Params, el, bc, t, t_stop, nodes, tally=None):
     """Step one block to t_stop in place: el (m, 5), t (m,) days. Returns (t_reentry (m,)
     days, NaN where the object did not re-enter; step_limit (m,) bool; step_failed (m,)
-    bool)."""
+    bool). tally: None or an engine._progress.Tally of object-days, told after each step."""
     m = el.shape[0]
+    t_first = t.copy()
+    span = np.maximum(t_stop - t_first, 0.0)
+    reported = 0.0
     t_re = np.full(m, np.nan)
     count = np.zeros(m, dtype=np.int64)
     limited = np.zeros(m, dtype=bool)
@@ -761,10 +779,15 @@ def _run_block(p: _Params, el, bc, t, t_stop, nodes):
             el[idx] = yn
             t[idx] = np.where(re, t_re[idx], tn)
             done[idx] = re | bad | (tn >= t_stop)
+        if tally is not None:
+            now = float(np.sum(np.where(done, span, np.minimum(t - t_first, span))))
+            tally.add(now - reported)
+            reported = now
     return t_re, limited, failed
 
 
-def _run_numpy(p: _Params, el, bc, t0, t_stop, nodes=None):
+def _run_numpy(p: _Params, el, bc, t0, t_stop, nodes=None, progress=None):
+    tally = Tally(progress, float(np.sum(np.maximum(t_stop - t0, 0.0)))) if progress is not None else None
     el = el.copy()
     t = t0.copy()
     t_re = np.full(el.shape[0], np.nan)
@@ -774,7 +797,7 @@ def _run_numpy(p: _Params, el, bc, t0, t_stop, nodes=None):
 
     def work(s):
         # el[s], t[s] are views: _run_block steps them in place
-        t_re[s], limit[s], failed[s] = _run_block(p, el[s], bc[s], t[s], t_stop, nodes)
+        t_re[s], limit[s], failed[s] = _run_block(p, el[s], bc[s], t[s], t_stop, nodes, tally)
 
     run_blocks(blocks, work, threads())
     return el, t, t_re, np.where(failed, STEP_FAILED, np.where(limit, STEP_LIMIT, IN_ORBIT))
@@ -807,7 +830,7 @@ STEP_DAYS_STATIC = 4.0
 
 def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: float | None = None,
           reentry_km: float = REENTRY_KM, nodes: int | None = None, backend: str = "auto",
-          ballistic: str = "sgp4-rate") -> DecayResult:
+          ballistic: str = "sgp4-rate", progress=None) -> DecayResult:
     """Re-entry times and on-orbit counts of many objects over months to decades.
 
     objects: engine.Fragments (A/M and TEME states at the event epoch), engine.Catalog
@@ -851,6 +874,9 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         LEO), and is the exact inverse for catalogues made by Fragments.to_catalog (their
         B* is that conversion of the breakup model's A/M). Ignored for other inputs, which
         carry their A/M.
+    progress: None or a progress(done, total) callable (engine._progress.callback), in
+        object-days stepped (the NumPy backend; building an NRLMSIS table is reported by
+        atmosphere_table, whose table decay then takes as `atmosphere`).
 
     Returns a :class:`DecayResult`. Objects that cannot be propagated are listed by
     DecayResult.failures() with the reason; bad arguments raise ValueError.
@@ -913,7 +939,7 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
 
         el_f, t_f, t_re, code = _longterm_cuda.run(p, el_run, bc[run], t0[run], t_end, nodes)
     else:
-        el_f, t_f, t_re, code = _run_numpy(p, el_run, bc[run], t0[run], t_end, nodes)
+        el_f, t_f, t_re, code = _run_numpy(p, el_run, bc[run], t0[run], t_end, nodes, progress)
     el_out = el.copy()
     el_out[run] = el_f
     t_final = t0.copy()
