@@ -72,6 +72,9 @@ SHELL_KM = 5.0
 LAT_BAND_DEG = 2.5
 #: most shells per target (an eccentric target gets wider shells instead of more)
 MAX_SHELLS = 32
+#: relative speeds are evaluated once per this many km of the target's radial range: over
+#: +-10 km both speeds change by 0.07 % (v ~ r^-1/2), below the cells' discretization
+VREL_KM = 20.0
 #: size classes reported by default: fragments with lc >= 10 cm (the catalogued ones)
 #: and >= 1 cm (m)
 LC_CLASSES_M = (0.10, 0.01)
@@ -280,7 +283,7 @@ def _cells(a_t, e_t, i_t, shell_km, lat_band_deg):
         r_edges = np.linspace(rp, ra, min(MAX_SHELLS, math.ceil(span / shell_km)) + 1)
     # bands end at the target's highest latitude, where its own latitude density is singular
     reach = max(min(i_t, math.pi - i_t), math.radians(0.5 * lat_band_deg))
-    nl = max(2, math.ceil(2.0 * math.degrees(reach) / lat_band_deg))
+    nl = 2 * max(1, math.ceil(math.degrees(reach) / lat_band_deg))   # even: mirror pairs of bands
     return r_edges, np.linspace(-reach, reach, nl + 1)
 
 
@@ -324,19 +327,30 @@ def object_flux(target, a, e, inc, *, shell_km: float = SHELL_KM, lat_band_deg: 
     fl = risk.time_fraction_latitude(lat[None, :-1], lat[None, 1:], inc[:, None])                   # (N, L)
     vol = risk.cell_volumes(r_edges - RE_KM, np.degrees(lat))                          # (R, L)
     nr, nl = vol.shape
-    rc = np.repeat(0.5 * (r_edges[:-1] + r_edges[1:]), nl)
-    phi = np.tile(0.5 * (lat[:-1] + lat[1:]), nr)
-    vrel = risk.mean_relative_speed(*_target_states(rc, phi, a_t, e_t, i_t), a, e, inc)    # (C, N)
+    # relative speeds: at VREL_KM-wide groups of shells (one radius for a near-circular
+    # target), and on the northern bands only, mirrored: reflecting through the equator maps
+    # the target's and the object's crossing states at -phi onto those at +phi
+    shell_mid = 0.5 * (r_edges[:-1] + r_edges[1:])
+    ng = min(nr, max(1, math.ceil((r_edges[-1] - r_edges[0]) / VREL_KM)))
+    group = np.minimum(((shell_mid - r_edges[0]) / (r_edges[-1] - r_edges[0]) * ng).astype(int), ng - 1)
+    r_group = np.array([shell_mid[group == g].mean() for g in range(ng)])
+    north = np.arange(nl // 2, nl)                      # bands with centre >= 0 (bands are symmetric)
+    lo, hi = lat[:-1][north], lat[1:][north]
+    rc = np.repeat(r_group, north.size)
+    phi = np.tile(0.5 * (lo + hi), ng)
+    vrel = risk.mean_relative_speed(*_target_states(rc, phi, a_t, e_t, i_t), a, e, inc)    # (G x L/2, N)
     miss = np.isnan(vrel)
     if miss.any():
         # the object turns back inside the band and cannot reach its centre: take its speed at
         # the band's equator-side edge, which it reaches (its fraction there is what is counted)
-        edge = np.tile(np.where(lat[:-1] + lat[1:] >= 0, np.maximum(lat[:-1], 0.0), np.minimum(lat[1:], 0.0)), nr)
-        v2 = risk.mean_relative_speed(*_target_states(rc, edge, a_t, e_t, i_t), a, e, inc)
+        v2 = risk.mean_relative_speed(*_target_states(rc, np.tile(np.maximum(lo, 0.0), ng), a_t, e_t, i_t),
+                                      a, e, inc)
         vrel = np.where(miss, v2, vrel)
-    vrel = np.nan_to_num(vrel).reshape(nr, nl, -1)
-    w_cell = (fr_t[:, None] * fl_t[None, :]) / vol                                        # (R, L) 1/km^3
-    out[near] = np.einsum("rl,nr,nl,rln->n", w_cell, fr, fl, vrel)
+    vrel = np.nan_to_num(vrel).reshape(ng, north.size, -1)                             # (G, L/2, N)
+    member = (group[:, None] == np.arange(ng)[None, :]).astype(np.float64)            # (R, G)
+    w_cell = (fr_t[:, None] * fl_t[None, :]) / vol                                     # (R, L) 1/km^3
+    dens = np.einsum("rl,nr,rg->ngl", w_cell, fr, member) * fl[:, None, :]             # (N, G, L)
+    out[near] = np.einsum("ngl,gln->n", dens[:, :, north] + dens[:, :, nl - 1 - north], vrel)
     return out
 
 
