@@ -227,8 +227,21 @@ def _size(lc_m):
 
 
 def _band_plot(ax, days, band, color, label):
+    """Median line and 5-95 % band; returns the band for _log_axis."""
     ax.fill_between(days, band["p05"], band["p95"], color=color, alpha=0.25, linewidth=0, label=f"{label}, 5-95 %")
-    ax.plot(days, band["median"], color=color, label=f"{label}, median")
+    ax.plot(days, np.where(band["median"] > 0, band["median"], np.nan), color=color, label=f"{label}, median")
+    return band
+
+
+def _log_axis(ax, bands, extra=()):
+    """Log y axis from a decade below the smallest positive median to twice the largest
+    value; where fewer than 5 % of the members keep fragments the band reaches the bottom
+    (zero cannot be drawn on a log axis)."""
+    med = np.concatenate([b["median"] for b in bands])
+    top = np.concatenate([b["p95"] for b in bands] + [np.atleast_1d(np.asarray(extra, dtype=np.float64))])
+    ax.set_yscale("log")
+    if np.any(med > 0):
+        ax.set_ylim(0.1 * med[med > 0].min(), 2.0 * top[np.isfinite(top)].max())
 
 
 def risk_blocks(ens, *, target=0, lc_classes_m=None, fraction: float = 0.1, background_per_orbit=None,
@@ -266,10 +279,10 @@ def risk_blocks(ens, *, target=0, lc_classes_m=None, fraction: float = 0.1, back
                "background_per_orbit": background_per_orbit, "background": background_text or None, "classes": []}
     colors = ["tab:red", "tab:blue", "tab:green", "tab:purple"]
     fig, ax = plt.subplots(figsize=(8, 4.2))
-    lines = []
+    lines, drawn = [], []
     for j, lc in enumerate(classes):
         band = ens.band("impacts_per_orbit", k, lc_m=lc)
-        _band_plot(ax, days, band, colors[j % len(colors)], _size(lc))
+        drawn.append(_band_plot(ax, days, band, colors[j % len(colors)], _size(lc)))
         kw = {"lc_m": lc, "fraction": fraction}
         if background_per_orbit is not None:
             kw["background_per_orbit"] = background_per_orbit
@@ -293,14 +306,20 @@ def risk_blocks(ens, *, target=0, lc_classes_m=None, fraction: float = 0.1, back
             med = np.sort(ok)[len(ok) // 2] if len(ok) else None
             entry["below_background_median"] = med
             entry["below_background_not_reached"] = never
-            line += (f"; its expected impacts per orbit fall below the background ({background_per_orbit:.2e} per "
-                     f"orbit) on {str(med)[:10] if med is not None else 'no date within the horizon'} (median of "
-                     f"the members that get there; {never} of {n} do not within the horizon)")
+            bg = f"the background ({background_per_orbit:.2e} per orbit)"
+            if never == n:
+                line += f"; its expected impacts per orbit stay above {bg} over the {days[-1]:.0f} days computed"
+            elif never == 0 and np.all(ok == m0.times[0]):
+                line += f"; its expected impacts per orbit stay below {bg} throughout"
+            else:
+                line += (f"; its expected impacts per orbit fall below {bg} for good on {str(med)[:10]} (median "
+                         f"of the members that get there" + (f"; {never} of {n} do not within the horizon)"
+                                                              if never else f"; all {n} do)"))
         lines.append(line + ".")
         summary["classes"].append(entry)
     if background_per_orbit is not None:
         ax.axhline(background_per_orbit, color="k", ls="--", lw=1, label="pre-event background")
-    ax.set_yscale("log")
+    _log_axis(ax, drawn, () if background_per_orbit is None else (background_per_orbit,))
     ax.set_xlabel("days since the event")
     ax.set_ylabel("expected impacts per orbit")
     ax.grid(alpha=0.3, which="both")
@@ -318,10 +337,9 @@ def risk_blocks(ens, *, target=0, lc_classes_m=None, fraction: float = 0.1, back
     # approaches
     fig, ax = plt.subplots(figsize=(8, 4.2))
     lc0 = classes[0]
-    for j, d in enumerate(m0.approach_km):
-        _band_plot(ax, days, ens.band("approaches_per_day", k, lc_m=lc0, approach_km=float(d)),
-                   colors[(j + 2) % len(colors)], f"within {d:g} km")
-    ax.set_yscale("log")
+    drawn = [_band_plot(ax, days, ens.band("approaches_per_day", k, lc_m=lc0, approach_km=float(d)),
+                        colors[(j + 2) % len(colors)], f"within {d:g} km") for j, d in enumerate(m0.approach_km)]
+    _log_axis(ax, drawn)
     ax.set_xlabel("days since the event")
     ax.set_ylabel("expected approaches per day")
     ax.grid(alpha=0.3, which="both")
