@@ -256,25 +256,79 @@ class Fragments:
         reference density; Vallado, Fundamentals of Astrodynamics, 4th ed., eq. 9-46)."""
         return 0.5 * cd * _backend.to_host(self.am) * 0.15696615
 
-    def to_catalog(self, *, cd: float = 2.2, first_satnum: int = 0, whichconst: str = "wgs72",
+    #: catalogue numbers given to generated fragments by to_catalog (first, last): the
+    #: 18th Space Defense Squadron's additional analyst range, Alpha-5 'T0000'-'Z9999', which
+    #: TLEs can hold (no permanently catalogued object has such a number; the range may be
+    #: released for permanent objects some day), for clouds of up to 70,000 fragments
+    ANALYST_SATNUMS = (270_000, 339_999)
+    #: for larger clouds: the range reserved for internal use by various systems (nine
+    #: digits: OMM and CDM hold them, a TLE cannot, and Catalog.to_tle raises for them)
+    INTERNAL_SATNUMS = (700_000_000, 899_999_999)
+
+    def to_catalog(self, *, cd: float = 2.2, first_satnum: int | None = None, whichconst: str = "wgs72",
                    errors: str = "skip"):
-        """engine.Catalog of SGP4 mean elements fitted to every fragment's state.
+        """engine.Catalog of SGP4 mean elements fitted to every fragment in orbit.
 
         The elements' epoch is the event epoch; SGP4 at that epoch reproduces each state
         within 1 mm (engine.fit.fit_sgp4). B* from A/M with drag coefficient cd (default
-        2.2, see bstar()). satnum = first_satnum + fragment index; name "<parent> DEB".
-        Fragments that cannot be an SGP4 element set (escaping, perigee below the surface,
-        no convergence) are left out and listed in catalog.rejected (engine.BadRecord,
-        record = fragment index + 1) with one BadRecordsWarning (errors="skip"), or raise
-        one engine.fit.FitError (errors="raise").
-        """
-        from .fit import fit_sgp4
+        2.2, see bstar()).
 
+        Catalogue numbers: satnum = first_satnum + fragment index, so that a fragment keeps
+        its number whatever else is left out. Default (None): ANALYST_SATNUMS[0] (270000,
+        Alpha-5 'T0000') for clouds of up to 70,000 fragments, else INTERNAL_SATNUMS[0]
+        (700000000; such a catalogue can be written as OMM or CDM, not as TLE): numbers a
+        real catalogued object cannot have, so that a CDM never names a real satellite.
+        first_satnum must keep every number within 0..999,999,999 (nine digits, the
+        catalogue's width).
+
+        Fragments not in orbit at the event (engine._orbits: escaping, sub-orbital, or a
+        mean perigee at or below 120 km, which the decay model counts as re-entered at the
+        epoch) are an outcome of the breakup, not bad input: they are left out and listed
+        in catalog.not_in_orbit (an engine._orbits.NotInOrbit: fragment index, reason code,
+        mean perigee height; len() is the count, summary() the line; an attribute of this
+        catalogue only, slices and concatenations do not carry it). Fragments that
+        cannot be fitted (no convergence, SGP4 error) are errors: catalog.rejected lists
+        them (engine.BadRecord, record = fragment index + 1) with one BadRecordsWarning
+        (errors="skip"), or one engine.fit.FitError is raised (errors="raise").
+
+        B* is the fixed conversion of the model's A/M (bstar()): decay such a catalogue with
+        engine.longterm.decay(..., ballistic="bstar") to get that A/M back exactly.
+        """
+        from . import _orbits
+        from .fit import FIT_HYPERBOLIC, FIT_OK, FIT_SUBORBITAL, fit_sgp4
+
+        n = len(self)
+        if first_satnum is None:
+            lo, hi = self.ANALYST_SATNUMS
+            first_satnum = lo if n <= hi - lo + 1 else self.INTERNAL_SATNUMS[0]
+        if isinstance(first_satnum, bool) or not isinstance(first_satnum, (int, np.integer)) \
+                or not 0 <= first_satnum <= 999_999_999 - max(n - 1, 0):
+            raise ValueError(f"first_satnum: {first_satnum!r} does not number {n:,} fragments within "
+                             "0..999,999,999; give None (the analyst range, see the docstring) or a "
+                             f"non-negative integer up to {999_999_999 - max(n - 1, 0):,}")
         r, v, jd, fr = self.to_states()
         fit = fit_sgp4(r, v, jd, fr, bstar=self.bstar(cd), whichconst=whichconst)
+        reason = np.full(n, _orbits.IN_ORBIT, dtype=np.uint8)
+        reason[fit.status == FIT_HYPERBOLIC] = _orbits.ESCAPING
+        reason[fit.status == FIT_SUBORBITAL] = _orbits.SUBORBITAL
+        perigee = np.full(n, np.nan)
+        ok = fit.status == FIT_OK
+        el = fit.elements
+        if ok.any():
+            # the same mean elements and height as engine.longterm.decay of the catalogue
+            a, _ = _orbits.mean_a_period(el["no_kozai"][ok], el["ecco"][ok], el["inclo"][ok], whichconst)
+            perigee[ok] = _orbits.mean_perigee_height_km(a, el["ecco"][ok], el["inclo"][ok], el["argpo"][ok])
+            reason[ok] = _orbits.orbit_status(a, el["ecco"][ok], el["inclo"][ok], el["argpo"][ok])
+        sub = reason == _orbits.SUBORBITAL
+        perigee[sub] = fit.osc_perigee_km[sub] - _orbits.RE_KM
+        out = reason != _orbits.IN_ORBIT
         parent = self.parents[0].name if self.parents else ""
-        return fit.to_catalog(first_satnum + np.arange(len(r), dtype=np.int64), errors=errors,
-                              name=f"{parent} DEB".strip())
+        cat = fit.to_catalog(first_satnum + np.arange(n, dtype=np.int64), errors=errors, exclude=out,
+                             name=f"{parent} DEB".strip())
+        idx = np.flatnonzero(out)
+        cat.not_in_orbit = _orbits.NotInOrbit(index=idx.astype(np.int64), reason=reason[idx],
+                                              perigee_km=perigee[idx])
+        return cat
 
 
 # ----------------------------------------------------------------------------------------

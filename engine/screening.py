@@ -50,6 +50,10 @@ above the threshold (plus HERMITE_MARGIN_KM) is dropped: a lower bound, so nothi
 
 Objects that SGP4 cannot propagate at some time (error codes 1-6, decayed included) are
 excluded at those samples and listed in Conjunctions.excluded (with a RuntimeWarning).
+Secondaries that are not in orbit at their epoch by the engine's one definition
+(engine._orbits: a mean perigee at or below 120 km, where the decay model counts them as
+re-entered) are not screened: they are listed in Conjunctions.excluded with code
+engine.errors.REENTERED for every sample, without a warning (an outcome, not an error).
 """
 
 from __future__ import annotations
@@ -61,6 +65,8 @@ import warnings
 import numpy as np
 
 from . import _backend
+from . import errors as _errors
+from ._orbits import IN_ORBIT, catalog_orbit_status
 from .catalog import Catalog
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
@@ -84,6 +90,11 @@ DEFAULT_STEP_ONE_S = 60.0
 DEFAULT_STEP_ALL_S = 30.0
 #: memory for one block of propagated states, bytes
 BLOCK_BYTES = {"numpy": 256 << 20, "cuda": 4 << 30}
+#: with a progress callback, a block holds at most 1/PROGRESS_BLOCKS of the samples
+#: (reports every few per cent), but at least PROGRESS_MIN_SAMPLES: smaller blocks would
+#: spend their time in per-call overhead rather than in SGP4 and the pair tests
+PROGRESS_BLOCKS = 40
+PROGRESS_MIN_SAMPLES = 32
 
 _EXCLUDED_DTYPE = np.dtype([("role", "U9"), ("index", np.int64), ("satnum", np.int64),
                             ("code", np.uint8), ("n_samples", np.int64),
@@ -177,6 +188,19 @@ class _Side:
         return out
 
 
+def _fallen(cat, idx, t0, nt):
+    """Conjunctions.excluded rows of secondaries idx that are not in orbit: code
+    engine.errors.REENTERED at all nt samples from t0."""
+    out = np.zeros(idx.size, _EXCLUDED_DTYPE)
+    out["role"] = "secondary"
+    out["index"] = idx
+    out["satnum"] = cat.satnum[idx]
+    out["code"] = _errors.REENTERED
+    out["n_samples"] = nt
+    out["first_time"] = t0
+    return out
+
+
 def _check_inputs(primary, secondaries, start, stop, threshold_km, step_s):
     problems = []
     if primary is not None and not isinstance(primary, Catalog):
@@ -218,7 +242,7 @@ def _check_inputs(primary, secondaries, start, stop, threshold_km, step_s):
 
 def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step_s: float | None = None,
            prefilter_pad_km: float | None = 20.0, hbr_km: float | None = None,
-           backend: str = "auto") -> "Conjunctions":
+           backend: str = "auto", progress=None) -> "Conjunctions":
     """Find every closest approach closer than ``threshold_km`` between ``start`` and ``stop``.
 
     primary: engine.Catalog (K objects, usually one: one-vs-many) or None: all-vs-all among
@@ -235,6 +259,11 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
     hbr_km: combined hard-body radius, km; when given, the table carries the 2D probability
         of collision of every event with assumed covariances (Conjunctions.with_pc).
     backend: "auto" | "numpy" | "cuda".
+    progress: None or a callable progress(done, total), called from the host loop after
+        each block of samples (done, total: samples of the time grid, int) and once more
+        with done == total after refinement; engine._progress.callback adapts a bar. With
+        it, blocks hold at most PROGRESS_BLOCKS-th of the grid (not fewer than
+        PROGRESS_MIN_SAMPLES samples) so that the reports come often; results are the same.
 
     Returns :class:`Conjunctions` (local minima of the range strictly inside the window; a
     range still falling at ``stop`` is not an event), sorted by TCA. A pair of the same
@@ -260,18 +289,23 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
     nt = int(math.ceil(span / dt - 1e-9)) + 1
     h = span / (nt - 1)
 
-    sec_index = np.arange(len(secondaries), dtype=np.int64)
+    # the engine's one definition of in orbit (engine._orbits): the others have re-entered
+    flying = catalog_orbit_status(secondaries) == IN_ORBIT
+    sec_index = np.flatnonzero(flying).astype(np.int64)
+    fallen = _fallen(secondaries, np.flatnonzero(~flying), t0, nt)
     if all_vs_all:
-        vmax = 2.0 * _max_speed(secondaries)
+        vmax = 2.0 * _max_speed(secondaries[sec_index])
     else:
-        if prefilter_pad_km is not None and len(primary) and len(secondaries):
+        if prefilter_pad_km is not None and len(primary) and sec_index.size:
             plo, phi = _radius_band(primary, jd0, fr0, span, name)
-            slo, shi = _radius_band(secondaries, jd0, fr0, span, name)
+            slo, shi = _radius_band(secondaries[sec_index], jd0, fr0, span, name)
             pad = d + float(prefilter_pad_km)
             keep = (slo - pad <= phi.max()) & (shi + pad >= plo.min())
-            sec_index = np.flatnonzero(keep)
+            sec_index = sec_index[keep]
         vmax = _max_speed(primary) + _max_speed(secondaries[sec_index])
-    sec = _Side(secondaries[sec_index] if not all_vs_all else secondaries, "secondary", sec_index)
+    # the whole catalogue when nothing is left out keeps its cached SGP4 initialisation
+    sec = _Side(secondaries if sec_index.size == len(secondaries) else secondaries[sec_index],
+                "secondary", sec_index)
     pri = sec if all_vs_all else _Side(primary, "primary", np.arange(len(primary), dtype=np.int64))
     radius = capture_radius(d, h, vmax) if vmax > 0 else d
     # relative (tidal) acceleration bound over a step, km/s^2 (module docstring)
@@ -290,6 +324,8 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
     n_obj = len(sec.cat) + (0 if all_vs_all else len(pri.cat))
     per_sample = max(1, n_obj) * 7 * 8 * 3  # r, v, e and temporaries
     nb = int(max(2, min(impl.MAX_BLOCK_SAMPLES - 2, BLOCK_BYTES[name] // per_sample)))
+    if progress is not None:
+        nb = min(nb, max(PROGRESS_MIN_SAMPLES, -(-nt // PROGRESS_BLOCKS)))
     brackets = []
     if n_obj and (all_vs_all or (len(pri.cat) and len(sec.cat))):
         for b0 in range(0, nt, nb):
@@ -311,6 +347,9 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
             b = b + (b0 - lo)  # local sample index within the propagated block
             brackets.append(_brackets(impl, xp, rp, vp, rs, vs, i, j, b, h, d + HERMITE_MARGIN_KM, lo,
                                       accel_bound))
+            if progress is not None:
+                # the last sample is reported after refinement, so a full bar means done
+                progress(min(b1, nt - 1), nt)
     if brackets:
         cand = np.concatenate([c for c in brackets], axis=0)
     else:
@@ -319,6 +358,8 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
         _, u = np.unique(cand[:, :3].astype(np.int64), axis=0, return_index=True)
         cand = cand[np.sort(u)]
     res = _refine(pri.cat, sec.cat, cand, jd0, fr0, h, name)
+    if progress is not None:
+        progress(nt, nt)
     excluded = np.concatenate([sec.excluded(jd0, fr0, h)] +
                               ([] if all_vs_all else [pri.excluded(jd0, fr0, h)]))
     excluded = np.concatenate([excluded, res.pop("excluded")])
@@ -326,6 +367,7 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
         warnings.warn(f"engine.screen: {excluded.size} object(s) could not be propagated at some "
                       "times and were excluded there (SGP4 error codes); see Conjunctions.excluded",
                       RuntimeWarning, stacklevel=2)
+    excluded = np.concatenate([excluded, fallen])
     keep = res["miss_km"] <= d
     out = {k: v[keep] for k, v in res.items()}
     ip, js = out.pop("i"), out.pop("j")

@@ -93,14 +93,15 @@ def test_to_catalog_reproduces_states_in_python_sgp4(cosmos, cosmos_catalog):
 
 def test_to_catalog_reports_every_fragment_it_leaves_out(cosmos, cosmos_catalog):
     cat = cosmos_catalog
-    left_out = {b.record - 1 for b in cat.rejected}
-    assert len(left_out) + len(cat) == len(cosmos)
+    # pieces not in orbit are an outcome (cat.not_in_orbit), fit failures errors (cat.rejected)
+    out = cat.not_in_orbit
+    left_out = {b.record - 1 for b in cat.rejected} | set(out.index.tolist())
+    assert len(left_out) + len(cat) == len(cosmos) and not cat.rejected
     assert left_out.isdisjoint(set((cat.satnum - 80000).tolist()))
-    _, _, perigee = gabbard_points(cosmos[np.array(sorted(left_out))])
-    assert np.all(perigee < 0.0)   # all of them are sub-orbital at this epoch
-    assert all("perigee" in b.problem and b.fix for b in cat.rejected)
-    with pytest.raises(ValueError, match="suborbital"):
-        cosmos.to_catalog(errors="raise")
+    _, _, perigee = gabbard_points(cosmos[out.index[out.reason == engine._orbits.SUBORBITAL]])
+    assert np.all(perigee < 0.0)   # sub-orbital at this epoch
+    assert np.all(out.perigee_km[out.reason == engine._orbits.REENTERS] <= engine._orbits.REENTRY_KM)
+    assert len(cosmos.to_catalog(errors="raise")) == len(cat)   # an outcome does not raise
 
 
 def test_gabbard_x_crosses_at_the_breakup_altitude(cosmos):

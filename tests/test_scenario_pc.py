@@ -73,3 +73,19 @@ def test_scenario_csv_has_pc_columns(tmp_path):
     assert [float(r["PC"]) for r in rows[:4]] == pytest.approx(PCS[:4].tolist(), rel=1e-6)
     assert rows[4]["PC"] == "nan" and rows[4]["PC_FLAGS"] == "SLOW|ASSUMED_COVARIANCE"
     assert {r["COVARIANCE"] for r in rows} == {"ASSUMED"} and {r["PC_METHOD"] for r in rows} == {"FOSTER-1992"}
+
+
+def test_out_that_is_a_file_is_refused_before_any_work(tmp_path, monkeypatch):
+    """scenario.cosmos1408(out=EXISTING_FILE) used to fail only after the whole run: the
+    check comes before the breakup (which is made to fail here if it is reached)."""
+    from engine import events, scenario
+
+    def reached(*args, **kwargs):
+        raise AssertionError("the breakup ran before the output was checked")
+
+    monkeypatch.setattr(events, "cosmos1408", reached)
+    path = tmp_path / "report.md"
+    path.write_text("already here\n")
+    for out in (path, path / "sub"):
+        with pytest.raises(ValueError, match="report directory cannot be made"):
+            scenario.cosmos1408(out=str(out), quiet=True)
