@@ -59,12 +59,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import risk
-from ._orbits import MU_KM3_S2, RE_KM, aei_of
+from ._orbits import MU_KM3_S2, RE_KM, aei_of, j2_radius_offset
 from .io import BadRecord, BadRecordsWarning
 from .timeconv import to_datetime64
 
 __all__ = ["CloudHistory", "Targets", "Exposure", "Answer", "EnsembleExposure", "exposure", "ensemble",
-           "object_flux", "SHELL_KM", "LAT_BAND_DEG", "LC_CLASSES_M", "APPROACH_KM", "STOP_FRACTION"]
+           "history_from_decay", "object_flux", "SHELL_KM", "LAT_BAND_DEG", "LC_CLASSES_M", "APPROACH_KM", "STOP_FRACTION"]
 
 #: largest width of the altitude shells that cover the target's radial range (km)
 SHELL_KM = 5.0
@@ -195,6 +195,29 @@ class CloudHistory:
         with np.errstate(invalid="ignore"):
             alive = np.isfinite(a) & (a > 0) & (e < 1)
         return cls(times, a, e, i, alive, lc_m, weights, label)
+
+
+def history_from_decay(result, lc_m, *, weights=None, label: str = "") -> CloudHistory:
+    """The CloudHistory of an engine.longterm.decay run made with record_days.
+
+    result: engine.longterm.DecayResult with .history; lc_m (N,) m: the fragments'
+    characteristic lengths (e.g. Fragments.lc, in the order given to decay); weights (N,)
+    as CloudHistory. The decay model's mean semi-major axis becomes the radius convention
+    of CloudHistory by adding the mean short-period J2 offset of the radius that decay
+    itself flies (engine._orbits.j2_radius_offset; -10 to +5 km in LEO), so that the
+    shells the fragments are counted in are those decay's re-entry test uses (to within
+    e x the offset, < 0.1 km for the cloud's e < 0.01).
+    """
+    hist = getattr(result, "history", None)
+    if hist is None:
+        raise ValueError("result has no recorded elements; run engine.longterm.decay(..., record_days=7) "
+                         "(or another spacing in days)")
+    a = np.asarray(hist["a_km"], dtype=np.float64)
+    inc = np.asarray(hist["inclo"], dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        a_r = a + j2_radius_offset(a, np.sin(inc))
+    return CloudHistory(hist["times"], a_r, np.asarray(hist["ecco"], dtype=np.float64), inc, hist["alive"],
+                        lc_m, weights, label)
 
 
 @dataclass
