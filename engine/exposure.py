@@ -497,9 +497,13 @@ class Exposure:
             d = _last_crossing(days, rate, background_per_orbit)
             if d is not None:
                 below = self.times[0] + np.timedelta64(int(round(d * _DAY_S * 1e6)), "us")
-            txt += (f"; its expected impacts per orbit ({size}) fall below {background_per_orbit:.2e} per orbit "
-                    "(the pre-event background given) "
-                    + (f"on {str(below)[:10]}" if d is not None else f"not within the {horizon:.0f} days computed"))
+            bg = f"{background_per_orbit:.2e} per orbit (the pre-event background given)"
+            if d is None:
+                txt += f"; its expected impacts per orbit ({size}) stay above {bg} over the {horizon:.0f} days computed"
+            elif d == 0.0:
+                txt += f"; its expected impacts per orbit ({size}) stay below {bg} throughout"
+            else:
+                txt += f"; its expected impacts per orbit ({size}) fall below {bg} for good on {str(below)[:10]}"
         return Answer(name, float(lc_m), first, float(fraction), above, background_per_orbit, below, horizon, txt)
 
     def ranking(self, *, lc_m: float = 0.01) -> list[tuple[str, float, float]]:

@@ -225,7 +225,8 @@ def test_answer_on_a_linear_decline_is_exact():
                        ex.cumulative_impacts[:50])
     a2 = short.answer(0, background_per_orbit=1e-7)
     assert a2.days_above_fraction is None and np.isnat(a2.below_background)
-    assert "more than the 49 days computed" in a2.line and "not within the 49 days" in a2.line
+    assert "more than the 49 days computed" in a2.line and "stay above 1.00e-07 per orbit" in a2.line
+    assert "stay below 1.00e+00 per orbit" in ex.answer(0, background_per_orbit=1.0).line
 
 
 def test_answer_rejects_bad_arguments():
