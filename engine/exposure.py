@@ -272,10 +272,11 @@ class Targets:
         return 2.0 * math.pi * np.sqrt(self.a_km**3 / MU_KM3_S2)
 
     @classmethod
-    def from_catalog(cls, cat, *, area_m2=1.0, source: str = "") -> "Targets":
+    def from_catalog(cls, cat, *, area_m2, source: str = "") -> "Targets":
         """From an engine.Catalog (e.g. engine.load_tle or engine.load_omm of the user's
         file): names and numbers from the catalogue, a, e, i from its SGP4 mean elements
-        (engine._orbits.aei_of). area_m2: scalar or (K,) cross-sections (m^2)."""
+        (engine._orbits.aei_of). area_m2: scalar or (K,) cross-sections (m^2); required,
+        because the ranking of targets depends on it (1.0 ranks by flux per m^2)."""
         a, e, i = aei_of(cat)
         names = np.array([str(n).strip() or str(int(s)) for n, s in zip(cat.name, cat.satnum)])
         return cls(names, a, e, i, area_m2, np.asarray(cat.satnum, dtype=np.int64), source)
