@@ -1,6 +1,8 @@
 """Risk a debris cloud adds over its life, for the ISS and any other target (kinetic-gas model).
 
-    hist = engine.exposure.CloudHistory(times, a_km, ecco, inclo, alive, lc_m)  # (T,), 4 x (T, N), (N,)
+    res = engine.longterm.decay(frags, start, stop, record_days=7)   # elements every week
+    hist = engine.exposure.history_from_decay(res, frags.to_host().lc)
+    # or any history: CloudHistory(times, a_km, ecco, inclo, alive, lc_m)  # (T,), 4 x (T, N), (N,)
     tg = engine.exposure.Targets.iss()       # or Targets.from_catalog(engine.load_tle(path), area_m2=10.0)
     ex = engine.exposure.exposure(hist, tg)
     ex.impacts_per_orbit[:, 0, 1]            # (T,) the ISS, fragments >= 1 cm

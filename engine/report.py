@@ -1,8 +1,10 @@
 """A self-contained HTML report a person reads from top to bottom, with summary.json and CSVs.
 
+    import engine.report
     blocks, summary, csvs = engine.report.risk_blocks(ens, background_per_orbit=2e-5,
                                                       background_text="NASA, 18 Jan 2022: ...")
-    blocks.append(engine.report.on_orbit_block(times, counts, satcat=engine.io.satcat.load_satcat(path)))
+    from engine.io.satcat import load_satcat
+    blocks.append(engine.report.on_orbit_block(times, counts, satcat=load_satcat(path)))
     engine.report.write("out", title="Cosmos 1408", intro="What was simulated ...",
                         assumptions=[("parent mass", "1,750 kg", "McDowell")], blocks=blocks,
                         summary=summary, csvs=csvs)
