@@ -82,6 +82,8 @@ VREL_KM = 20.0
 LC_CLASSES_M = (0.10, 0.01)
 #: approach distances reported by default (km): operators' screening volumes
 APPROACH_KM = (10.0, 1.0)
+#: objects per chunk in object_flux (its (chunk, cells) temporaries stay tens of MB)
+CHUNK = 8192
 #: the cloud's life ends, for these figures, when fewer than this fraction of its
 #: fragments (weighted) remain in orbit
 STOP_FRACTION = 0.01
@@ -346,7 +348,16 @@ def object_flux(target, a, e, inc, *, shell_km: float = SHELL_KM, lat_band_deg: 
     near = (a * (1.0 - e) < r_edges[-1]) & (a * (1.0 + e) > r_edges[0])
     if not near.any():
         return out
-    a, e, inc = a[near], e[near], inc[near]
+    idx = np.flatnonzero(near)
+    for s in range(0, idx.size, CHUNK):
+        sl = idx[s:s + CHUNK]
+        out[sl] = _flux_of((a_t, e_t, i_t), r_edges, lat, a[sl], e[sl], inc[sl])
+    return out
+
+
+def _flux_of(target, r_edges, lat, a, e, inc):
+    """object_flux of objects a, e, inc (n,) that reach the target's cells (r_edges, lat)."""
+    a_t, e_t, i_t = target
     fr_t = risk.time_fraction_radius(r_edges[:-1], r_edges[1:], a_t, e_t)              # (R,)
     fl_t = risk.time_fraction_latitude(lat[:-1], lat[1:], i_t)                         # (L,)
     fr = risk.time_fraction_radius(r_edges[None, :-1], r_edges[None, 1:], a[:, None], e[:, None])   # (N, R)
@@ -376,8 +387,7 @@ def object_flux(target, a, e, inc, *, shell_km: float = SHELL_KM, lat_band_deg: 
     member = (group[:, None] == np.arange(ng)[None, :]).astype(np.float64)            # (R, G)
     w_cell = (fr_t[:, None] * fl_t[None, :]) / vol                                     # (R, L) 1/km^3
     dens = np.einsum("rl,nr,rg->ngl", w_cell, fr, member) * fl[:, None, :]             # (N, G, L)
-    out[near] = np.einsum("ngl,gln->n", dens[:, :, north] + dens[:, :, nl - 1 - north], vrel)
-    return out
+    return np.einsum("ngl,gln->n", dens[:, :, north] + dens[:, :, nl - 1 - north], vrel)
 
 
 # ----------------------------------------------------------------------------------
