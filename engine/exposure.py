@@ -286,6 +286,17 @@ class Targets:
         return cls(names, a, e, i, area_m2, np.asarray(cat.satnum, dtype=np.int64), source)
 
     @classmethod
+    def concatenate(cls, targets) -> "Targets":
+        """One Targets of several in order, e.g. Targets.concatenate([Targets.iss(),
+        Targets.from_catalog(engine.load_tle(path), area_m2=10.0)]); sources joined by "; "."""
+        ts = list(targets)
+        if not ts or not all(isinstance(t, Targets) for t in ts):
+            raise TypeError("concatenate takes a non-empty list of engine.exposure.Targets")
+        return cls(*(np.concatenate([getattr(t, f) for t in ts])
+                     for f in ("names", "a_km", "ecco", "inclo", "area_m2", "satnum")),
+                   source="; ".join(t.source for t in ts if t.source))
+
+    @classmethod
     def iss(cls, *, area_m2: float | None = None) -> "Targets":
         """The ISS: element set of 15 Nov 2021 (engine.events.ISS_2021_11_15_TLE) and
         engine.scenario.ISS_CROSS_SECTION_M2 (an assumption, see there) unless area_m2."""

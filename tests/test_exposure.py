@@ -392,8 +392,8 @@ def test_decay_record_options_are_checked():
 DATA = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-@pytest.mark.skipif(not (DATA / "cosmos1408_debris_2021-11.tle").exists(),
-                    reason="shared reference data (cosmos1408_debris_2021-11.tle) absent")
+@pytest.mark.skipif(not ((DATA / "cosmos1408_debris_2021-11.tle").exists() and (DATA / "scenario.tle").exists()),
+                    reason="shared reference data (cosmos1408_debris_2021-11.tle, scenario.tle) absent")
 def test_real_cloud_on_the_iss_matches_the_flux_along_its_propagated_path():
     """The 105 real element sets of the Cosmos 1408 cloud (17-30 Nov 2021) on the ISS: the
     orbit average over the ISS's orbit equals the flux along its SGP4 path sampled every 20 s
@@ -412,4 +412,10 @@ def test_real_cloud_on_the_iss_matches_the_flux_along_its_propagated_path():
                                          np.full(len(cloud), 0.1))
     ex = X.exposure(hist, tg, stop_fraction=None)
     assert ex.flux_per_m2_s[0, 0, 0] == pytest.approx(path.flux_per_m2_s, rel=0.05)
+    # the ISS and a user's catalogue side by side: the same flux for the same orbit
+    both = X.Targets.concatenate([X.Targets.iss(), X.Targets.from_catalog(engine.load_tle(DATA / "scenario.tle"),
+                                                                          area_m2=[7.5, 1000.0])])
+    assert list(both.names) == ["ISS (ZARYA)", "COSMOS 1408", "ISS (ZARYA)"] and list(both.satnum) == [25544, 13552, 25544]
+    fx = X.exposure(hist, both, stop_fraction=None).flux_per_m2_s[0, :, 0]
+    assert fx[0] == fx[2] == ex.flux_per_m2_s[0, 0, 0]
     assert ex.impacts_per_orbit[0, 0, 0] == pytest.approx(ex.flux_per_m2_s[0, 0, 0] * 400.0 * tg.period_s[0], rel=1e-12)
