@@ -68,8 +68,11 @@ from .timeconv import to_datetime64
 __all__ = ["CloudHistory", "Targets", "Exposure", "Answer", "EnsembleExposure", "exposure", "ensemble",
            "history_from_decay", "object_flux", "SHELL_KM", "LAT_BAND_DEG", "LC_CLASSES_M", "APPROACH_KM", "STOP_FRACTION"]
 
-#: largest width of the altitude shells that cover the target's radial range (km)
-SHELL_KM = 5.0
+#: largest width of the altitude shells that cover the target's radial range (km): a finite
+#: cloud's density is rough on the km scale (each orbit's is singular at its perigee and
+#: apogee); on 1,500 Cosmos-like orbits at the ISS, 2 km shells are within 0.3 % of 0.25 km
+#: ones, 5 km shells 1.3 %
+SHELL_KM = 2.0
 #: largest width of the latitude bands that cover the target's latitudes (deg)
 LAT_BAND_DEG = 2.5
 #: most shells per target (an eccentric target gets wider shells instead of more)
@@ -88,10 +91,6 @@ CHUNK = 8192
 #: fragments (weighted) remain in orbit
 STOP_FRACTION = 0.01
 _DAY_S = 86_400.0
-
-
-def _bad(field_: str, problem: str, fix: str) -> ValueError:
-    return ValueError(f"{field_}: {problem}; {fix}")
 
 
 # ----------------------------------------------------------------------------------

@@ -84,8 +84,8 @@ def _monte_carlo_flux(target, a, e, inc, n, d_km, rng):
 def test_object_flux_against_monte_carlo_of_random_phases(case):
     """Orbit-averaged flux of 30 objects on an eccentric target equals the Monte Carlo mean
     (5 km ball) within 4 of its standard errors on fine cells (0.5 km, 0.5 deg), and within
-    1 % more on the default cells (their discretization: measured 0.35 %, 0.26 % and
-    0.55 %). The
+    1 % more on the default cells (their discretization: measured -0.37 %, +0.25 % and
+    -0.55 %, where the Monte Carlo's standard error is 0.08-0.2 %). The
     cloud is smooth around the target (perigees and apogees tens of km away from its radii,
     turning latitudes away from its own): the kinetic-gas conditions hold. A 20 km ball
     would smooth the density by 0.5-0.9 %, which is why the ball is small."""
