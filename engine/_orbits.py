@@ -213,5 +213,5 @@ class NotInOrbit:
         """One line: the count and the count per reason."""
         if not len(self):
             return "all in orbit"
-        per = "; ".join(f"{k} {t}" for t, k in self.counts().items())
+        per = "; ".join(f"{k:,} {t}" for t, k in self.counts().items())
         return f"{len(self):,} not in orbit ({per})"
