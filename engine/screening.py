@@ -82,7 +82,7 @@ MAX_TCA_ITERATIONS = 30
 DEFAULT_STEP_ONE_S = 60.0
 DEFAULT_STEP_ALL_S = 30.0
 #: memory for one block of propagated states, bytes
-BLOCK_BYTES = {"numpy": 256 << 20, "cuda": 4 << 30}
+BLOCK_BYTES = {"numpy": 256 << 20, "cuda": 4 << 30, "host": 256 << 20}
 
 _EXCLUDED_DTYPE = np.dtype([("role", "U9"), ("index", np.int64), ("satnum", np.int64),
                             ("code", np.uint8), ("n_samples", np.int64),
@@ -230,7 +230,7 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
         threshold; None switches the prefilter off. The radius bands come from the mean
         elements and from the osculating orbits at both ends of the window, so decay is in
         the band; the pad covers SGP4 short-period terms (~10 km in LEO).
-    backend: "auto" | "numpy" | "cuda".
+    backend: "auto" | "numpy" | "cuda" | "host" (kernels/screen.cu and sgp4.cu on the CPU).
 
     Returns :class:`Conjunctions` (local minima of the range strictly inside the window; a
     range still falling at ``stop`` is not an event), sorted by TCA. A pair of the same
@@ -240,8 +240,10 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
     t0, t1 = _check_inputs(primary, secondaries, start, stop, threshold_km, step_s)
     name = _backend.resolve(backend)
     xp = _backend.xp(name)
-    if name == "cuda":
-        from . import _screen_cuda as impl
+    if name in _backend.KERNEL_BACKENDS:
+        from ._screen_cuda import Screen
+
+        impl = Screen(name)  # kernels/screen.cu on the device, or on the CPU ("host")
     else:
         from . import _screen_numpy as impl
     d = float(threshold_km)
