@@ -134,7 +134,8 @@ def _times(xp, model, tsince, jd, fr, zipped):
     if (tsince is None) == (jd is None):
         raise ValueError("give either tsince= (minutes since epoch) or jd= and fr=")
     if tsince is not None:
-        if isinstance(tsince, np.ndarray) and tsince.ndim == 2 and tsince.strides[0] == 0 and not zipped:
+        if (isinstance(tsince, np.ndarray) and tsince.ndim == 2 and tsince.strides[0] == 0
+                and tsince.shape[0] > 0 and not zipped):
             tsince = tsince[0]  # (M,) broadcast over objects: send M values, not N*M
         t1 = cp.ascontiguousarray(cp.asarray(tsince, dtype=cp.float64))
         t2, kind = t1, 0

@@ -104,3 +104,12 @@ def test_initialisation_is_cached_and_not_pickled(small):
     clone = pickle.loads(pickle.dumps(small))
     assert clone._sgp4_cache == {}
     np.testing.assert_array_equal(clone.sgp4_tsince([5.0], backend="numpy")[1], small.sgp4_tsince([5.0], backend="numpy")[1])
+
+
+def test_no_objects_gives_empty_results(backend):
+    """A catalogue slice with no objects (screening's _refine asks for one when no pair is
+    left) propagates to empty (0, M) results on every backend; the kernel launcher used to
+    index row 0 of the (0, M) broadcast times and raise IndexError."""
+    cat = engine.Catalog.from_satrecs(random_satrecs(3, 2))[:0]
+    e, r, v = cat.sgp4_tsince(np.array([0.0, 10.0, 20.0]), backend=backend, to_host=True)
+    assert e.shape == (0, 3) and r.shape == (0, 3, 3) and v.shape == (0, 3, 3)
