@@ -27,7 +27,7 @@
 # agree": the cuda case of every backend-parameterised test, tests/test_*_cuda.py, the
 # NVRTC compiles and the backends-agree tests); the CPU checks, the host executor's
 # included, run on every CI run and are not repeated here. Benchmarks: every
-# benchmarks/test_*_bench.py but the CPU-only ones (test_sgp4_bench.py, test_host_bench.py).
+# benchmarks/test_*_bench.py but the CPU-only ones (test_sgp4_bench.py; the *_host_executor cases).
 #
 # Hard time limits, seconds (timeout sends SIGINT so that pytest still writes its results,
 # then SIGKILL GPU_CHECK_KILL_AFTER seconds later): GPU_CHECK_SETUP_TIMEOUT (wheel install,
@@ -156,7 +156,7 @@ if [ "$part" = bench ] || [ "$part" = all ]; then
     export DEBRIS_BENCH_RECORDS=$records
     run_part bench "${GPU_CHECK_BENCH_TIMEOUT:-150}" \
         "$PY" -m pytest -q -rs -p no:cacheprovider \
-        $(ls benchmarks/test_*_bench.py | grep -v -e test_sgp4_bench.py -e test_host_bench.py) \
+        $(ls benchmarks/test_*_bench.py | grep -v test_sgp4_bench.py) -k "not host_executor" \
         --benchmark-enable --benchmark-only --benchmark-min-rounds=5 --benchmark-max-time=0.5 \
         --benchmark-columns=min,median,max,rounds --benchmark-sort=name \
         --benchmark-json="benchmarks/results/${tag}-${stamp}-pytest-benchmark.json" || status=1
