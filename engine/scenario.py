@@ -2,7 +2,7 @@
 
     result = engine.scenario.cosmos1408(lc_min=0.1, days=7.0, seed=0, out="run/")
 
-Stages, each with a progress bar on a terminal:
+Stages (the long ones with a progress bar, with the time remaining, on a terminal):
   1. breakup      the 15 Nov 2021 event (engine.events.cosmos1408), fragments fitted to
                   SGP4 element sets (those on sub-orbital paths re-enter at once and are
                   counted, not propagated);
@@ -36,7 +36,7 @@ import numpy as np
 
 from . import _backend, events, risk
 from ._orbits import RE_KM
-from ._progress import progress
+from ._progress import callback, progress
 from .timeconv import jd_from_datetime64, to_datetime64
 
 __all__ = ["ScenarioResult", "cosmos1408", "ISS_CROSS_SECTION_M2", "ISS_HBR_KM",
@@ -53,8 +53,16 @@ ISS_HBR_KM = 0.05
 #: NASA ISS programme (R. Gatens, 18 Jan 2022): penetration risk per orbit
 NASA_ISS_PENETRATION_PER_ORBIT_BEFORE = 1.0 / 50_000
 NASA_ISS_PENETRATION_PER_ORBIT_AFTER = (1.0 / 33_000, 1.0 / 25_000)
+#: fragment size (m) from which the cloud's impacts are compared with NASA's penetration
+#: risk: about the smallest debris the station's shielding cannot stop (the module
+#: docstring; an assumption, as the README's Cosmos 1408 section says)
+SHIELD_LIMIT_M = 0.01
 #: ISS orbital period used to convert per-orbit figures (min; the 15 Nov 2021 element set)
 ISS_PERIOD_MIN = 1440.0 / 15.48581038
+#: atmosphere of the decay stage (engine.longterm.decay): NRLMSIS 2.1 with the file's
+#: observed and predicted space weather, and past the file's end (2041 for the shipped
+#: file) the solar cycle of 11 years earlier repeated, as the summary states
+DECAY_ATMOSPHERE = "nrlmsis-repeat-cycle"
 
 
 @dataclass
@@ -69,13 +77,29 @@ class ScenarioResult:
     density_alt_edges_km: np.ndarray
     density_per_day: np.ndarray              # (D, A) objects/km^3, time average over each day
     conjunctions: object
-    pc: np.ndarray                            # (K,) 2D probability of collision (assumed covariances)
+    pc: np.ndarray                            # (K,) 2D probability of collision (assumed covariances),
+                                              # the same as conjunctions.pc
     approaches_per_day: np.ndarray            # (D,) counts under the threshold
     threshold_km: float
     flux: object
     decay: object
     timings_s: dict = field(default_factory=dict)
     files: list = field(default_factory=list)
+
+    def _nasa_comparison(self, per_orbit: float) -> str:
+        """What the expected impacts per orbit may be compared with, in words."""
+        lc = self.fragments.event["lc_min"]
+        before = NASA_ISS_PENETRATION_PER_ORBIT_BEFORE
+        rise = [a - before for a in NASA_ISS_PENETRATION_PER_ORBIT_AFTER]
+        if lc <= SHIELD_LIMIT_M:
+            return (f"  compare: the {per_orbit:.2e} impacts per orbit of fragments >= {lc:g} m (about the size the "
+                    f"shielding cannot stop) with the rise in penetration risk NASA published after the test, "
+                    f"{rise[0]:.1e} to {rise[1]:.1e} per orbit (1 in 50,000 orbits before, 1 in 33,000 to 25,000 "
+                    f"after); same kind of quantity, with the cross-section and the shielding limit assumed")
+        return (f"  not comparable: the {per_orbit:.2e} per orbit counts only this cloud's fragments >= {lc:g} m; "
+                f"NASA's ISS penetration risk ({before:.1e} per orbit before the test, 1 in 50,000 orbits) is the "
+                f"chance of a penetration by debris of every size down to about {SHIELD_LIMIT_M * 100:g} cm; run "
+                f"with lc_min {SHIELD_LIMIT_M:g} (--lc-min {SHIELD_LIMIT_M:g}) to compare this cloud with its rise")
 
     def summary(self) -> str:
         f = self.flux
@@ -90,11 +114,10 @@ class ScenarioResult:
                f"{np.datetime_as_string(self.conjunctions.tca[np.argmin(self.conjunctions.miss_km)], unit='s')}"
                if len(self.conjunctions) else ""),
             f"  per day: {', '.join(str(int(n)) for n in self.approaches_per_day)}",
-            f"  largest 2D probability of collision (assumed covariances, HBR {ISS_HBR_KM * 1e3:g} m): "
-            + (f"{np.nanmax(self.pc):.2e}" if len(self.pc) else "n/a"),
+            *_pc_summary(self.conjunctions),
             f"Flux of the cloud on the ISS: {f.flux_per_m2_yr:.3e} per m^2 per year; expected impacts on "
-            f"{f.area_m2:g} m^2 over {self.days:g} days: {f.expected_impacts:.3e} ({per_orbit:.2e} per orbit; "
-            f"NASA's published penetration risk before the test: {NASA_ISS_PENETRATION_PER_ORBIT_BEFORE:.1e} per orbit)",
+            f"{f.area_m2:g} m^2 over {self.days:g} days: {f.expected_impacts:.3e} ({per_orbit:.2e} per orbit)",
+            self._nasa_comparison(per_orbit),
         ]
         if self.decay is not None:
             d = self.decay
@@ -104,6 +127,7 @@ class ScenarioResult:
                          f"re-entered {np.nanmedian(d.lifetime_days()):.0f} days" if np.any(~np.isnat(d.reentry))
                          else f"Decay: all {left:,} fragments still in orbit at "
                          f"{np.datetime_as_string(d.times[-1], unit='D')}")
+            lines.append(f"  atmosphere: {d.info.get('atmosphere', 'n/a')}")
         lines.append("Stage times: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings_s.items()))
         return "\n".join(lines)
 
@@ -125,17 +149,62 @@ def _density_per_day(cloud, epoch, days, edges, backend, bar):
     return out
 
 
-def _pc_of(conj):
-    """2D Pc of each conjunction with assumed covariances (element sets carry none)."""
-    from . import pc
+def _approach_text(conj, k) -> str:
+    """One approach in words: TCA, secondary object, miss, speed, Pc and its flags."""
+    name = str(conj.secondary_name[k]).strip()
+    flags = conj.pc_flag_text(k).replace("|", ", ")
+    return (f"{np.datetime_as_string(conj.tca[k], unit='s')} UTC, object {int(conj.secondary_satnum[k])}"
+            + (f" ({name})" if name else "") + f", miss {conj.miss_km[k]:.3f} km, {conj.vrel_kms[k]:.2f} km/s, "
+            f"Pc {conj.pc[k]:.2e}" + (f" [{flags}]" if flags else ""))
 
-    if len(conj) == 0:
-        return np.zeros(0)
-    c1 = pc.default_covariance(conj.r_primary, conj.v_primary, np.abs(conj.dse_primary))
-    c2 = pc.default_covariance(conj.r_secondary, conj.v_secondary, np.abs(conj.dse_secondary))
-    res = pc.foster(conj.r_primary, conj.v_primary, c1, conj.r_secondary, conj.v_secondary, c2, ISS_HBR_KM,
-                    backend="numpy")
-    return np.asarray(res.pc)
+
+def _above(conj, level):
+    """Indices of the approaches with Pc > level, largest Pc first (NaN never counts)."""
+    idx = np.flatnonzero(np.nan_to_num(conj.pc, nan=-1.0) > level)
+    return idx[np.argsort(-conj.pc[idx], kind="stable")]
+
+
+def _pc_summary(conj) -> list:
+    """Summary lines on the probability of collision (conj carries with_pc's fields): the
+    largest Pc named by its approach, and the counts above engine.pc.PC_THRESHOLDS."""
+    from .pc import PC_THRESHOLDS
+
+    head = (f"  2D probability of collision ({conj.pc_method if conj.has_pc else 'FOSTER-1992'}, "
+            f"HBR {ISS_HBR_KM * 1e3:g} m, covariances ASSUMED: element sets carry none)")
+    if not len(conj) or not np.isfinite(conj.pc).any():
+        return [head + ": n/a"]
+    k = int(np.nanargmax(conj.pc))
+    lines = [head + f": largest {_approach_text(conj, k)}"]
+    lines.append("  approaches above operators' levels: " + ", ".join(
+        f"Pc > {level:.0e} ({label}): {_above(conj, level).size}" for level, label, _ in PC_THRESHOLDS))
+    return lines
+
+
+def _pc_report(conj) -> list:
+    """report.md section: every approach above the operators' Pc levels, as a table."""
+    from .pc import FLAGS, PC_THRESHOLDS
+
+    lines = ["## Approaches above the operators' probability levels", "",
+             f"Probability of collision: {conj.pc_method} 2D (engine.pc.foster) with hard-body radius "
+             f"{ISS_HBR_KM * 1e3:g} m and ASSUMED covariances (engine.pc.default_covariance: element sets "
+             "carry none), so every value below is an estimate of the order of magnitude, not an operational "
+             "Pc. Levels: " + "; ".join(f"{level:.0e}: {what}" for level, _, what in PC_THRESHOLDS)
+             + " (sources in engine.pc.PC_THRESHOLDS).", ""]
+    lowest = min(t[0] for t in PC_THRESHOLDS)
+    idx = _above(conj, lowest) if len(conj) else np.zeros(0, int)
+    if idx.size == 0:
+        return lines + [f"No approach has Pc above {lowest:.0e}.", ""]
+    lines += ["| above | TCA (UTC) | object | miss (km) | speed (km/s) | Pc | flags |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    for k in idx:
+        level = max(t[0] for t in PC_THRESHOLDS if conj.pc[k] > t[0])
+        name = str(conj.secondary_name[k]).strip()
+        lines.append(f"| {level:.0e} | {np.datetime_as_string(conj.tca[k], unit='s')} | "
+                     f"{int(conj.secondary_satnum[k])}{f' {name}' if name else ''} | {conj.miss_km[k]:.3f} | "
+                     f"{conj.vrel_kms[k]:.2f} | {conj.pc[k]:.2e} | {conj.pc_flag_text(k).replace('|', ', ')} |")
+    used = sorted({bit for k in idx for bit in FLAGS if int(conj.pc_flags[k]) & bit})
+    lines += [""] + [f"- {FLAGS[b][0]}: {FLAGS[b][1]}" for b in used] + [""]
+    return lines
 
 
 def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend: str = "auto",
@@ -155,10 +224,11 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
         raise ValueError(f"threshold_km must be positive, got {threshold_km!r}")
     if not years >= 0:
         raise ValueError(f"years must be >= 0, got {years!r}")
+    if out is not None:
+        _check_out(out)
     backend = _backend.resolve(backend)
     timings = {}
     enabled = not quiet
-    stages = progress(6 if years > 0 else 5, "scenario", "stages", enabled=enabled)
 
     t0 = time.perf_counter()
     frags = events.cosmos1408(lc_min=lc_min, seed=seed, backend=backend)
@@ -169,7 +239,6 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     epoch = to_datetime64(frags.epoch)[()]
     stop = epoch + np.timedelta64(int(round(days * 86400e6)), "us")
     log(f"breakup: {len(frags):,} fragments, {len(cloud):,} in orbit ({timings['breakup']:.1f} s)")
-    stages.update(1)
 
     t0 = time.perf_counter()
     edges = np.arange(150.0, 2001.0, 25.0)
@@ -179,34 +248,37 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     finally:
         bar.close()
     timings["cloud"] = time.perf_counter() - t0
-    stages.update(1)
 
     t0 = time.perf_counter()
     iss = events.iss()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # decaying fragments: listed in conj.excluded
-        conj = screen(iss, cloud, epoch, stop, threshold_km=threshold_km, backend=backend)
-    pcs = _pc_of(conj)
+        with progress(0, "screening", "samples", enabled=enabled) as bar:
+            conj = screen(iss, cloud, epoch, stop, threshold_km=threshold_km, backend=backend,
+                          progress=callback(bar))
+    conj = conj.with_pc(ISS_HBR_KM, backend=backend)   # assumed covariances, flagged in the table
+    pcs = conj.pc
     day_index = ((conj.tca - epoch) / np.timedelta64(1, "D")).astype(int) if len(conj) else np.zeros(0, int)
     per_day = np.bincount(day_index, minlength=int(math.ceil(days)))[: int(math.ceil(days))]
     timings["screening"] = time.perf_counter() - t0
     log(f"screening: {len(conj):,} ISS approaches under {threshold_km:g} km ({timings['screening']:.1f} s)")
-    stages.update(1)
 
     t0 = time.perf_counter()
-    fl = risk.flux(iss, cloud, epoch, stop, step_s=120.0, area_m2=area_m2)
+    with progress(len(cloud), "flux", "objects", enabled=enabled) as bar:
+        fl = risk.flux(iss, cloud, epoch, stop, step_s=120.0, area_m2=area_m2, progress=callback(bar))
     timings["flux"] = time.perf_counter() - t0
-    stages.update(1)
+    log(f"flux: {fl.flux_per_m2_yr:.3g} per m^2 per year on the ISS ({timings['flux']:.1f} s)")
 
     dec = None
     if years > 0:
         t0 = time.perf_counter()
         end = epoch + np.timedelta64(int(round(years * 365.25 * 86400)), "s")
-        dec = longterm.decay(cloud, epoch, end, backend=backend)
+        # NRLMSIS 2.1 from the space-weather file; past its end the last solar cycle
+        # repeats, which the summary states (info['atmosphere'])
+        dec = longterm.decay(cloud, epoch, end, atmosphere=DECAY_ATMOSPHERE, backend=backend)
         timings["decay"] = time.perf_counter() - t0
         log(f"decay: {int(dec.on_orbit[-1]):,} of {len(cloud):,} in orbit after {years:g} years "
             f"({timings['decay']:.1f} s)")
-        stages.update(1)
 
     result = ScenarioResult(fragments=frags, cloud=cloud, n_suborbital=len(frags) - len(cloud), epoch=epoch,
                             days=float(days), density_alt_edges_km=edges, density_per_day=density,
@@ -217,9 +289,19 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
         os.makedirs(out, exist_ok=True)
         result.files = _write_report(result, out, real_cloud)
         timings["report"] = time.perf_counter() - t0
-    stages.update(1)
-    stages.close()
     return result
+
+
+def _check_out(out: str) -> None:
+    """Refuse, before any work, an output directory that cannot be made: an existing file,
+    or a path under one (ValueError naming the path and the fix)."""
+    probe = os.path.abspath(out)
+    while not os.path.exists(probe):   # makedirs creates what is missing below this
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        what = "is an existing file" if probe == os.path.abspath(out) else f"is under the file {probe!r}"
+        raise ValueError(f"out={out!r} {what}, so the report directory cannot be made there: "
+                         "give a directory name (it is created when missing)")
 
 
 def _write_report(res: ScenarioResult, out: str, real_cloud) -> list:
@@ -234,7 +316,7 @@ def _write_report(res: ScenarioResult, out: str, real_cloud) -> list:
     except ImportError:
         pass
     files += plots
-    lines = ["# Cosmos 1408 scenario", "", "```", res.summary(), "```", ""]
+    lines = ["# Cosmos 1408 scenario", "", "```", res.summary(), "```", ""] + _pc_report(res.conjunctions)
     for p in plots:
         lines += [f"![{os.path.basename(p)}]({os.path.basename(p)})", ""]
     if not plots:
@@ -242,83 +324,45 @@ def _write_report(res: ScenarioResult, out: str, real_cloud) -> list:
     lines += ["Assumptions: interceptor mass and velocity as engine.events.cosmos1408 documents them; "
               f"ISS cross-section {res.flux.area_m2:g} m^2 and hard-body radius {ISS_HBR_KM * 1e3:g} m; "
               "covariances of the element sets assumed (engine.pc.default_covariance); drag from "
-              "B* (Cd = 2.2) and the default atmosphere of engine.longterm.decay.", ""]
+              "B* (Cd = 2.2) and the atmosphere stated above.", ""]
     path = os.path.join(out, "report.md")
     with open(path, "w") as f:
         f.write("\n".join(lines))
     return [path] + files
 
 
-def _save(fig, path, files) -> None:
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    files.append(path)
-
-
 def _plots(res: ScenarioResult, out: str, real_cloud) -> list:
-    import matplotlib
+    """The PNGs of the report, drawn by engine.plots (needs matplotlib)."""
+    from . import plots
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from .plots import gabbard
-
+    plt = plots._pyplot()
     files = []
+
+    def save(fig, name):
+        path = os.path.join(out, name)
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        files.append(path)
+
     clouds, labels = [res.cloud], [f"generated, Lc >= {res.fragments.event['lc_min']:g} m"]
     if real_cloud is not None and len(real_cloud):
         clouds.append(real_cloud)
         labels.append("catalogued")
-    p = os.path.join(out, "gabbard.png")
-    gabbard(clouds, labels, path=p, xlim=(86, 110), ylim=(0, 1600), title="Cosmos 1408 cloud")
-    plt.close("all")
-    files.append(p)
-
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
-    a1.bar(np.arange(len(res.approaches_per_day)), res.approaches_per_day, color="tab:blue")
-    a1.set_xlabel("day after the breakup")
-    a1.set_ylabel(f"ISS approaches < {res.threshold_km:g} km")
-    a1.set_title("ISS close approaches per day")
-    if len(res.conjunctions):
-        a2.hist(res.conjunctions.miss_km, bins=np.linspace(0, res.threshold_km, 21), color="tab:orange")
-    a2.set_xlabel("miss distance (km)")
-    a2.set_ylabel("approaches")
-    a2.set_title("miss distances")
-    _save(fig, os.path.join(out, "iss_approaches.png"), files)
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    mid = 0.5 * (res.density_alt_edges_km[1:] + res.density_alt_edges_km[:-1])
-    for d, row in enumerate(res.density_per_day):
-        ax.semilogx(np.where(row > 0, row, np.nan), mid, label=f"day {d}")
-    ax.axhspan(400, 430, color="grey", alpha=0.2, label="ISS altitude")
-    ax.set_xlabel("spatial density (objects / km^3)")
-    ax.set_ylabel("altitude (km)")
-    ax.set_title("Cloud density against altitude, by day")
-    ax.legend(fontsize=7)
-    _save(fig, os.path.join(out, "density_altitude.png"), files)
-
+    save(plots.gabbard(clouds, labels, xlim=(86, 110), ylim=(0, 1600), title="Cosmos 1408 cloud"), "gabbard.png")
+    save(plots.approaches(res.approaches_per_day, res.conjunctions.miss_km, res.threshold_km),
+         "iss_approaches.png")
+    save(plots.density_altitude(res.density_alt_edges_km, res.density_per_day, band_km=(400, 430)),
+         "density_altitude.png")
     if res.decay is not None:
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        ax.step(res.decay.times, res.decay.on_orbit, where="post")
-        ax.set_ylabel("fragments in orbit")
-        ax.set_title("Fragments on orbit over time")
-        ax.grid(alpha=0.3)
-        fig.autofmt_xdate()
-        _save(fig, os.path.join(out, "on_orbit.png"), files)
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+        save(plots.on_orbit(res.decay.times, res.decay.on_orbit), "on_orbit.png")
     f = res.flux
-    hours = (f.times - f.times[0]) / np.timedelta64(1, "h")
-    ax.plot(hours, f.flux_per_km2_s * 1e-6 * 365.25 * 86400, lw=0.8, label="Cosmos 1408 cloud (this run)")
-    orbit_s = ISS_PERIOD_MIN * 60.0
-    bg = NASA_ISS_PENETRATION_PER_ORBIT_BEFORE / orbit_s / f.area_m2 * 365.25 * 86400
-    ax.axhline(bg, color="k", ls="--", label=f"NASA ISS penetration risk before the test, per {f.area_m2:g} m^2")
-    ax.set_yscale("log")
-    ax.set_xlabel("hours after the breakup")
-    ax.set_ylabel("flux (per m^2 per year)")
-    ax.set_title("Flux on the ISS")
-    ax.legend(fontsize=7)
-    _save(fig, os.path.join(out, "iss_flux.png"), files)
+    # NASA's figure is a probability of penetration per orbit; spread over the assumed
+    # cross-section it becomes penetrations per m^2 per year, comparable in unit only
+    nasa = NASA_ISS_PENETRATION_PER_ORBIT_BEFORE / (ISS_PERIOD_MIN * 60.0) / f.area_m2 * 365.25 * 86400
+    lc = res.fragments.event["lc_min"]
+    ref = (nasa, f"NASA: ISS debris penetration risk before the test (1 in 50,000 orbits)\n"
+                 f"per m^2 of an assumed {f.area_m2:g} m^2: penetrations by debris of every size,\n"
+                 f"not this cloud's fragments >= {lc:g} m")
+    save(plots.flux_on_target(f.times, f.flux_per_km2_s * 1e-6 * 365.25 * 86400, ISS_PERIOD_MIN, reference=ref,
+                              label=f"Cosmos 1408 fragments >= {lc:g} m (this run)"), "iss_flux.png")
     return files

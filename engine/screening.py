@@ -3,6 +3,7 @@
     conj = engine.screen(iss, cloud, "2021-11-15", "2021-11-22", threshold_km=5.0)
     conj = engine.screen(None, catalogue, start, stop, threshold_km=5.0)   # all-vs-all
     conj.sort().to_csv("conjunctions.csv")
+    conj = conj.with_pc(hbr_km=0.0661)      # + Pc, its flags and method (assumed covariances)
 
 Pipeline (every stage on the chosen backend; see screen()):
 
@@ -83,6 +84,11 @@ DEFAULT_STEP_ONE_S = 60.0
 DEFAULT_STEP_ALL_S = 30.0
 #: memory for one block of propagated states, bytes
 BLOCK_BYTES = {"numpy": 256 << 20, "cuda": 4 << 30, "host": 256 << 20}
+#: with a progress callback, a block holds at most 1/PROGRESS_BLOCKS of the samples
+#: (reports every few per cent), but at least PROGRESS_MIN_SAMPLES: smaller blocks would
+#: spend their time in per-call overhead rather than in SGP4 and the pair tests
+PROGRESS_BLOCKS = 40
+PROGRESS_MIN_SAMPLES = 32
 
 _EXCLUDED_DTYPE = np.dtype([("role", "U9"), ("index", np.int64), ("satnum", np.int64),
                             ("code", np.uint8), ("n_samples", np.int64),
@@ -216,7 +222,8 @@ def _check_inputs(primary, secondaries, start, stop, threshold_km, step_s):
 
 
 def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step_s: float | None = None,
-           prefilter_pad_km: float | None = 20.0, backend: str = "auto") -> "Conjunctions":
+           prefilter_pad_km: float | None = 20.0, hbr_km: float | None = None,
+           backend: str = "auto", progress=None) -> "Conjunctions":
     """Find every closest approach closer than ``threshold_km`` between ``start`` and ``stop``.
 
     primary: engine.Catalog (K objects, usually one: one-vs-many) or None: all-vs-all among
@@ -230,7 +237,14 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
         threshold; None switches the prefilter off. The radius bands come from the mean
         elements and from the osculating orbits at both ends of the window, so decay is in
         the band; the pad covers SGP4 short-period terms (~10 km in LEO).
+    hbr_km: combined hard-body radius, km; when given, the table carries the 2D probability
+        of collision of every event with assumed covariances (Conjunctions.with_pc).
     backend: "auto" | "numpy" | "cuda" | "host" (kernels/screen.cu and sgp4.cu on the CPU).
+    progress: None or a callable progress(done, total), called from the host loop after
+        each block of samples (done, total: samples of the time grid, int) and once more
+        with done == total after refinement; engine._progress.callback adapts a bar. With
+        it, blocks hold at most PROGRESS_BLOCKS-th of the grid (not fewer than
+        PROGRESS_MIN_SAMPLES samples) so that the reports come often; results are the same.
 
     Returns :class:`Conjunctions` (local minima of the range strictly inside the window; a
     range still falling at ``stop`` is not an event), sorted by TCA. A pair of the same
@@ -238,6 +252,10 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
     Raises ValueError naming each bad argument.
     """
     t0, t1 = _check_inputs(primary, secondaries, start, stop, threshold_km, step_s)
+    if hbr_km is not None and not (isinstance(hbr_km, (int, float, np.floating, np.integer))
+                                   and not isinstance(hbr_km, bool) and float(hbr_km) >= 0):
+        raise ValueError(f"engine.screen: hbr_km: {hbr_km!r} is not a hard-body radius >= 0 km; "
+                         "e.g. hbr_km=0.02 (20 m), or None for no probability of collision")
     name = _backend.resolve(backend)
     xp = _backend.xp(name)
     if name in _backend.KERNEL_BACKENDS:
@@ -284,6 +302,8 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
     n_obj = len(sec.cat) + (0 if all_vs_all else len(pri.cat))
     per_sample = max(1, n_obj) * 7 * 8 * 3  # r, v, e and temporaries
     nb = int(max(2, min(impl.MAX_BLOCK_SAMPLES - 2, BLOCK_BYTES[name] // per_sample)))
+    if progress is not None:
+        nb = min(nb, max(PROGRESS_MIN_SAMPLES, -(-nt // PROGRESS_BLOCKS)))
     brackets = []
     if n_obj and (all_vs_all or (len(pri.cat) and len(sec.cat))):
         for b0 in range(0, nt, nb):
@@ -305,6 +325,9 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
             b = b + (b0 - lo)  # local sample index within the propagated block
             brackets.append(_brackets(impl, xp, rp, vp, rs, vs, i, j, b, h, d + HERMITE_MARGIN_KM, lo,
                                       accel_bound))
+            if progress is not None:
+                # the last sample is reported after refinement, so a full bar means done
+                progress(min(b1, nt - 1), nt)
     if brackets:
         cand = np.concatenate([c for c in brackets], axis=0)
     else:
@@ -313,6 +336,8 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
         _, u = np.unique(cand[:, :3].astype(np.int64), axis=0, return_index=True)
         cand = cand[np.sort(u)]
     res = _refine(pri.cat, sec.cat, cand, jd0, fr0, h, name)
+    if progress is not None:
+        progress(nt, nt)
     excluded = np.concatenate([sec.excluded(jd0, fr0, h)] +
                               ([] if all_vs_all else [pri.excluded(jd0, fr0, h)]))
     excluded = np.concatenate([excluded, res.pop("excluded")])
@@ -331,7 +356,8 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
     out["secondary_name"] = sec.cat.name[js]
     meta = dict(threshold_km=d, start=t0, stop=t1, step_s=h, capture_radius_km=radius,
                 max_speed_kms=vmax, backend=name, excluded=excluded)
-    return Conjunctions(**out, **meta).sort("tca")
+    conj = Conjunctions(**out, **meta).sort("tca")
+    return conj if hbr_km is None else conj.with_pc(float(hbr_km), backend=name)
 
 
 def _brackets(impl, xp, rp, vp, rs, vs, i, j, b, h, keep_km, lo, accel_bound):
@@ -469,6 +495,16 @@ class Conjunctions:
         r_primary, v_primary, r_secondary, v_secondary  (K, 3) float64 TEME states at TCA,
                                      km and km/s
         dse_primary, dse_secondary   float64 days since each element set's epoch at TCA
+    Probability of collision (present after :meth:`with_pc`, or screen(..., hbr_km=...);
+    None before):
+        pc                           float64 2D probability of collision (engine.pc.foster)
+        pc_flags                     uint8 bit field of engine.pc.FLAGS (SLOW, LONG, OFFSET:
+                                     the 2D method's assumptions are doubtful; NPD;
+                                     ASSUMED_COVARIANCE)
+        hbr_km                       float64 combined hard-body radius used, km
+        covariance_assumed           bool, True where a covariance is an assumed default
+                                     (element sets carry none), not an estimate
+    and the metadata pc_method (CCSDS COLLISION_PROBABILITY_METHOD text, "FOSTER-1992").
     Screening metadata: threshold_km, start, stop (datetime64[us]), step_s, capture_radius_km,
     max_speed_kms, backend, excluded (structured array: role, index, satnum, code,
     n_samples, first_time of objects SGP4 could not propagate at some samples).
@@ -478,8 +514,10 @@ class Conjunctions:
               "secondary_name", "tca", "tca_jd", "tca_fr", "miss_km", "vrel_kms", "miss_r_km",
               "miss_t_km", "miss_n_km", "approach_angle_deg", "r_primary", "v_primary",
               "r_secondary", "v_secondary", "dse_primary", "dse_secondary")
+    #: per-event probability-of-collision fields: all present (with_pc) or all None
+    PC_FIELDS = ("pc", "pc_flags", "hbr_km", "covariance_assumed")
     META = ("threshold_km", "start", "stop", "step_s", "capture_radius_km", "max_speed_kms",
-            "backend", "excluded")
+            "backend", "excluded", "pc_method")
 
     #: SOCRATES-like CSV columns (the first nine as in CelesTrak's SOCRATES CSV)
     CSV_COLUMNS = ("NORAD_CAT_ID_1", "OBJECT_NAME_1", "DSE_1", "NORAD_CAT_ID_2", "OBJECT_NAME_2",
@@ -488,15 +526,23 @@ class Conjunctions:
 
     def __init__(self, **fields):
         missing = [k for k in self.FIELDS if k not in fields]
-        unknown = sorted(set(fields) - set(self.FIELDS) - set(self.META))
+        unknown = sorted(set(fields) - set(self.FIELDS) - set(self.PC_FIELDS) - set(self.META))
         if missing or unknown:
             raise ValueError(f"Conjunctions: missing fields {missing}, unknown fields {unknown}")
+        given = [k for k in self.PC_FIELDS if fields.get(k) is not None]
+        if given and len(given) != len(self.PC_FIELDS):
+            raise ValueError(f"Conjunctions: probability fields {given} given without "
+                             f"{[k for k in self.PC_FIELDS if k not in given]}; give all of "
+                             f"{self.PC_FIELDS} (Conjunctions.with_pc does) or none")
         n = len(fields["miss_km"])
-        for k in self.FIELDS:
+        for k in self.FIELDS + (self.PC_FIELDS if given else ()):
             a = np.asarray(fields[k])
             if a.shape[:1] != (n,):
                 raise ValueError(f"Conjunctions: field {k} has shape {a.shape}, expected ({n}, ...)")
             setattr(self, k, a)
+        if not given:
+            for k in self.PC_FIELDS:
+                setattr(self, k, None)
         for k in self.META:
             setattr(self, k, fields.get(k))
         if self.excluded is None:
@@ -512,44 +558,99 @@ class Conjunctions:
             if not -n <= key < n:
                 raise IndexError(f"index {key} is out of range for {n} conjunctions")
             key = slice(key % n, key % n + 1)
-        return Conjunctions(**{k: getattr(self, k)[key] for k in self.FIELDS},
+        return Conjunctions(**{k: getattr(self, k)[key] for k in self._fields()},
                             **{k: getattr(self, k) for k in self.META})
 
+    @property
+    def has_pc(self) -> bool:
+        """True when the table carries the probability-of-collision fields (with_pc)."""
+        return self.pc is not None
+
+    def _fields(self) -> tuple:
+        return self.FIELDS + (self.PC_FIELDS if self.has_pc else ())
+
     def sort(self, by: str = "miss_km") -> "Conjunctions":
-        """A copy sorted by one field (default: miss distance, closest first; stable)."""
-        if by not in self.FIELDS or getattr(self, by).ndim != 1:
+        """A copy sorted by one field (default: miss distance, closest first; stable).
+        by="pc" sorts by probability, smallest first: use sort("pc")[::-1] for the largest."""
+        if by not in self._fields() or getattr(self, by).ndim != 1:
             raise ValueError(f"sort: by={by!r} is not a per-event field; use one of "
-                             "'miss_km', 'tca', 'vrel_kms', 'primary_satnum', ...")
+                             "'miss_km', 'tca', 'vrel_kms', 'primary_satnum', ... ('pc' after with_pc)")
         return self[np.argsort(getattr(self, by), kind="stable")]
 
+    def with_pc(self, hbr_km, *, cov_primary=None, cov_secondary=None, backend: str = "auto") -> "Conjunctions":
+        """A copy carrying the 2D probability of collision of every event (fields pc,
+        pc_flags, hbr_km, covariance_assumed, metadata pc_method).
+
+        hbr_km: combined hard-body radius of the two objects, km: scalar or (K,).
+        cov_primary, cov_secondary: None (default) or (3, 3), (6, 6), (K, 3, 3), (K, 6, 6)
+            position(-velocity) covariances, km^2, in the TEME frame of the table's states.
+            None: element sets carry no covariance, so each object gets
+            engine.pc.default_covariance for its |days since epoch| at TCA, and the events
+            are marked covariance_assumed (flag ASSUMED_COVARIANCE).
+        backend: "auto" | "numpy" | "cuda" (the fields come back as host arrays).
+        Method: engine.pc.foster (Foster & Estes 1992), see engine.pc.for_conjunctions.
+        Raises ValueError naming the field and the rows when an input is bad, before any work.
+        """
+        from . import pc as pcmod
+
+        res = pcmod.for_conjunctions(self, hbr_km, cov_primary=cov_primary, cov_secondary=cov_secondary,
+                                     backend=backend)
+        flags = _backend.to_host(res.flags).astype(np.uint8)
+        hbr = np.broadcast_to(np.asarray(hbr_km, dtype=np.float64), (len(self),)).copy()
+        return Conjunctions(**{k: getattr(self, k) for k in self.FIELDS},
+                            pc=np.asarray(_backend.to_host(res.pc), dtype=np.float64), pc_flags=flags,
+                            hbr_km=hbr, covariance_assumed=(flags & pcmod.FLAG_ASSUMED_COVARIANCE) != 0,
+                            **{k: getattr(self, k) for k in self.META if k != "pc_method"},
+                            pc_method=res.method)
+
+    def pc_flag_text(self, i: int) -> str:
+        """Names of the engine.pc flags of event i joined by '|' ('' when none), e.g. 'LONG|ASSUMED_COVARIANCE'."""
+        from .pc import FLAGS
+
+        f = int(self.pc_flags[i])
+        return "|".join(name for bit, (name, _) in FLAGS.items() if f & bit)
+
     def to_dict(self) -> dict:
-        """Per-event fields as a dict of arrays (3-vectors split into _x, _y, _z columns)."""
+        """Per-event fields as a dict of arrays (3-vectors split into _x, _y, _z columns);
+        with the probability fields, also pc_method (text) for every event."""
         out = {}
-        for k in self.FIELDS:
+        for k in self._fields():
             a = getattr(self, k)
             if a.ndim == 2:
                 for c, ax in enumerate("xyz"):
                     out[f"{k}_{ax}"] = a[:, c]
             else:
                 out[k] = a
+        if self.has_pc:
+            out["pc_method"] = np.full(len(self), self.pc_method)
         return out
+
+    #: columns added by the probability fields (with_pc)
+    CSV_PC_COLUMNS = ("PC", "PC_METHOD", "HBR", "COVARIANCE", "PC_FLAGS")
 
     def to_csv(self, path) -> None:
         """Write a SOCRATES-like CSV: NORAD_CAT_ID_1, OBJECT_NAME_1, DSE_1 (days since epoch),
         the same for object 2, TCA ('YYYY-MM-DD hh:mm:ss.sss' UTC), TCA_RANGE (km),
         TCA_RELATIVE_SPEED (km/s), then TCA_RANGE_R/T/N (km, primary's RTN frame) and
-        APPROACH_ANGLE (deg). Object 1 is the primary."""
+        APPROACH_ANGLE (deg). Object 1 is the primary. With the probability fields
+        (with_pc) also PC (7 significant digits), PC_METHOD (e.g. FOSTER-1992), HBR (combined
+        hard-body radius, km), COVARIANCE ('ASSUMED': engine.pc.default_covariance, or
+        'GIVEN') and PC_FLAGS (engine.pc.FLAGS names joined by '|')."""
         tca = np.datetime_as_string(self.tca.astype("datetime64[ms]"), unit="ms")
         with open(path, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f, lineterminator="\n")
-            w.writerow(self.CSV_COLUMNS)
+            w.writerow(self.CSV_COLUMNS + (self.CSV_PC_COLUMNS if self.has_pc else ()))
             for n in range(len(self)):
-                w.writerow([int(self.primary_satnum[n]), self.primary_name[n], f"{self.dse_primary[n]:.3f}",
-                            int(self.secondary_satnum[n]), self.secondary_name[n],
-                            f"{self.dse_secondary[n]:.3f}", tca[n].replace("T", " "),
-                            f"{self.miss_km[n]:.3f}", f"{self.vrel_kms[n]:.3f}", f"{self.miss_r_km[n]:.3f}",
-                            f"{self.miss_t_km[n]:.3f}", f"{self.miss_n_km[n]:.3f}",
-                            f"{self.approach_angle_deg[n]:.2f}"])
+                row = [int(self.primary_satnum[n]), self.primary_name[n], f"{self.dse_primary[n]:.3f}",
+                       int(self.secondary_satnum[n]), self.secondary_name[n],
+                       f"{self.dse_secondary[n]:.3f}", tca[n].replace("T", " "),
+                       f"{self.miss_km[n]:.3f}", f"{self.vrel_kms[n]:.3f}", f"{self.miss_r_km[n]:.3f}",
+                       f"{self.miss_t_km[n]:.3f}", f"{self.miss_n_km[n]:.3f}",
+                       f"{self.approach_angle_deg[n]:.2f}"]
+                if self.has_pc:
+                    row += [f"{self.pc[n]:.6e}", self.pc_method, f"{self.hbr_km[n]:.6g}",
+                            "ASSUMED" if self.covariance_assumed[n] else "GIVEN", self.pc_flag_text(n)]
+                w.writerow(row)
 
     def to_parquet(self, path) -> None:
         """Write every per-event field (to_dict columns) to a Parquet file; needs pyarrow."""
@@ -566,6 +667,9 @@ class Conjunctions:
         s = f"Conjunctions({n} event{'s' if n != 1 else ''}"
         if n:
             s += f", miss {self.miss_km.min():.3f}..{self.miss_km.max():.3f} km"
+        if n and self.has_pc:
+            top = np.nanmax(self.pc) if np.isfinite(self.pc).any() else float("nan")
+            s += f", largest Pc {top:.2e} ({self.pc_method})"
         if self.threshold_km is not None:
             s += f", threshold {self.threshold_km:g} km, {self.start} .. {self.stop} UTC"
         return s + ")"

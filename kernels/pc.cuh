@@ -30,7 +30,7 @@ namespace de_pc {
 enum pc_flag {
     PC_FLAG_SLOW = 1,                // relative speed below SLOW_SPEED_KM_S (zero: Pc NaN)
     PC_FLAG_LONG = 2,                // CARA 'Extended' indicator above EXTENDED_LIMIT
-    PC_FLAG_NPD = 4,                 // covariance clipped (non-positive definite or tiny)
+    PC_FLAG_NPD = 4,                 // covariance clipped (non-positive definite or tiny) or collapsed
     PC_FLAG_ASSUMED_COVARIANCE = 8,  // set by the launcher, never here
     PC_FLAG_OFFSET = 16,             // CARA 'Offset' indicator above OFFSET_LIMIT
 };
@@ -40,6 +40,7 @@ constexpr int PACKED_OUT = 7;
 
 constexpr double GM_EARTH_KM3_S2 = 398600.4418;   // EGM-96 / WGS-84
 constexpr double FCLIP = 1e-4;                     // CARA eigenvalue clipping factor
+constexpr double COLLAPSE_RTOL = 1e-13;             // |eigenvalue| <= this * trace(C): zero (pc.py)
 constexpr double SQRT2_ERFCINV_GAMMA = 8.304785425194114;  // sqrt(2) erfcinv(1e-16)
 constexpr double EXTENDED_LIMIT = 2e-2;
 constexpr double OFFSET_LIMIT = 1e-2;
@@ -197,6 +198,15 @@ DE_HD double period(const double* r, const double* v) {
     return 2.0 * PI * sqrt(a * a * a / GM_EARTH_KM3_S2);
 }
 
+// Exact Pc of a covariance collapsed to a line (variance sx^2 along the major axis, none
+// across): the Gaussian integral over the chord of the hard-body circle, half-length
+// h = sqrt(HBR^2 - zm^2); 0 when the line misses or touches the circle (engine/pc.py _pc_line)
+DE_HD double pc_line(double xm, double zm, double sx, double hbr) {
+    const double h = sqrt(fmax(0.0, (hbr - zm) * (hbr + zm)));
+    const double s2x = SQRT2 * sx;
+    return fmin(1.0, 0.5 * erf_diff((xm + h) / s2x, (xm - h) / s2x));
+}
+
 // C (xx, xy, xz, yy, yz, zz) times vector
 DE_HD void sym_mul(const double* c, const double* x, double* o) {
     o[0] = c[0] * x[0] + c[1] * x[1] + c[2] * x[2];
@@ -257,8 +267,12 @@ DE_HD void foster_one(const double* in, double* out, unsigned char* flags) {
     if (en > 0.0) { ex /= en; ez /= en; } else { ex = 1.0; ez = 0.0; }
     const double lclip = finite_hbr ? (FCLIP * hbr) * (FCLIP * hbr) : 0.0;
     bool npd = l2 < lclip || l1 < lclip;
-    const double sx = sqrt(fmax(l1, lclip));
-    const double sz = sqrt(fmax(l2, lclip));
+    // collapsed to a line / a point in the encounter plane: exact limit, no clipping
+    const double noise = COLLAPSE_RTOL * fmax(cv[0] + cv[3] + cv[5], 0.0);
+    const bool point = l1 <= noise;
+    const bool line = fabs(l2) <= noise && !point;
+    const double sx = point ? 0.0 : (line ? sqrt(fmax(l1, 0.0)) : sqrt(fmax(l1, lclip)));
+    const double sz = (point || line) ? 0.0 : sqrt(fmax(l2, lclip));
     const double xm = rmag_eff * fabs(ex);
     const double zm = rmag_eff * fabs(ez);
 
@@ -298,7 +312,9 @@ DE_HD void foster_one(const double* in, double* out, unsigned char* flags) {
     } else if (!finite_hbr) {
         pc = 1.0;
     } else if (hbr > 0.0) {
-        pc = fmin(1.0, pc_plane(xm, zm, sx, sz, hbr));
+        if (point) pc = rmag < hbr ? 1.0 : 0.0;
+        else if (line) pc = pc_line(xm, zm, sx, hbr);
+        else pc = fmin(1.0, pc_plane(xm, zm, sx, sz, hbr));
     }
     out[0] = pc;
     out[1] = rmag;

@@ -230,7 +230,7 @@ def test_write_conjunctions_one_message_each(tmp_path):
     cat = engine.load_tle(events.IRIDIUM_33_TLE + events.COSMOS_2251_TLE)
     conj = engine.screen(cat[:1], cat[1:], "2009-02-10T00:00", "2009-02-11T00:00", threshold_km=5.0, backend="numpy")
     assert len(conj) == 1
-    paths = C.write(conj, tmp_path)
+    paths = C.write(conj, tmp_path, hbr_km=0.02)
     assert len(paths) == 1 and paths[0].name.endswith("_24946_22675.cdm")
     m = C.read(paths[0])
     assert m.miss_distance_m == pytest.approx(conj.miss_km[0] * 1e3, rel=1e-15)
@@ -245,3 +245,56 @@ def test_write_conjunctions_one_message_each(tmp_path):
     assert m.relative["COLLISION_PROBABILITY"] == pytest.approx(float(engine.pc.from_cdm(m).pc[0]), rel=1e-12)
     with pytest.raises(TypeError, match="CDM"):
         C.write("not a message", tmp_path / "x.cdm")
+
+
+def _iridium_cosmos():
+    import engine
+    from engine import events
+
+    cat = engine.load_tle(events.IRIDIUM_33_TLE + events.COSMOS_2251_TLE)
+    return engine.screen(cat[:1], cat[1:], "2009-02-10T00:00", "2009-02-11T00:00", threshold_km=5.0,
+                         backend="numpy")
+
+
+def test_write_conjunctions_carries_pc(tmp_path):
+    """Issue 13: engine.cdm.write(conj, directory) wrote CDMs without COLLISION_PROBABILITY and
+    took no hard-body radius. Now write(conj, dir, hbr_km=...) or a table from with_pc gives
+    messages with the Pc, its method and the radius; the Pc equals the table's (TEME and GCRF
+    differ by a rotation, which leaves the 2D Pc unchanged) and engine.pc.from_cdm's; without
+    a radius the call says how to give one before writing anything."""
+    import engine
+
+    bare = _iridium_cosmos()
+    conj = bare.with_pc(0.02, backend="numpy")
+    assert conj.covariance_assumed.tolist() == [True] and conj.pc[0] > 0
+    for paths in (C.write(conj, tmp_path / "a"), C.write(bare, tmp_path / "b", hbr_km=0.02)):
+        m = C.read(paths[0])
+        assert m.relative["COLLISION_PROBABILITY_METHOD"] == "FOSTER-1992" and m.hbr_m == 20.0
+        assert m.relative["COLLISION_PROBABILITY"] == pytest.approx(conj.pc[0], rel=1e-9)
+        assert m.relative["COLLISION_PROBABILITY"] == pytest.approx(float(engine.pc.from_cdm(m).pc[0]), rel=1e-12)
+        assert any("assumed" in c for c in m.comments["header"])
+    with pytest.raises(ValueError, match="hbr_km="):
+        C.write(bare, tmp_path / "c")
+    assert not (tmp_path / "c").exists()
+    with pytest.raises(TypeError, match="no options"):
+        C.write(C.read(paths[0]), tmp_path / "x.cdm", hbr_km=0.02)
+
+
+def test_write_conjunctions_given_covariances(tmp_path):
+    """Covariances given in TEME are rotated with the states: the message's Pc is the table's
+    (with_pc with the same covariances), COVARIANCE_METHOD is CALCULATED, and a table whose Pc
+    came from given covariances cannot be written with assumed ones."""
+    import engine
+
+    conj = _iridium_cosmos()
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(3, 3)) * 0.1, rng.normal(size=(3, 3)) * 0.1
+    c1, c2 = a @ a.T, b @ b.T
+    tab = conj.with_pc(0.02, cov_primary=c1, cov_secondary=c2, backend="numpy")
+    assert tab.covariance_assumed.tolist() == [False]
+    with pytest.raises(ValueError, match="cov_primary= and cov_secondary="):
+        C.write(tab, tmp_path / "a")
+    m = C.read(C.write(tab, tmp_path / "b", cov_primary=c1, cov_secondary=c2)[0])
+    assert m.object1.metadata["COVARIANCE_METHOD"] == "CALCULATED"
+    assert m.relative["COLLISION_PROBABILITY"] == pytest.approx(tab.pc[0], rel=1e-9)
+    assert m.relative["COLLISION_PROBABILITY"] == pytest.approx(float(engine.pc.from_cdm(m).pc[0]), rel=1e-12)

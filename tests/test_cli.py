@@ -212,3 +212,39 @@ def test_propagate_oem_output_round_trips(tmp_path, capsys):
         np.testing.assert_array_equal(s["r"], d["r_km"][k][ok])
         np.testing.assert_array_equal(s["v"], d["v_km_s"][k][ok])
         np.testing.assert_array_equal(s["times"], d["times_utc"][ok].astype("datetime64[us]"))
+
+
+def test_screen_command_writes_pc(tmp_path, capsys):
+    """Issue 13: the screen command's CSV, CDMs and printed table carry the probability of
+    collision (default radius engine.pc.DEFAULT_HBR_KM, --hbr-km to change it), equal to the
+    library's screen(..., hbr_km=...)."""
+    import csv
+
+    import engine
+    from engine import cdm, events
+
+    (tmp_path / "a.tle").write_text(events.IRIDIUM_33_TLE)
+    (tmp_path / "b.tle").write_text(events.COSMOS_2251_TLE)
+    base = ["screen", str(tmp_path / "b.tle"), "--primary", str(tmp_path / "a.tle"), "--start",
+            "2009-02-10T00:00", "--stop", "2009-02-11T00:00", "--backend", "numpy"]
+    ref = {}
+    for hbr in (None, 0.0661):
+        d = tmp_path / str(hbr)
+        args = base + ["--out", str(d / "c.csv"), "--cdm", str(d)] + ([] if hbr is None else ["--hbr-km", str(hbr)])
+        d.mkdir()
+        assert main(args) == 0
+        out = capsys.readouterr().out
+        h = engine.pc.DEFAULT_HBR_KM if hbr is None else hbr
+        conj = engine.screen(engine.load_tle(events.IRIDIUM_33_TLE), engine.load_tle(events.COSMOS_2251_TLE),
+                             "2009-02-10T00:00", "2009-02-11T00:00", threshold_km=5.0, hbr_km=h, backend="numpy")
+        with open(d / "c.csv", newline="") as f:
+            row = next(csv.DictReader(f))
+        assert float(row["PC"]) == pytest.approx(conj.pc[0], rel=1e-6) and float(row["HBR"]) == h
+        assert row["COVARIANCE"] == "ASSUMED" and row["PC_METHOD"] == "FOSTER-1992"
+        assert f"Pc {conj.pc[0]:.2e}" in out and f"hard-body radius {h * 1e3:g} m" in out and "ASSUMED" in out
+        m = cdm.read(next(d.glob("*.cdm")))
+        assert m.relative["COLLISION_PROBABILITY"] == pytest.approx(conj.pc[0], rel=1e-9) and m.hbr_m == h * 1e3
+        ref[hbr] = conj.pc[0]
+    assert ref[0.0661] > ref[None]   # a larger radius, a larger probability
+    assert main(base + ["--hbr-km", "-1"]) == 2
+    assert "hbr_km" in capsys.readouterr().err

@@ -234,7 +234,7 @@ def _never(*args, **kwargs):
 
 def test_propagate_prints_its_estimate_on_stderr(capsys):
     rc, out, err = _cli(capsys, ["propagate", "--example", "--start", "2021-11-15T03:00", "--stop",
-                                 "2021-11-15T09:00", "--step", "1800", "--backend", "numpy", "--quiet"])
+                                 "2021-11-15T09:00", "--step", "1800", "--backend", "numpy"])
     assert rc == 0
     assert "1,000 objects x 13 times = 13,000 evaluations on numpy; estimated " in err
     assert "us per evaluation, measured on 256 objects x 13 times" in err
@@ -260,9 +260,10 @@ def test_propagate_npz_larger_than_memory_refused(capsys, monkeypatch, tmp_path)
     out = tmp_path / "states.npz"
     rc, _, err = _cli(capsys, ["propagate", "--example", "--step", "60", "--backend", "numpy", "--out", str(out)])
     assert rc == 2 and not out.exists()
-    # held whole: 1000 x 1441 x 49 bytes; one block (here every object) of outputs and tsince:
-    # 1000 x 1441 x 65 bytes; together 164,274,000 bytes = 156.66 MiB
-    assert "1,000 objects x 1,441 times would need 156.7 MiB of memory for .npz output" in err
+    # held whole: 1000 x 1441 x 49 bytes; one block (256 objects, the smallest block the
+    # progress reports use) of outputs and tsince: 256 x 1441 x 65 bytes; together
+    # 94,587,240 bytes = 90.21 MiB
+    assert "1,000 objects x 1,441 times would need 90.2 MiB of memory for .npz output" in err
     assert "2.0 MiB is available" in err and ".csv output (streamed)" in err
 
 

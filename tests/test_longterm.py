@@ -331,7 +331,7 @@ def test_result_fields_and_on_orbit_counts():
     rng = np.random.default_rng(21)
     r, v = random_states(rng, 60, hp=(250.0, 700.0), emax=0.01)
     am = 10 ** rng.uniform(-2.0, 0.0, 60)
-    res = lt.decay((r, v, am, START), START, "2022-01-15", step_days=2.0)
+    res = lt.decay((r, v, am, START), START, "2022-01-15", step_days=2.0, atmosphere="exponential")
     assert res.reentry.shape == (60,) and res.reentry.dtype == np.dtype("datetime64[us]")
     assert res.times[0] == np.datetime64(START) and res.times[-1] == np.datetime64("2022-01-15")
     gone = ~np.isnat(res.reentry)
@@ -355,7 +355,7 @@ def test_catalog_input_bstar_and_negative_bstar():
         nodeo=109.0504 * deg, argpo=96.4293 * deg, mo=264.0273 * deg,
         bstar=np.array([8.3310e-5, -1.2345e-3]),
         epoch=np.datetime64("2021-11-29T16:15:43"))
-    res = lt.decay(cat, "2021-12-01", "2022-01-01")
+    res = lt.decay(cat, "2021-12-01", "2022-01-01", atmosphere="exponential")
     # B* = cd (A/M) rho0 / 2, rho0 = 0.15696615 kg/m^2/earth radius (Vallado eq. 9-46)
     assert res.am[0] == pytest.approx(2 * 8.3310e-5 / (2.2 * 0.15696615), rel=1e-12)
     assert res.status[1] == lt.NEGATIVE_BSTAR and np.isnat(res.reentry[1])
@@ -372,7 +372,7 @@ def test_fragments_input():
     v0 = np.array([0.0, 7.62 * np.cos(np.radians(82.6)), 7.62 * np.sin(np.radians(82.6))])
     body = Body(mass_kg=500.0, r_km=r0, v_kms=v0, epoch=START)
     frags = explosion(body, lc_min=0.2, seed=3, backend="numpy")
-    res = lt.decay(frags, START, "2022-11-15", backend="numpy")
+    res = lt.decay(frags, START, "2022-11-15", backend="numpy", atmosphere="exponential")
     assert len(res) == len(frags)
     np.testing.assert_array_equal(res.am, frags.to_host().am)
     # B* of the fragments turns back into the same A/M
@@ -419,7 +419,7 @@ def test_unbound_and_after_stop_objects_are_reported_not_nan():
     r, v = random_states(np.random.default_rng(1), 3, hp=(400.0, 400.0), emax=0.0)
     v[1] *= 1.6  # hyperbolic
     epoch = np.array([START, START, "2023-01-01"], dtype="datetime64[us]")
-    res = lt.decay((r, v, np.full(3, 0.01), epoch), START, "2022-01-01")
+    res = lt.decay((r, v, np.full(3, 0.01), epoch), START, "2022-01-01", atmosphere="exponential")
     assert res.status.tolist() == [lt.IN_ORBIT, lt.NOT_ORBITING, lt.AFTER_STOP]
     assert [i for i, _ in res.failures()] == [1, 2]
     assert res.on_orbit[0] == 1
@@ -472,8 +472,8 @@ def test_automatic_step_keeps_lifetimes():
     r, v = random_states(rng, 400, hp=(200.0, 450.0), emax=0.05)
     am = 10 ** rng.uniform(-2.5, -0.5, 400)
     stop = "2022-11-15"
-    auto = lt.decay((r, v, am, START), START, stop)
-    fine = lt.decay((r, v, am, START), START, stop, step_days=0.5)
+    auto = lt.decay((r, v, am, START), START, stop, atmosphere="exponential")
+    fine = lt.decay((r, v, am, START), START, stop, step_days=0.5, atmosphere="exponential")
     assert auto.info["step_days"] == lt.STEP_DAYS_STATIC == 4.0
     np.testing.assert_array_equal(auto.status, fine.status)
     gone = ~np.isnat(fine.reentry)

@@ -259,11 +259,12 @@ def test_npd_covariance_flagged_and_remediated(backend):
 
 
 def test_npd_clipping_level_is_cara_fclip():
-    """A zero-variance direction is clipped to (1e-4 HBR)^2: Pc equals that of the clipped matrix."""
+    """A negative-variance direction is clipped to (1e-4 HBR)^2: Pc equals that of the clipped
+    matrix. (A zero variance is a collapsed covariance: exact limit, tests at the end.)"""
     r1, v1 = np.array([7000.0, 0, 0]), np.array([0, 7.5, 0])
     r2, v2 = r1 + [0.005, 0, 0], np.array([0, 0, 7.5])
     hbr = 0.01
-    cov_npd = np.diag([0.0, 0.0, 4e-4])          # radial variance 0: NPD in the plane
+    cov_npd = np.diag([-1e-12, 0.0, 4e-4])       # radial variance < 0: NPD in the plane
     cov_clip = np.diag([(1e-4 * hbr) ** 2, 0.0, 4e-4])
     a = pc.foster(r1, v1, cov_npd, r2, v2, np.zeros((3, 3)), hbr, backend="numpy")
     b = pc.foster(r1, v1, cov_clip, r2, v2, np.zeros((3, 3)), hbr, backend="numpy")
@@ -519,3 +520,155 @@ def test_empty_batch():
     res = pc.foster(np.zeros((0, 3)), np.zeros((0, 3)), np.eye(3), np.zeros((0, 3)), np.zeros((0, 3)),
                     np.eye(3), 0.01, backend="numpy")
     assert len(res) == 0 and res.pc.dtype == np.float64 and res.flags.dtype == np.uint8
+
+
+# ---------------------------------------------------------------- collapsed covariances (issue 13)
+
+#: HBR 2^-7 km and positions whose difference is exact, so the miss equals the HBR to the bit
+TANGENT_HBR_KM = 0.0078125
+
+
+def _line_case(miss_km, sigma_km):
+    """Head-on encounter along y, miss along x, covariance a line along z (the encounter
+    plane is x-z): the exact Pc is the Gaussian integral over the chord of the circle."""
+    r1, v1 = np.array([7000.0, 0.0, 0.0]), np.array([0.0, 7.5, 0.0])
+    r2, v2 = np.array([7000.0 - miss_km, 0.0, 0.0]), np.array([0.0, -7.5, 0.0])
+    return dict(r1=r1, v1=v1, cov1=np.diag([0.0, 0.0, sigma_km ** 2]), r2=r2, v2=v2, cov2=np.zeros((3, 3)))
+
+
+def test_collapsed_line_tangent_to_hard_body_circle_is_zero(backend):
+    """Issue 13: a covariance collapsed to a line, miss = HBR along the line's normal. The
+    line touches the circle in one point (zero chord): Pc is exactly 0. CARA's clipping
+    gave it a width of 1e-4 HBR and Pc 4.6e-3 (sigma = HBR) / 4.6e-4 (sigma = 10 HBR)."""
+    for sigma in (TANGENT_HBR_KM, 10 * TANGENT_HBR_KM):
+        case = _line_case(TANGENT_HBR_KM, sigma)
+        assert case["r1"][0] - case["r2"][0] == TANGENT_HBR_KM
+        res = pc.foster(**case, hbr_km=TANGENT_HBR_KM, backend=backend)
+        assert float(pc._backend.to_host(res.pc)[0]) == 0.0
+        assert float(pc._backend.to_host(res.sigma_minor_km)[0]) == 0.0
+        assert "NPD" in res.flag_names(0)
+
+
+def test_collapsed_line_equals_chord_integral(backend):
+    """Seeded random lines in the encounter plane: Pc = P(|a + t| < h), t ~ N(0, s^2), with
+    a the miss along the line, d across it and h = sqrt(HBR^2 - d^2) (the half chord), written
+    here with math.erf independently of engine.pc; 0 when d > HBR."""
+    rng = np.random.default_rng(1313)
+    n = 200
+    v = rng.normal(size=(n, 3))
+    v *= rng.uniform(1.0, 15.0, (n, 1)) / np.linalg.norm(v, axis=1, keepdims=True)
+    def perp(x):  # component of x normal to v, unit length
+        x = x - (np.einsum("ij,ij->i", x, v) / np.einsum("ij,ij->i", v, v))[:, None] * v
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+    u = perp(rng.normal(size=(n, 3)))          # line direction in the encounter plane
+    hbr = rng.choice([0.005, 0.02, 0.07], n)
+    miss = hbr * rng.uniform(0.0, 3.0, n)
+    r = perp(rng.normal(size=(n, 3))) * miss[:, None]   # at TCA: r normal to v
+    s = hbr * 10.0 ** rng.uniform(-2, 2, n)
+    r1 = rng.normal(size=(n, 3)) * 100.0 + [6778.0, 0.0, 0.0]
+    v1 = np.cross(r1, [0.0, 0.0, 1.0]) * (7.5 / 6778.0)
+    cov = s[:, None, None] ** 2 * np.einsum("ni,nj->nij", u, u)
+    r2 = r1 - r
+    res = pc.foster(r1, v1, cov, r2, v1 - v, np.zeros((3, 3)), hbr, backend=backend)
+    got = pc._backend.to_host(res.pc)
+    r = r1 - r2   # the miss vector as foster sees it (r1 - (r1 - r) is not r to the bit)
+    a = np.einsum("ij,ij->i", r, u)
+    d = np.linalg.norm(r - a[:, None] * u, axis=1)
+    def chord(aa, dd, h, ss):  # P(|aa| - c < t < |aa| + c), erfc form so the tails keep their digits
+        c, aa, q = math.sqrt(h * h - dd * dd), abs(aa), math.sqrt(2.0) * ss
+        if aa > c:
+            return 0.5 * (math.erfc((aa - c) / q) - math.erfc((aa + c) / q))
+        return 0.5 * (math.erf((c - aa) / q) + math.erf((c + aa) / q))
+
+    ref = np.array([chord(*x) if x[1] < x[2] else 0.0 for x in zip(a, d, hbr, s)])
+    # a few events sit within rounding of the circle's edge: compare away from it
+    away = np.abs(d / hbr - 1.0) > 1e-6
+    big = away & (ref > 1e-300)
+    assert np.all(got[away & (ref == 0)] == 0.0)
+    rel = np.abs(got[big] / ref[big] - 1.0)
+    assert rel.max() < 1e-9, _worst("collapsed line", got[big], ref[big])
+    assert big.sum() > 50 and (away & (ref == 0)).sum() > 50   # both sides of the circle covered
+
+
+def test_collapsed_point_is_an_indicator(backend):
+    """Both covariances zero: the relative position is certain; Pc is 1 inside the circle, 0 outside."""
+    hbr = TANGENT_HBR_KM
+    got = [float(pc._backend.to_host(pc.foster(**dict(_line_case(m, 0.0), cov1=np.zeros((3, 3))), hbr_km=hbr,
+                                               backend=backend).pc)[0]) for m in (0.5 * hbr, hbr, 2 * hbr)]
+    assert got == [1.0, 0.0, 0.0]
+
+
+# ---------------------------------------------------------------- Pc of a Conjunctions table (issue 13)
+
+
+def _conj_of(r1, v1, r2, v2, dse=(0.5, 2.0)):
+    """An engine.Conjunctions of the given TCA states (K, 3), as the screening would return them."""
+    from engine.screening import Conjunctions
+
+    r1, v1, r2, v2 = (np.atleast_2d(np.asarray(a, dtype=np.float64)) for a in (r1, v1, r2, v2))
+    k = r1.shape[0]
+    rho = r2 - r1
+    return Conjunctions(
+        primary=np.zeros(k, np.int64), secondary=np.arange(k), primary_satnum=np.full(k, 25544),
+        secondary_satnum=80000 + np.arange(k), primary_name=np.full(k, "ISS (ZARYA)"),
+        secondary_name=np.full(k, "FRAGMENT"),
+        tca=np.datetime64("2021-11-16T00:00:00", "us") + np.arange(k) * np.timedelta64(60, "s"),
+        tca_jd=np.full(k, 2459534.5), tca_fr=np.arange(k) / 1440.0, miss_km=np.linalg.norm(rho, axis=1),
+        vrel_kms=np.linalg.norm(v2 - v1, axis=1), miss_r_km=rho[:, 0], miss_t_km=rho[:, 1], miss_n_km=rho[:, 2],
+        approach_angle_deg=np.zeros(k), r_primary=r1, v_primary=v1, r_secondary=r2, v_secondary=v2,
+        dse_primary=np.full(k, dse[0]), dse_secondary=np.full(k, -dse[1]))
+
+
+def test_foster_takes_a_conjunctions_table():
+    """Issue 13: engine.pc.foster(conj, hbr_km=...) works (it raised TypeError). With the
+    Omitron covariances it gives CARA's published Pc; by default it uses the assumed
+    covariances for each object's |age| and flags them."""
+    o = OMITRON
+    conj = _conj_of(o["r1"], o["v1"], o["r2"], o["v2"])
+    res = pc.foster(conj, cov1=o["cov1"], cov2=o["cov2"], hbr_km=o["hbr_km"], backend="numpy")
+    assert abs(res.pc[0] / OMITRON_PC - 1) < OMITRON_RTOL and res.flag_names(0) == []
+    with_pc = conj.with_pc(o["hbr_km"], cov_primary=o["cov1"], cov_secondary=o["cov2"], backend="numpy")
+    assert with_pc.pc[0] == res.pc[0] and not with_pc.covariance_assumed[0] and with_pc.pc_method == "FOSTER-1992"
+    dflt = pc.foster(conj, hbr_km=0.05, backend="numpy")
+    c1 = pc.default_covariance(o["r1"], o["v1"], 0.5)
+    c2 = pc.default_covariance(o["r2"], o["v2"], 2.0)     # |dse| = 2 days (TCA before the epoch)
+    ref = pc.foster(o["r1"], o["v1"], c1, o["r2"], o["v2"], c2, 0.05, backend="numpy")
+    assert dflt.pc[0] == ref.pc[0] and "ASSUMED_COVARIANCE" in dflt.flag_names(0)
+    assert conj.with_pc(0.05, backend="numpy").covariance_assumed.tolist() == [True]
+    # the seven-array form keeps working; mixing the two forms is a TypeError naming the fix
+    assert pc.foster(o["r1"], o["v1"], o["cov1"], o["r2"], o["v2"], o["cov2"], o["hbr_km"], backend="numpy").pc[0] \
+        == res.pc[0]
+    with pytest.raises(TypeError, match="hbr_km"):
+        pc.foster(conj)
+    with pytest.raises(TypeError, match="drop v1"):
+        pc.foster(conj, o["v1"], hbr_km=0.05)
+    with pytest.raises(TypeError, match="missing cov2, hbr_km"):
+        pc.foster(o["r1"], o["v1"], o["cov1"], o["r2"], o["v2"])
+
+
+def test_conjunctions_pc_bad_rows_named():
+    o = OMITRON
+    conj = _conj_of([o["r1"], o["r1"]], [o["v1"], o["v1"]], [o["r2"], o["r2"]], [o["v2"], [np.nan, 0, 0]])
+    with pytest.raises(ValueError, match=r"v_secondary: non-finite in rows \[1\] \(primary/secondary 25544/80001\)"):
+        conj.with_pc(0.05)
+    with pytest.raises(ValueError, match="hbr_km"):
+        conj[:1].with_pc(-1.0)
+
+
+def test_host_build_collapsed_matches_numpy(host):
+    """kernels/pc.cuh takes the same exact limits (line, point) as engine.pc."""
+    hbr = TANGENT_HBR_KM
+    cases = [_line_case(m, sg) for m in (0.0, 0.5 * hbr, hbr, 2 * hbr) for sg in (0.0, 1e-3 * hbr, hbr, 1e3 * hbr)]
+    args = [np.stack([c[k] for c in cases]) for k in ("r1", "v1", "cov1", "r2", "v2", "cov2")]
+    res = pc.foster(*args, hbr, backend="numpy")
+    out, flags = _host_foster(host, *args, np.full(len(cases), hbr))
+    _compare("host vs numpy, collapsed", res, out, flags, HOST_RTOL)
+    assert np.count_nonzero(res.sigma_minor_km == 0.0) == len(cases)
+
+
+def test_conjunctions_pc_empty_table():
+    """A screening that found nothing gives an empty table with (empty) Pc fields, no error."""
+    o = OMITRON
+    empty = _conj_of(o["r1"], o["v1"], o["r2"], o["v2"])[np.zeros(1, bool)]
+    t = empty.with_pc(0.05, backend="numpy")
+    assert len(t) == 0 and t.has_pc and t.pc.shape == (0,) and t.pc.dtype == np.float64

@@ -435,3 +435,56 @@ def test_same_object_on_both_sides_is_skipped():
     cat = random_cloud(30, seed=8)
     conj = screen(cat[3], cat, "2021-11-16T00:00", "2021-11-16T03:00", threshold_km=50.0, backend="numpy")
     assert 3 not in conj.secondary
+
+
+# ------------------------------------------------------------------ probability of collision (issue 13)
+def test_conjunctions_with_pc_fields_and_writers(small, tmp_path):
+    """Issue 13: the table carries Pc, its method, the radius and whether the covariance is
+    assumed, and its CSV / Parquet writers include them; rows, sorting and slicing keep them."""
+    t = small.with_pc(0.02, backend="numpy")
+    assert not small.has_pc and small.pc is None
+    k = len(t)
+    assert t.pc.shape == (k,) and t.pc.dtype == np.float64 and np.all((t.pc >= 0) & (t.pc <= 1))
+    assert t.pc_method == "FOSTER-1992" and t.covariance_assumed.all() and np.all(t.hbr_km == 0.02)
+    assert np.all(t.pc_flags & engine.pc.FLAG_ASSUMED_COVARIANCE)
+    by_pc = t.sort("pc")
+    assert np.all(np.diff(by_pc.pc) >= 0) and by_pc.pc_method == "FOSTER-1992"
+    assert t[3].pc[0] == t.pc[3] and t[t.miss_km < 5].pc.tolist() == t.pc[t.miss_km < 5].tolist()
+    import csv
+
+    path = tmp_path / "c.csv"
+    t.to_csv(path)
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    head = rows[0]
+    assert head[:13] == list(Conjunctions.CSV_COLUMNS)
+    assert head[13:] == ["PC", "PC_METHOD", "HBR", "COVARIANCE", "PC_FLAGS"]
+    for n, row in enumerate(rows[1:]):
+        assert float(row[13]) == pytest.approx(t.pc[n], rel=1e-6, abs=0)   # 7 significant digits
+        assert row[14] == "FOSTER-1992" and float(row[15]) == 0.02 and row[16] == "ASSUMED"
+        assert "ASSUMED_COVARIANCE" in row[17].split("|")
+    d = t.to_dict()
+    assert d["pc"] is t.pc and d["pc_method"][0] == "FOSTER-1992"
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        return
+    t.to_parquet(tmp_path / "c.parquet")
+    tab = pq.read_table(tmp_path / "c.parquet")
+    assert tab.column("pc").to_numpy().tolist() == t.pc.tolist()
+    assert set(tab.column("pc_method").to_pylist()) == {"FOSTER-1992"}
+
+
+def test_screen_with_hbr_carries_pc():
+    """screen(..., hbr_km=...) returns the table of with_pc; a bad radius is refused before screening."""
+    iri, cos = engine.load_tle(IRIDIUM_33_TLE), engine.load_tle(COSMOS_2251_TLE)
+    win = ("2009-02-10T00:00", "2009-02-11T00:00")
+    a = screen(iri, cos, *win, threshold_km=5.0, hbr_km=0.02, backend="numpy")
+    b = screen(iri, cos, *win, threshold_km=5.0, backend="numpy").with_pc(0.02, backend="numpy")
+    assert a.pc.tolist() == b.pc.tolist() and a.pc[0] > 0 and a.pc_flags.tolist() == b.pc_flags.tolist()
+    assert "largest Pc" in repr(a)
+    for bad in (-0.01, float("nan"), "20 m", True):
+        with pytest.raises(ValueError, match="hbr_km"):
+            screen(iri, cos, *win, hbr_km=bad, backend="numpy")
+    with pytest.raises(ValueError, match="probability fields"):
+        Conjunctions(**{k: getattr(a, k) for k in Conjunctions.FIELDS}, pc=a.pc)

@@ -11,6 +11,7 @@ from sgp4.api import Satrec, SatrecArray
 import engine
 from engine import _backend
 from randomsets import random_satrecs
+from test_sgp4 import assert_matches
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ONE_MM = 1e-6  # km
@@ -62,10 +63,10 @@ def test_backends_agree_on_random_sets():
     a = cat.sgp4_tsince(t, backend="numpy")
     for name in _kernel_backends():
         b = cat.sgp4_tsince(t, backend=name, to_host=True)
-        np.testing.assert_array_equal(a[0], b[0], err_msg=name)
-        ok = a[0] == 0
-        assert np.max(np.abs(a[1] - b[1])[ok]) < ONE_MM, name
-        assert np.max(np.abs(a[2] - b[2])[ok]) < ONE_UM_PER_S, name
+        # tests/test_sgp4.py's comparison: 1 mm and 1 um/s on physical states; states that
+        # SGP4 has sent beyond any orbit (object 115 here reaches 1e12 km by 10 days, with
+        # code 0 as in python-sgp4) agree only to rounding relative to their size
+        assert_matches(b, a, sats, t, label=f"{name} against numpy")
 
 
 @pytest.fixture(scope="module")
