@@ -9,7 +9,7 @@ from engine import _backend
 
 #: test modules whose kernel family has no host-executor launcher yet (issue 16): their
 #: "host" case is skipped, saying so, until the family's launcher is converted
-HOST_PENDING = {"test_pc": "pc", "test_breakup_kernels": "breakup"}
+HOST_PENDING = {"test_breakup_kernels": "breakup"}
 
 
 @pytest.fixture(params=["numpy", "host", "cuda"])

@@ -427,9 +427,6 @@ def host():
 
     lib = build("pc")
     dp = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
-    up = np.ctypeslib.ndpointer(dtype=np.uint8, flags="C_CONTIGUOUS")
-    lib.pc_foster_f64.argtypes = [dp, ctypes.c_longlong, dp, up]
-    lib.pc_foster_f64.restype = None
     lib.pc_gl16.argtypes = [dp, dp]
     lib.pc_gl16.restype = None
     lib.pc_flag.argtypes = [ctypes.c_int]
@@ -465,11 +462,17 @@ def test_host_tables_match(host):
 
 
 def _host_foster(host, r1, v1, c1, r2, v2, c2, hbr):
+    """kernels/pc.cu's entry point on the host executor, launched directly (not through
+    engine/pc.py's launcher, which test_kernel_matches_numpy covers): one thread per
+    conjunction, 64 threads per block."""
+    from engine._hostexec import executor
+
     packed = pc.pack_inputs(r1, v1, r2, v2, c1 + c2, np.asarray(hbr, dtype=np.float64))
     n = packed.shape[0]
     out = np.empty((n, pc.PACKED_OUT))
     flags = np.empty(n, dtype=np.uint8)
-    host.pc_foster_f64(packed, n, out, flags)
+    kern = executor("host").kernel("pc.cu", "pc_foster_f64")
+    kern(((n + 63) // 64,), (64,), (packed, np.int64(n), out, flags))
     return out, flags
 
 
@@ -505,15 +508,16 @@ def test_host_build_published_cases(host):
         assert abs(out[0, 0] / ref - 1) < OMITRON_RTOL
 
 
-def test_cuda_matches_numpy(backend):
-    if backend != "cuda":
-        pytest.skip("compares the CUDA kernel with NumPy; runs on the cuda backend only")
+def test_kernel_matches_numpy(backend):
+    """kernels/pc.cu through engine/pc.py's launcher (cuda, host) against NumPy."""
+    if backend == "numpy":
+        pytest.skip("compares the kernel with NumPy; runs on the kernel backends")
     args = random_conjunctions(3000, seed=12)
     res_np = pc.foster(*args, backend="numpy")
-    res_cu = pc.foster(*args, backend="cuda")
+    res_cu = pc.foster(*args, backend=backend)
     out = np.stack([pc._backend.to_host(getattr(res_cu, c)) for c in
                     ("pc", "miss_km", "speed_km_s", "sigma_major_km", "sigma_minor_km", "extended", "offset")], 1)
-    _compare("cuda vs numpy", res_np, out, pc._backend.to_host(res_cu.flags), HOST_RTOL)
+    _compare(f"{backend} vs numpy", res_np, out, pc._backend.to_host(res_cu.flags), HOST_RTOL)
 
 
 def test_empty_batch():
