@@ -24,6 +24,7 @@ import pytest
 
 from engine import cdm as cdmmod
 from engine import pc
+from randomsets import random_conjunctions
 
 HOST = shutil.which("g++") is not None
 needs_gxx = pytest.mark.skipif(not HOST, reason="g++ not found: the host build of kernels/pc.cuh needs it")
@@ -431,24 +432,6 @@ def host():
     lib.pc_gl16.restype = None
     lib.pc_flag.argtypes = [ctypes.c_int]
     return lib
-
-
-def random_conjunctions(n, seed):
-    """Seeded mix: LEO-like states, misses 10 m..5 km, speeds 1 m/s..15 km/s, covariances
-    with sigmas 1 m..1 km and random orientation, HBR 5..70 m."""
-    rng = np.random.default_rng(seed)
-    r1 = rng.normal(size=(n, 3))
-    r1 *= (6778.0 + rng.uniform(0, 800, n))[:, None] / np.linalg.norm(r1, axis=1)[:, None]
-    v1 = np.cross(r1, rng.normal(size=(n, 3)))
-    v1 *= 7.5 / np.linalg.norm(v1, axis=1)[:, None]
-    r2 = r1 + rng.normal(size=(n, 3)) * rng.choice([0.01, 0.1, 1.0, 5.0], size=(n, 1))
-    v2 = v1 + rng.normal(size=(n, 3)) * rng.choice([0.001, 0.1, 5.0], size=(n, 1))
-
-    def cov():
-        a = rng.normal(size=(n, 3, 3)) * rng.choice([1e-3, 1e-2, 1e-1, 1.0], size=(n, 1, 1))
-        return a @ a.transpose(0, 2, 1)
-
-    return r1, v1, cov(), r2, v2, cov(), rng.choice([0.005, 0.02, 0.07], size=n)
 
 
 def test_host_tables_match(host):
