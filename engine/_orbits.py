@@ -1,7 +1,21 @@
-"""Size and shape of orbits from SGP4 mean elements or Cartesian states (shared helpers).
+"""Size and shape of orbits from SGP4 mean elements or Cartesian states (shared helpers),
+and the one definition of "in orbit" used across the engine.
 
 WGS-72 constants, those SGP4 element sets are fitted with (engine._sgp4_numpy.gravity,
 Vallado's getgravconst): mu = 398600.8 km^3/s^2, earth radius 6378.135 km, J2 = 0.001082616.
+
+In orbit (:func:`in_orbit`, :data:`REENTRY_KM`): an object is in orbit when its state is a
+bound orbit (e < 1) whose mean perigee height above the WGS-84 ellipsoid
+(:func:`mean_perigee_height_km`: the mean elements' a (1 - e), with the mean short-period
+J2 offset of the radius, at the perigee's latitude) is above 120 km. Below that height an
+orbit decays within about a revolution (engine.longterm stops there and calls it re-entry),
+so a piece whose mean perigee starts there is an outcome of the event (it falls back at
+once), not an object to propagate, screen or catalogue. Mean elements: SGP4's for a Catalog,
+the first-order (Kozai) mean of the osculating state for Cartesian states
+(engine.longterm.mean_elements_from_states). Users: Fragments.to_catalog (pieces not in
+orbit are left out and listed in catalog.not_in_orbit), engine.longterm.decay
+(BELOW_AT_EPOCH), engine.screening.screen (secondaries not in orbit at the window's start
+are left out, Conjunctions.excluded code NOT_IN_ORBIT_CODE) and the scenario's counts.
 """
 
 from __future__ import annotations
@@ -10,13 +24,22 @@ import math
 
 import numpy as np
 
+from dataclasses import dataclass
+
 from ._sgp4_numpy import gravity
+from .atmosphere import FLATTENING, R_EQ_KM
 
 _WGS72 = gravity("wgs72")
 MU_KM3_S2 = _WGS72.mu
 RE_KM = _WGS72.radiusearthkm
 J2 = _WGS72.j2
 _XKE = _WGS72.xke
+#: WGS-84 J2 (unnormalised), with R_EQ_KM the constants of the decay model's geometry
+J2_WGS84 = 1.08262668e-3
+
+#: km: re-entry height of the mean perigee above the WGS-84 ellipsoid; an object whose mean
+#: perigee is at or below it is not in orbit (module docstring)
+REENTRY_KM = 120.0
 
 
 def mean_a_period(no_kozai, ecco, inclo, whichconst: str = "wgs72"):
@@ -79,3 +102,116 @@ def aei_of(obj):
         return osculating_aei(h.r, h.v)
     a, e, i = (np.asarray(x, dtype=np.float64) for x in obj)
     return a, e, i
+
+
+def sgp4_mean_a_rate(catalog):
+    """(N,) float64 km/day: the rate of change at epoch of the mean semi-major axis that
+    SGP4 itself predicts from each element set of an engine.Catalog.
+
+    SGP4's secular drag makes the mean a = a0 (1 - C1 t - D2 t^2 - ...)^2 (Hoots and
+    Roehrich, Spacetrack Report No. 3, 1980, sec. 6; Vallado's sgp4, "tempa"; SDP4 keeps
+    the C1 term), so da/dt at t = 0 is -2 a0 C1, with C1 = B* C2 formed by sgp4init. The
+    orbit determination fitted B* so that this decay reproduces the observed motion over
+    the fit span: it is the measured decay rate of the element set, whatever density
+    profile SGP4 assumed to get there. Negative B* gives a positive rate."""
+    from . import sgp4 as _sgp4
+
+    model = _sgp4._model(catalog, "numpy", np.dtype(np.float64))
+    g = model.grav
+    out = np.zeros(len(catalog))
+    for sub in (model.near, model.deep):
+        # am0 (earth radii) and cc1 (1/min): km/min -> km/day
+        out[sub["index"]] = -2.0 * sub["am0"] * sub["cc1"] * g.radiusearthkm * 1440.0
+    return out
+
+
+def j2_radius_offset(a_km, sin_i):
+    """Mean of the short-period J2 terms of the radius, km: the orbit's radius averaged over
+    a revolution is a (1 + e^2 / 2) + this, -(3/2) J2 R^2 / a (1 - (3/2) sin^2 i) (first
+    order; Kozai 1959; -10 km for an equatorial orbit at 400 km, +5 km for a polar one,
+    which changes the density seen by tens of percent; the same term as SGP4's
+    :func:`sgp4_radius_scale`). The periodic cos(2u) part, of amplitude
+    (1/4) J2 R^2 / a sin^2 i (< 1.6 km), is left out: it averages out to first order."""
+    return -1.5 * J2_WGS84 * R_EQ_KM * R_EQ_KM / a_km * (1.0 - 1.5 * sin_i * sin_i)
+
+
+def mean_perigee_height_km(a_km, ecco, inclo, argpo):
+    """(N,) float64 km: height of the mean perigee above the WGS-84 ellipsoid, from mean
+    elements a (km), e, i, w (rad), (N,) each: a (1 - e) plus :func:`j2_radius_offset`,
+    less the ellipsoid's radius at the perigee's latitude (sin(lat) = sin i sin w; first
+    order in the flattening)."""
+    si = np.sin(inclo)
+    s = si * np.sin(argpo)
+    return a_km * (1.0 - ecco) + j2_radius_offset(a_km, si) - R_EQ_KM * (1.0 - FLATTENING * s * s)
+
+
+#: reasons of :func:`orbit_status` (0: in orbit)
+IN_ORBIT = 0
+ESCAPING = 1
+SUBORBITAL = 2
+REENTERS = 3
+REASONS = {
+    IN_ORBIT: "in orbit",
+    ESCAPING: "escaping: not a bound orbit (e >= 1)",
+    SUBORBITAL: "sub-orbital: the osculating perigee is below the Earth's surface",
+    REENTERS: f"re-enters at once: mean perigee at or below {REENTRY_KM:g} km",
+}
+
+
+def orbit_status(a_km, ecco, inclo, argpo):
+    """(N,) uint8 reason codes (REASONS) of mean elements a (km), e, i, w (rad), (N,)
+    each: IN_ORBIT, ESCAPING (a <= 0, e >= 1 or not finite) or REENTERS (mean perigee
+    height at or below REENTRY_KM). SUBORBITAL is given by callers that see the
+    osculating state (a path through the Earth has no mean elements)."""
+    a = np.asarray(a_km, dtype=np.float64)
+    e = np.asarray(ecco, dtype=np.float64)
+    bound = np.isfinite(a) & np.isfinite(e) & (a > 0) & (e < 1)
+    with np.errstate(invalid="ignore"):
+        hp = mean_perigee_height_km(np.where(bound, a, RE_KM + 1000.0), np.where(bound, e, 0.0),
+                                    np.asarray(inclo, dtype=np.float64), np.asarray(argpo, dtype=np.float64))
+    out = np.where(bound, np.where(hp > REENTRY_KM, IN_ORBIT, REENTERS), ESCAPING)
+    return out.astype(np.uint8)
+
+
+def in_orbit(a_km, ecco, inclo, argpo):
+    """(N,) bool: the mean elements are in orbit (module docstring; :func:`orbit_status`)."""
+    return orbit_status(a_km, ecco, inclo, argpo) == IN_ORBIT
+
+
+def catalog_orbit_status(catalog):
+    """(N,) uint8 :func:`orbit_status` of an engine.Catalog's SGP4 mean elements (Brouwer
+    mean a from the Kozai mean motion, :func:`mean_a_period`)."""
+    d = catalog.elements()
+    no, e, inc = (np.asarray(d[k], dtype=np.float64) for k in ("no_kozai", "ecco", "inclo"))
+    a, _ = mean_a_period(no, e, inc, catalog.whichconst)
+    return orbit_status(a, e, inc, np.asarray(d["argpo"], dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class NotInOrbit:
+    """Objects that are not in orbit at their epoch: an outcome, not an error.
+
+    index (K,) int64: positions in the input (fragment indices for Fragments.to_catalog);
+    reason (K,) uint8: codes of REASONS (ESCAPING, SUBORBITAL, REENTERS);
+    perigee_km (K,) float64: mean perigee height above the ellipsoid, km (for SUBORBITAL
+        the osculating perigee height above the WGS-72 sphere, negative; NaN for ESCAPING).
+    """
+
+    index: np.ndarray
+    reason: np.ndarray
+    perigee_km: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.index.shape[0])
+
+    def counts(self) -> dict:
+        """{reason text: number of objects} for the reasons present."""
+        codes, n = np.unique(self.reason, return_counts=True)
+        return {REASONS[int(c)]: int(k) for c, k in zip(codes, n)}
+
+    def summary(self) -> str:
+        """One line: the count and the count per reason."""
+        if not len(self):
+            return "all in orbit"
+        per = "; ".join(f"{k} {t}" for t, k in self.counts().items())
+        return f"{len(self):,} not in orbit ({per})"

@@ -29,6 +29,14 @@ model's 1 mm floor upward; for a catastrophic event (and an explosion) up to the
 before 1 m", the rest of the mass M goes to the large fragments of the last bin
 [min(1 m, Lc_parent), Lc_parent], whose number is the formula's N(>1 m) and whose sampled
 masses are scaled together to close the budget (their A/M follows from the scaled mass).
+The counts are always the formula's; the masses give way, per parent. When the target's
+power-law fragments and its expected mass below lc_min leave it no rest (the laws put
+more than M below 1 m: on average for spacecraft collisions below ~880 kg and explosions
+below ~270 S kg, ~110 S kg for rocket bodies, and in some draws of heavier parents), its
+power-law fragments, its unresolved mass and the large fragments are scaled by one factor,
+event["mass_scale"]; a projectile whose fragments drew more than its mass has them scaled
+to carry exactly it, event["projectile_mass_scale"] (both 1 otherwise; the large
+fragments' factor is event["large_mass_scale"]); see _close_catastrophic_budget.
 For a non-catastrophic collision the ejecta are deposited until their mass reaches
 M = m_p v^2 and the target remains as one cratered remnant that carries the rest of the
 mass and closes the momentum balance. Fragments below lc_min are not generated; their
@@ -42,6 +50,7 @@ Units: lengths m (Lc), km (positions); masses kg; A/M m^2/kg; velocities km/s; f
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -194,8 +203,12 @@ class Fragments:
     ROLE_REMNANT). Arrays are NumPy, or cupy when made with backend="cuda" (to_host()
     copies). epoch: datetime64[us] of the event (None if the parents had none).
     parents: the Body objects. event: dict describing the event (type, catastrophic,
-    sbm_mass_kg, impact_speed_kms, emr_j_per_kg, lc_min, seed, n_formula, dropped,
-    unresolved_mass_kg, ...).
+    sbm_mass_kg, impact_speed_kms, emr_j_per_kg, lc_min, seed, n_formula, n_large,
+    unresolved_mass_kg (of it unresolved_projectile_mass_kg from the projectile, moving
+    with its velocity), mass_scale and projectile_mass_scale (factors on the target's and
+    the projectile's power-law fragments, 1 unless the laws overfill the parent),
+    large_mass_scale (None for a non-catastrophic collision), lc_top_m, ...; dropped is
+    always 0: counts follow the formula).
     """
 
     lc: object
@@ -256,25 +269,79 @@ class Fragments:
         reference density; Vallado, Fundamentals of Astrodynamics, 4th ed., eq. 9-46)."""
         return 0.5 * cd * _backend.to_host(self.am) * 0.15696615
 
-    def to_catalog(self, *, cd: float = 2.2, first_satnum: int = 0, whichconst: str = "wgs72",
+    #: catalogue numbers given to generated fragments by to_catalog (first, last): the
+    #: 18th Space Defense Squadron's additional analyst range, Alpha-5 'T0000'-'Z9999', which
+    #: TLEs can hold (no permanently catalogued object has such a number; the range may be
+    #: released for permanent objects some day), for clouds of up to 70,000 fragments
+    ANALYST_SATNUMS = (270_000, 339_999)
+    #: for larger clouds: the range reserved for internal use by various systems (nine
+    #: digits: OMM and CDM hold them, a TLE cannot, and Catalog.to_tle raises for them)
+    INTERNAL_SATNUMS = (700_000_000, 899_999_999)
+
+    def to_catalog(self, *, cd: float = 2.2, first_satnum: int | None = None, whichconst: str = "wgs72",
                    errors: str = "skip"):
-        """engine.Catalog of SGP4 mean elements fitted to every fragment's state.
+        """engine.Catalog of SGP4 mean elements fitted to every fragment in orbit.
 
         The elements' epoch is the event epoch; SGP4 at that epoch reproduces each state
         within 1 mm (engine.fit.fit_sgp4). B* from A/M with drag coefficient cd (default
-        2.2, see bstar()). satnum = first_satnum + fragment index; name "<parent> DEB".
-        Fragments that cannot be an SGP4 element set (escaping, perigee below the surface,
-        no convergence) are left out and listed in catalog.rejected (engine.BadRecord,
-        record = fragment index + 1) with one BadRecordsWarning (errors="skip"), or raise
-        one engine.fit.FitError (errors="raise").
-        """
-        from .fit import fit_sgp4
+        2.2, see bstar()).
 
+        Catalogue numbers: satnum = first_satnum + fragment index, so that a fragment keeps
+        its number whatever else is left out. Default (None): ANALYST_SATNUMS[0] (270000,
+        Alpha-5 'T0000') for clouds of up to 70,000 fragments, else INTERNAL_SATNUMS[0]
+        (700000000; such a catalogue can be written as OMM or CDM, not as TLE): numbers a
+        real catalogued object cannot have, so that a CDM never names a real satellite.
+        first_satnum must keep every number within 0..999,999,999 (nine digits, the
+        catalogue's width).
+
+        Fragments not in orbit at the event (engine._orbits: escaping, sub-orbital, or a
+        mean perigee at or below 120 km, which the decay model counts as re-entered at the
+        epoch) are an outcome of the breakup, not bad input: they are left out and listed
+        in catalog.not_in_orbit (an engine._orbits.NotInOrbit: fragment index, reason code,
+        mean perigee height; len() is the count, summary() the line; an attribute of this
+        catalogue only, slices and concatenations do not carry it). Fragments that
+        cannot be fitted (no convergence, SGP4 error) are errors: catalog.rejected lists
+        them (engine.BadRecord, record = fragment index + 1) with one BadRecordsWarning
+        (errors="skip"), or one engine.fit.FitError is raised (errors="raise").
+
+        B* is the fixed conversion of the model's A/M (bstar()): decay such a catalogue with
+        engine.longterm.decay(..., ballistic="bstar") to get that A/M back exactly.
+        """
+        from . import _orbits
+        from .fit import FIT_HYPERBOLIC, FIT_OK, FIT_SUBORBITAL, fit_sgp4
+
+        n = len(self)
+        if first_satnum is None:
+            lo, hi = self.ANALYST_SATNUMS
+            first_satnum = lo if n <= hi - lo + 1 else self.INTERNAL_SATNUMS[0]
+        if isinstance(first_satnum, bool) or not isinstance(first_satnum, (int, np.integer)) \
+                or not 0 <= first_satnum <= 999_999_999 - max(n - 1, 0):
+            raise ValueError(f"first_satnum: {first_satnum!r} does not number {n:,} fragments within "
+                             "0..999,999,999; give None (the analyst range, see the docstring) or a "
+                             f"non-negative integer up to {999_999_999 - max(n - 1, 0):,}")
         r, v, jd, fr = self.to_states()
         fit = fit_sgp4(r, v, jd, fr, bstar=self.bstar(cd), whichconst=whichconst)
+        reason = np.full(n, _orbits.IN_ORBIT, dtype=np.uint8)
+        reason[fit.status == FIT_HYPERBOLIC] = _orbits.ESCAPING
+        reason[fit.status == FIT_SUBORBITAL] = _orbits.SUBORBITAL
+        perigee = np.full(n, np.nan)
+        ok = fit.status == FIT_OK
+        el = fit.elements
+        if ok.any():
+            # the same mean elements and height as engine.longterm.decay of the catalogue
+            a, _ = _orbits.mean_a_period(el["no_kozai"][ok], el["ecco"][ok], el["inclo"][ok], whichconst)
+            perigee[ok] = _orbits.mean_perigee_height_km(a, el["ecco"][ok], el["inclo"][ok], el["argpo"][ok])
+            reason[ok] = _orbits.orbit_status(a, el["ecco"][ok], el["inclo"][ok], el["argpo"][ok])
+        sub = reason == _orbits.SUBORBITAL
+        perigee[sub] = fit.osc_perigee_km[sub] - _orbits.RE_KM
+        out = reason != _orbits.IN_ORBIT
         parent = self.parents[0].name if self.parents else ""
-        return fit.to_catalog(first_satnum + np.arange(len(r), dtype=np.int64), errors=errors,
-                              name=f"{parent} DEB".strip())
+        cat = fit.to_catalog(first_satnum + np.arange(n, dtype=np.int64), errors=errors, exclude=out,
+                             name=f"{parent} DEB".strip())
+        idx = np.flatnonzero(out)
+        cat.not_in_orbit = _orbits.NotInOrbit(index=idx.astype(np.int64), reason=reason[idx],
+                                              perigee_km=perigee[idx])
+        return cat
 
 
 # ----------------------------------------------------------------------------------------
@@ -295,8 +362,11 @@ def _lognormal_inverse_mean(mu, s):
 
 
 def mean_inverse_am(lc, kind) -> np.ndarray:
-    """E[1 / (A/M)] (kg/m^2) of the A/M law at size lc (m) for object class kind."""
-    lc = np.atleast_1d(np.asarray(lc, dtype=np.float64))
+    """E[1 / (A/M)] (kg/m^2) of the A/M law at size lc (m, any shape; a scalar gives shape
+    (1,)) for object class kind; same shape as lc."""
+    lc = np.asarray(lc, dtype=np.float64)
+    shape = np.shape(lc) or (1,)
+    lc = lc.reshape(-1)
     lam = np.log10(lc)
     mu, s = _bn.am_small_params(lam)
     small = _lognormal_inverse_mean(mu, s)
@@ -315,25 +385,25 @@ def mean_inverse_am(lc, kind) -> np.ndarray:
         e1 = np.sum(ww / ((1 - w) * y0 + w * np.power(10.0, m1 + s1 * zz)), axis=(1, 2))
         e2 = np.sum(ww / ((1 - w) * y0 + w * np.power(10.0, m2 + s2 * zz)), axis=(1, 2))
         out[mid] = a[:, 0, 0] * e1 + (1 - a[:, 0, 0]) * e2
-    return out
+    return out.reshape(shape)
 
 
 def _expected_mass(n0, beta, lo, hi, weights) -> float:
     """Expected total mass (kg) of the fragments with lo <= Lc < hi (m) when
-    N(>Lc) = n0 Lc^-beta; weights: list of (weight_function(lc) -> (k,), kind)."""
+    N(>Lc) = n0 Lc^-beta; weights: list of (weight_function(lc) -> same shape, kind).
+    Gauss-Legendre on every segment between the laws' kinks, all segments in one array
+    pass (this runs once per event, and dozens of times in _top_of_deposit's search)."""
     if not hi > lo:
         return 0.0
     a, b = math.log10(lo), math.log10(hi)
-    edges = [a] + [x for x in _BREAKS if a < x < b] + [b]
-    total = 0.0
-    for x0, x1 in zip(edges[:-1], edges[1:]):
-        lam = 0.5 * (x0 + x1) + 0.5 * (x1 - x0) * _GL_X
-        lc = np.power(10.0, lam)
-        # dN = n0 beta ln10 Lc^-beta dlam
-        dn = n0 * beta * _LN10 * np.power(lc, -beta)
-        m = sum(wf(lc) * mean_inverse_am(lc, kind) for wf, kind in weights) * _bn.area_from_lc(lc)
-        total += 0.5 * (x1 - x0) * float(np.sum(_GL_W * dn * m))
-    return total
+    edges = np.array([a] + [x for x in _BREAKS if a < x < b] + [b])
+    half = 0.5 * np.diff(edges)[:, None]                     # (segments, 1)
+    lam = 0.5 * (edges[:-1, None] + edges[1:, None]) + half * _GL_X
+    lc = np.power(10.0, lam)                                 # (segments, nodes)
+    # dN = n0 beta ln10 Lc^-beta dlam
+    dn = n0 * beta * _LN10 * np.power(lc, -beta)
+    m = sum(wf(lc) * mean_inverse_am(lc, kind) for wf, kind in weights) * _bn.area_from_lc(lc)
+    return float(np.sum(half[:, 0] * np.sum(_GL_W * dn * m, axis=1)))
 
 
 def _top_of_deposit(n0, beta, budget, lc_max, weights) -> float:
@@ -411,6 +481,99 @@ def _power_law(n0: float, beta: float, lc_min: float, lc_max: float):
     return n_total, n_small, n_large, lc_break, lo_large
 
 
+@functools.lru_cache(maxsize=256)
+def _event_constants(n0: float, beta: float, lc_min: float, lc_max: float, budget_kg: float,
+                     catastrophic: bool, kind_target: int, kind_projectile: int, lc_projectile: float,
+                     q_projectile: float) -> tuple[float, float, float]:
+    """(lc_top m, unresolved kg, projectile's share of unresolved kg): the quadratures of an
+    event, which do not depend on the seed (memoised: a Monte Carlo over seeds pays once).
+
+    lc_top: the upper end of the power-law deposit, min(1 m, Lc_parent) for a catastrophic
+    event, else the size at which the ejecta's expected mass reaches budget_kg (ODQN 2011).
+    unresolved: expected mass of the fragments from 1 mm to min(lc_min, lc_top), fragments
+    no larger than the projectile coming from it with probability q_projectile."""
+
+    def w_target(lc):
+        return 1.0 - np.where(lc <= lc_projectile, q_projectile, 0.0)
+
+    def w_proj(lc):
+        return np.where(lc <= lc_projectile, q_projectile, 0.0)
+
+    weights = [(w_target, kind_target), (w_proj, kind_projectile)]
+    if catastrophic:
+        top = min(LC_LARGE_M, lc_max)
+    else:
+        top = _top_of_deposit(n0, beta, budget_kg, lc_max, weights)
+    hi = min(lc_min, top)
+    unres = _expected_mass(n0, beta, LC_FLOOR_M, hi, weights)
+    unres_p = _expected_mass(n0, beta, LC_FLOOR_M, hi, [(w_proj, kind_projectile)]) if q_projectile > 0 else 0.0
+    return top, unres, unres_p
+
+
+def _close_catastrophic_budget(parents, unres_t: float, unres_p: float, n_small: int, mass, am,
+                               area, parent, xp):
+    """Make each parent's fragments carry that parent's mass with the counts unchanged.
+
+    parents: (target,) or (target, projectile) Body. unres_t, unres_p: expected mass (kg)
+    below lc_min from each. mass, am, area: (N,) kg, m^2/kg, m^2, rows [0, n_small) the
+    power-law fragments (parent: (N,) uint8, 1 for the projectile's), the rest (at least
+    one) the large fragments; scaled in place; xp: their array module. Returns
+    (mass_scale, projectile_mass_scale, large_mass_scale, rest_t, rest_p): the factors
+    applied to the target's power-law fragments and unresolved mass, to the projectile's,
+    and to the large fragments' sampled masses; rest_t > 0, rest_p >= 0 (kg): the mass of
+    each parent that the large fragments carry, so that their velocity, the centre of
+    mass of the two rests, lies between the parents' velocities.
+
+    ODQN 2011: the power-law fragments keep the masses their A/M law gives, the large
+    fragments of the last bin carry the rest, R = M - unresolved - power-law mass, their
+    sampled masses scaled together.
+
+    The count law, the A/M law and the parents' mass do not always fit together: the
+    expected mass of the power law from 1 mm to 1 m is 84 % of M for a 1,770 kg
+    catastrophic collision, 97 % for 1,010 kg, 3 times M for 10.5 kg (up to its 0.51 m),
+    and a few heavy fragments near 1 m (A/M in the low tail of the mixture law) take a
+    draw past M: 5 % of the seeds at 1,770 kg, 33 % at 1,010 kg. The counts and sizes are
+    kept (the formula's counts are the model's first law) and the masses give way, per
+    parent, since no parent can lose more mass than it has:
+    - projectile: if its power-law fragments and its unresolved mass exceed its mass
+      (a heavy draw among its few fragments: ~10 % of seeds at 1,770 + 20 kg), they are
+      scaled by one factor to carry exactly its mass and it leaves nothing to the large
+      fragments. Otherwise the large fragments would take a negative rest from it and,
+      to keep the momentum, start up to 136 km/s from the target (1,000 + 10 kg).
+    - target: if its power-law fragments and unresolved mass leave it nothing (R_t <= 0),
+      ODQN has no rule; its power-law fragments, its unresolved mass and the large
+      fragments' sampled masses are scaled by one factor, m_t / (their sum), the one
+      choice that treats them alike: log10(A/M) of each shifts by -log10(factor) (and its
+      delta-v with it, Eqs. 11/12). The rule is not continuous at R_t = 0: as R_t -> 0+
+      ODQN leaves the large fragments almost massless (in 200 seeds at 1,010 kg, A/M up
+      to 1,700 times their sampled one, delta-v with it, and a velocity near the
+      projectile's when its rest dominates), while the common factor gives them their
+      sampled share; a continuous rule needs a floor for the large fragments' mass,
+      which the model does not give.
+    """
+    target = parents[0]
+    m_p = parents[1].mass_kg if len(parents) > 1 else 0.0
+    m_large = float(mass[n_small:].sum())
+    is_p = parent[:n_small] == 1
+    s_p = float(mass[:n_small][is_p].sum()) if m_p > 0.0 else 0.0
+    s_t = float(mass[:n_small].sum()) - s_p
+    k_p = m_p / (s_p + unres_p) if s_p + unres_p > m_p else 1.0
+    rest_p = m_p - k_p * (s_p + unres_p)
+    rest_t = target.mass_kg - s_t - unres_t
+    k_t = 1.0
+    if not rest_t > 0.0:
+        k_t = target.mass_kg / (s_t + unres_t + m_large)
+        rest_t = k_t * m_large
+    rest_p = max(rest_p, 0.0)   # rounding of k_p (s_p + unres_p) can leave -1 ulp
+    large_scale = (rest_t + rest_p) / m_large
+    if k_t != 1.0 or k_p != 1.0:
+        mass[:n_small] *= (k_t if k_p == k_t else xp.where(is_p, k_p, k_t))
+        am[:n_small] = area[:n_small] / mass[:n_small]
+    mass[n_small:] *= large_scale
+    am[n_small:] = area[n_small:] / mass[n_small:]
+    return k_t, k_p, large_scale, rest_t, rest_p
+
+
 def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_projectile,
            dv_law, catastrophic, event):
     """Common body of collision() and explosion(): draw, close the mass budget, add
@@ -422,25 +585,24 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
     kt = KINDS[target.kind]
     kp = KINDS[proj.kind] if proj is not None else kt
     lc_p = proj.lc if proj is not None else 0.0
-
-    def w_target(lc):
-        return 1.0 - np.where(lc <= lc_p, q_projectile, 0.0)
-
-    def w_proj(lc):
-        return np.where(lc <= lc_p, q_projectile, 0.0)
-
-    weights = [(w_target, kt), (w_proj, kp)]
     if catastrophic:
-        n_total, n_small, n_large, lc_break, lo_large = _power_law(n0, beta, lc_min, lc_max)
-        top = lc_break
-    else:
+        if lc_min > lc_max:
+            raise ValueError(f"lc_min = {lc_min} m exceeds the characteristic length of the largest "
+                             f"parent ({lc_max:.6g} m): no fragment can be that large; "
+                             f"pass lc_min <= {math.floor(lc_max * 1e4) / 1e4}")
+        n_total, n_small, n_large, _, lo_large = _power_law(n0, beta, lc_min, lc_max)
+        if n_total == 0:
+            lc_half = math.floor((2.0 * n0) ** (1.0 / beta) * 1e4) / 1e4   # N(>Lc) = 0.5
+            raise ValueError(f"lc_min = {lc_min} m: the model gives N(>lc_min) = {n0 * lc_min**-beta:.3g} "
+                             "fragments, which rounds to none, so no fragment would carry the parents' "
+                             f"mass; pass lc_min < {lc_half} m (N = 0.5)")
+    top, unresolved, unres_p = _event_constants(
+        float(n0), float(beta), lc_min, float(lc_max), float(budget_kg), bool(catastrophic), kt, kp,
+        float(lc_p), float(q_projectile))
+    if not catastrophic:
         # ejecta deposited from 1 mm upward until their expected mass reaches the budget
-        top = _top_of_deposit(n0, beta, budget_kg, lc_max, weights)
         n_total = int(round(n0 * (lc_min**-beta - top**-beta))) if top > lc_min else 0
         n_small, n_large, lo_large = n_total, 0, top
-    # expected mass of the fragments below lc_min, in all and the projectile's share of it
-    unresolved = _expected_mass(n0, beta, LC_FLOOR_M, min(lc_min, top), weights)
-    unres_p = _expected_mass(n0, beta, LC_FLOOR_M, min(lc_min, top), [(w_proj, kp)]) if proj is not None else 0.0
     p = _bn.SizeParams(
         seed=seed, n_small=n_small, neg_beta_inv=-1.0 / beta,
         small_lo=lc_min**-beta, small_span=lc_min**-beta - max(top, lc_min)**-beta,
@@ -451,24 +613,14 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
     role = xp.zeros(n_total, dtype=xp.uint8)
     role[n_small:] = ROLE_LARGE
 
-    dropped = 0
     total_mass = sum(b.mass_kg for b in parents)
+    mass_scale, proj_scale, large_scale = 1.0, 1.0, None
     if catastrophic:
-        small_mass = float(mass[:n_small].sum())
-        budget_large = budget_kg - unresolved - small_mass
-        if budget_large <= 0.0 or n_large == 0:
-            # the power law alone exceeds the mass: deposit from the smallest upward until
-            # the budget is reached (ODQN 2011) and drop the rest, largest first
-            order = xp.argsort(lc[:n_small])
-            keep = order[xp.cumsum(mass[:n_small][order]) <= budget_kg - unresolved]
-            keep = xp.sort(keep)
-            dropped = n_total - int(keep.shape[0])
-            lc, am, area, mass, parent, kind, role = (a[keep] for a in (lc, am, area, mass, parent, kind, role))
-            n_small, n_large = int(keep.shape[0]), 0
-        else:
-            scale = budget_large / float(mass[n_small:].sum())
-            mass[n_small:] *= scale
-            am[n_small:] = area[n_small:] / mass[n_small:]
+        mass_scale, proj_scale, large_scale, rest_t, rest_p = _close_catastrophic_budget(
+            parents, unresolved - unres_p, unres_p, n_small, mass, am, area, parent, xp)
+        if mass_scale != 1.0 or proj_scale != 1.0:
+            unres_t, unres_p = (unresolved - unres_p) * mass_scale, unres_p * proj_scale
+            unresolved = unres_t + unres_p
 
     slope, intercept = dv_law
     dv = _sample_dv(backend, seed, am, slope, intercept, xp)
@@ -479,14 +631,12 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
     is_proj = parent == 1
     if proj is not None:
         v[is_proj] += xp.asarray(proj.v_kms - target.v_kms)   # rows of projectile fragments only
-    if catastrophic and n_large:
-        # large fragments carry the mass of each parent not yet assigned, with its momentum
-        m_small_p = float(mass[is_proj].sum())
-        m_small_t = float(mass[:n_small].sum()) - m_small_p
-        rem_t = target.mass_kg - m_small_t - (unresolved - unres_p)
-        rem_p = (proj.mass_kg - m_small_p - unres_p) if proj is not None else 0.0
-        p_rem = rem_t * target.v_kms + (rem_p * proj.v_kms if proj is not None else 0.0)
-        v_cm = p_rem / (rem_t + rem_p)
+    if catastrophic:
+        # the large fragments carry what each parent has left, with its momentum: their
+        # velocity is the centre of mass of the two rests (both >= 0, see
+        # _close_catastrophic_budget), between the parents' velocities
+        p_rem = rest_t * target.v_kms + (rest_p * proj.v_kms if proj is not None else 0.0)
+        v_cm = p_rem / (rest_t + rest_p)
         v[n_small:] += xp.asarray(v_cm - target.v_kms)
     if not catastrophic and proj is not None:
         # the cratered target: the rest of both parents' mass, closing the momentum balance
@@ -510,8 +660,10 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
         v = xp.concatenate([v, xp.asarray(v_rem)[None, :]])
         r = xp.concatenate([r, xp.asarray(target.r_km)[None, :]])
 
-    event.update(lc_min=lc_min, seed=seed, n_formula=n0 * lc_min**-beta, dropped=dropped,
-                 unresolved_mass_kg=unresolved, lc_top_m=top, n_large=n_large,
+    event.update(lc_min=lc_min, seed=seed, n_formula=n0 * lc_min**-beta, dropped=0,
+                 unresolved_mass_kg=unresolved, unresolved_projectile_mass_kg=unres_p,
+                 lc_top_m=top, n_large=n_large,
+                 mass_scale=mass_scale, projectile_mass_scale=proj_scale, large_mass_scale=large_scale,
                  parents_mass_kg=total_mass, backend=backend)
     return Fragments(lc=lc, am=am, area=area, mass=mass, dv=dv, r=r, v=v, parent=parent, kind=kind,
                      role=role, epoch=target.epoch, parents=tuple(parents), event=event)

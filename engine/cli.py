@@ -417,8 +417,8 @@ def cmd_breakup(args) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             cloud = frags.to_catalog(first_satnum=args.first_satnum)
-        print(f"  SGP4 catalogue     {len(cloud):,} element sets; {len(cloud.rejected):,} fragments left out "
-              f"(sub-orbital or escaping at the event)")
+        print(f"  SGP4 catalogue     {len(cloud):,} element sets; {cloud.not_in_orbit.summary()}"
+              + (f"; {len(cloud.rejected):,} not fitted" if cloud.rejected else ""))
         if args.tle:
             cloud.write_tle(args.tle)
             print(f"  written            {args.tle}")
@@ -607,7 +607,9 @@ def build_parser() -> argparse.ArgumentParser:
     _backend_option(b)
     b.add_argument("--out", help="write the fragments to FILE.npz or FILE.csv")
     b.add_argument("--tle", help="write SGP4 element sets fitted to the fragments to FILE.tle")
-    b.add_argument("--first-satnum", type=int, default=80000, help="catalogue number of fragment 0 in --tle (default: 80000)")
+    b.add_argument("--first-satnum", type=int, default=None,
+                   help="catalogue number of fragment 0 in --tle (default: 270000, Alpha-5 T0000, the analyst "
+                        "range that no real object has; see Fragments.to_catalog)")
     b.add_argument("--gabbard", help="write a Gabbard diagram of the fitted element sets to FILE.png (needs matplotlib)")
     b.set_defaults(func=cmd_breakup)
 

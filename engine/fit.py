@@ -183,10 +183,12 @@ class FitResult:
         return [FitFailure(int(i), int(self.status[i]), self.message(i))
                 for i in np.flatnonzero(self.status != FIT_OK)]
 
-    def to_catalog(self, satnum=None, *, errors: str = "skip", **fields):
+    def to_catalog(self, satnum=None, *, errors: str = "skip", exclude=None, **fields):
         """engine.Catalog of the objects with status FIT_OK, in input order.
 
         satnum: (N,) catalogue numbers of all N input objects (default: their indices 0..N-1).
+        exclude: optional (N,) bool, objects left out without being reported here (the
+            caller reports them: Fragments.to_catalog lists pieces not in orbit as an outcome).
         fields: other Catalog.from_arrays fields (name, intldesg, classification, ...), each
             a scalar or one value per input object.
         errors: "skip" (default) leaves failed objects out, lists them on Catalog.rejected
@@ -200,9 +202,12 @@ class FitResult:
         sn = np.arange(n, dtype=np.int64) if satnum is None else np.asarray(satnum)
         if sn.shape != (n,):
             raise ValueError(f"satnum must have shape ({n},) (one per input state), got {sn.shape}")
+        skip = np.zeros(n, dtype=bool) if exclude is None else np.asarray(exclude, dtype=bool)
+        if skip.shape != (n,):
+            raise ValueError(f"exclude must have shape ({n},) (one per input state), got {skip.shape}")
         bad = [BadRecord(f.index + 1, 0, int(sn[f.index]), "state", f.message,
-                         _FIX[f.status]) for f in self.failures()]
-        keep = self.ok
+                         _FIX[f.status]) for f in self.failures() if not skip[f.index]]
+        keep = self.ok & ~skip
         rejected = report(bad, errors, FitError, "fit_sgp4 result (record = index + 1)",
                           int(keep.sum()), stacklevel=3)
         extra = {k: (np.asarray(a)[keep] if np.ndim(a) else a) for k, a in fields.items()}

@@ -61,9 +61,43 @@ osculating state is propagated over one orbit with point mass + J2 (RK4, 128 ste
 the osculating a, eccentricity vector and angular momentum direction are averaged over
 it: the first-order mean elements (short-period J2 terms average out; Kozai 1959) at
 the state's epoch (osculating elements for e >= 0.5 or a perigee inside the Earth). For
-a Catalog the SGP4 (Brouwer) mean elements are used directly,
-with A/M from B* = cd (A/M) rho0 / 2, rho0 = 0.15696615 kg/m^2/earth radius (the
-inverse of engine.breakup.Fragments.bstar; Vallado eq. 9-46).
+a Catalog the SGP4 (Brouwer) mean elements are used directly (SGP4's radius averaged
+over an orbit agrees with this model's mean radius to 0.5 km for the Cosmos 1408 element
+sets).
+
+Ballistic coefficient of a Catalog (ballistic="sgp4-rate", the default): B* is fitted by
+the orbit determination against SGP4's own density profile, rho ~ ((q0 - s) / (r - s))^4,
+which in LEO is far from the real thermosphere (at 450-500 km in late 2021, with
+F10.7 ~ 80, it gives 9-13 times NRLMSIS 2.1's decay for the same cd A/M; 2.6 times at
+200 km). The fixed conversion B* = cd (A/M) rho0 / 2 (rho0 = 0.15696615 kg/m^2/earth
+radius; Vallado eq. 9-46) therefore turns B* into an A/M up to ten times too small,
+and the decay under a real atmosphere into lifetimes up to ten times too long. What the
+element set does measure is its decay: SGP4's mean a falls at da/dt = -2 a0 C1 at epoch
+(engine._orbits.sgp4_mean_a_rate), the rate the fit reproduced over its arc. The
+ballistic factor cd A/M / 2 of each object is set so that this model's orbit-averaged
+da/dt at the epoch, with the atmosphere of the run at the epoch's date, equals it
+(da/dt is linear in the ballistic factor, so this is one evaluation of the rates for
+all objects; the published method matches BC to the decay between element sets the same
+way: Saunders, Swinerd and Lewis, J. Spacecraft and Rockets 49(1), 2012; Gondelach,
+Armellin and Lidtke, Math. Problems in Engineering 2017, 7309637). Under NRLMSIS
+(atmosphere="nrlmsis" or a daily nrlmsis_table) the decay is matched to the density the
+object actually met over the day before its epoch, NRLMSIS 2.1 at its own positions
+(:func:`local_density_ratio`), not to the global mean: an eccentric orbit's drag comes
+from around its perigee, whose place (latitude, local time) sets the density there to
+0.55-1.3 times the global mean, and which moves on within weeks. cd then only names the
+A/M reported (am = 2 x factor / cd). ballistic="bstar" keeps the fixed conversion (the
+inverse of engine.breakup.Fragments.bstar). The matching costs one evaluation of the
+rates per object, less than one RK4 step, plus local_density_ratio's 96 NRLMSIS
+evaluations per object under NRLMSIS.
+
+Against the real outcome (tests/test_lifetimes_real.py): the 103 Cosmos 1408 fragments,
+each from its own element set of 17-30 Nov 2021, under NRLMSIS 2.1 with the historical
+daily indices, stay on orbit 77, 59, 42, 10, 5, 2 at days 100, 190, 365, 730, 1000, 1500
+after the test (real, SATCAT: 75, 53, 36, 6, 3, 0; matched to the global mean only: 77,
+63, 47, 17, 10, 4; with the B* conversion: 94, 84, 80, 70, 64, 51); the median
+|predicted / real lifetime - 1| is 0.15 (global mean only: 0.29; B* conversion: 14).
+The parent remnant (13552, a long-tracked object) is predicted to re-enter on 10 May
+2025, 195 days (18 %) after its real re-entry of 27 Oct 2024.
 
 Backends: "numpy" (this module; blocks of objects on a pool of threads) and "cuda"
 (kernels/longterm.cu, one thread per object stepping its own elements; launcher in
@@ -80,14 +114,15 @@ import numpy as np
 
 from . import _backend
 from . import atmosphere as _atm
-from ._orbits import mean_a_period
+from ._orbits import (J2_WGS84, REENTRY_KM, j2_radius_offset, mean_a_period, mean_perigee_height_km,
+                      sgp4_mean_a_rate)
 from ._parallel import run_blocks, threads
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
 #: km^3/s^2, EGM-96 / WGS-84 (Vallado table D-1)
 MU = 398600.4418
 #: WGS-84 J2 (unnormalised)
-J2 = 1.08262668e-3
+J2 = J2_WGS84
 #: km, WGS-84 equatorial radius
 R_EQ = _atm.R_EQ_KM
 #: rad/s, Earth rotation rate (the atmosphere co-rotates)
@@ -144,11 +179,13 @@ class DecayResult:
     elements: dict of (N,) float64 mean elements at final_time: a_km (km), ecco, inclo,
         nodeo, argpo (rad); the initial elements for objects not propagated.
     final_time (N,) datetime64[us]: stop, or the re-entry time, or the epoch.
-    am (N,) float64: A/M used, m^2/kg; cd: drag coefficient.
+    am (N,) float64: A/M used, m^2/kg; cd: drag coefficient (for a Catalog with
+        ballistic="sgp4-rate" the matched cd A/M / 2 divided by cd / 2).
     info: dict; among its keys "atmosphere" (text: the model, and for NRLMSIS the space
         weather used: observed, predicted, or the assumption past the file) and
         "space_weather" (the same as a dict, engine.atmosphere.space_weather's summary;
-        None for models without space weather), "step_days", "backend".
+        None for models without space weather), "step_days", "backend",
+        "ballistic" and "local_density_ratio" (how the ballistic coefficients were set).
     """
 
     reentry: np.ndarray
@@ -464,22 +501,15 @@ def _rates(p: _Params, y, t, bc):
     return np.concatenate([da, de, di, draan, dargp], axis=1) * DAY_S
 
 
-def _j2_radius_offset(a, sin_i):
-    """Mean of the short-period J2 terms of the radius, km: the orbit's radius averaged over
-    a revolution is a (1 + e^2 / 2) + this, -(3/2) J2 R^2 / a (1 - (3/2) sin^2 i) (first
-    order; Kozai 1959; -10 km for an equatorial orbit at 400 km, +5 km for a polar one,
-    which changes the density seen by tens of percent). The periodic cos(2u) part, of
-    amplitude (1/4) J2 R^2 / a sin^2 i (< 1.6 km), is left out: it averages out to first
-    order."""
-    return -1.5 * J2 * R_EQ * R_EQ / a * (1.0 - 1.5 * sin_i * sin_i)
+#: the mean short-period J2 offset of the radius (engine._orbits.j2_radius_offset)
+_j2_radius_offset = j2_radius_offset
 
 
 def _perigee_height(y):
-    """Height (km) of the mean perigee above the ellipsoid (with the J2 radius offset)."""
-    si = np.sin(y[:, 2])
-    s = si * np.sin(y[:, 4])
-    return (y[:, 0] * (1.0 - y[:, 1]) + _j2_radius_offset(y[:, 0], si)
-            - R_EQ * (1.0 - _atm.FLATTENING * s * s))
+    """Height (km) of the mean perigee of y (m, 5) above the ellipsoid, with the J2 radius
+    offset (engine._orbits.mean_perigee_height_km: the engine's one definition of the
+    height that decides whether an object is in orbit)."""
+    return mean_perigee_height_km(y[:, 0], y[:, 1], y[:, 2], y[:, 4])
 
 
 #: adaptive quadrature: K nodes are used while x = a e / H <= X_MAX[K], with H the density's
@@ -527,6 +557,110 @@ def perigee_scale_height(p: _Params, y, t):
     jd = p.jd_ref + t
     steep = np.maximum(-_log_density_slope(p, hp, jd), -_log_density_slope(p, hp + H_ABOVE_KM, jd))
     return 1.0 / np.maximum(steep, 1.0 / H_CAP_KM)
+
+
+def matched_ballistic(p: _Params, el, t, bc, da_target, nodes=None):
+    """(m,) float64 km^2/kg: ballistic factors cd A/M / 2 that give mean elements el
+    (m, 5) at times t (m,) days after p.jd_ref the orbit-averaged da/dt da_target (m,)
+    km/day under the atmosphere of p. The model's da/dt is linear in the factor, so one
+    evaluation of the rates with trial factors bc (m,) km^2/kg scales them. Where the
+    model has no decay to scale (bc = 0, or a density that underflows) or da_target is
+    not a decay (>= 0, not finite) the trial factor is kept; nodes as in :func:`decay`."""
+    el = np.asarray(el, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    bc = np.asarray(bc, dtype=np.float64)
+    da = np.zeros(el.shape[0])
+    for b in range(0, el.shape[0], BLOCK):
+        s = slice(b, min(b + BLOCK, el.shape[0]))
+        kk = nodes_for(el[s, 0], el[s, 1], nodes,
+                       None if nodes is not None else perigee_scale_height(p, el[s], t[s]))
+        for k in np.unique(kk):
+            idx = np.arange(s.start, s.stop)[kk == k]
+            ce, se = quadrature_nodes(int(k))
+            da[idx] = _rates(dataclasses.replace(p, cos_e=ce, sin_e=se), el[idx], t[idx], bc[idx])[:, 0]
+    target = np.asarray(da_target, dtype=np.float64)
+    ok = (da < 0.0) & np.isfinite(target) & (target < 0.0)
+    return np.where(ok, bc * (target / np.where(ok, da, -1.0)), bc)
+
+
+#: the element set's decay is matched to NRLMSIS at the object's own positions over this
+#: span before its epoch (s; the orbit-determination arc that fitted B* ends at the epoch
+#: and spans days: over one day the perigee's latitude moves by ~4 deg, its local time
+#: hardly at all), sampled LOCAL_SAMPLES times at equal steps (15 min: 96 distinct phases
+#: of a 94-min orbit over 15 revolutions; against 288 samples the ratio of the 103 Cosmos
+#: 1408 fragments moves by 0.16 % in the median, 2.4 % at most)
+LOCAL_SPAN_S = 86400.0
+LOCAL_SAMPLES = 96
+def local_density_ratio(cat, table, *, span_s: float = LOCAL_SPAN_S, samples: int = LOCAL_SAMPLES):
+    """(N,) float64: for each object of an engine.Catalog, the drag-weighted mean NRLMSIS 2.1
+    mass density at its own SGP4 positions over span_s seconds before its epoch, divided by
+    the same mean of `table` (a global-mean NRLMSIS table) at the same heights and times.
+
+    The density an orbit meets depends on where its perigee is: at the Cosmos 1408 epochs
+    the perigees of the eccentric fragments sat where NRLMSIS gives 0.55-0.75 of the global
+    mean (near dawn, in the winter hemisphere), the near-circular orbits, which sample all
+    latitudes at two local times, 0.8-1.3. A ballistic coefficient matched to the decay of
+    that day with the global mean would carry this ratio into every later day, when the
+    perigee has moved on (the perigee circles in ~100 days at 82 deg): so the match uses
+    the density actually met, and the propagation the global mean.
+
+    Weights |v_rel|^3 (v_rel relative to the rotating Earth; the drag's rate of energy
+    loss per unit density); samples where SGP4 reports an error are left out (ratio 1 where
+    none is left). Positions: SGP4 (engine.Catalog.sgp4_tsince), TEME -> ITRF
+    (engine.frames.teme_to_itrf, dut1 = 0), geocentric latitude (within 0.2 deg of the
+    geodetic one that NRLMSIS takes), height above the ellipsoid
+    (engine.atmosphere.altitude_km); indices: engine.atmosphere.historical_indices of the
+    sample's day, as nrlmsis_table uses them. Costs `samples` SGP4 and NRLMSIS evaluations
+    per object (BLOCK objects at a time), NRLMSIS most of it: about 1.7 s per 1,000
+    objects on one shared core (measured on 4,200; the decay itself takes ~9 s per 1,000 objects
+    and 4.5 years under NRLMSIS).
+    """
+    from .frames import teme_to_itrf
+
+    pymsis = _atm._require("pymsis")
+    n = len(cat)
+    out = np.ones(n)
+    off_s = -np.arange(samples) * (float(span_s) / samples)
+    off_us = (off_s * 1e6).astype(np.int64).astype("timedelta64[us]")
+    if n:
+        # the space-weather file is read once for every day the samples fall on
+        ep = cat.epoch
+        d0 = (ep.min() + off_us[-1]).astype("datetime64[D]")
+        beyond = (table.space_weather or {}).get("beyond")   # the table's own assumption past the file
+        f107, f107a, ap = _atm.historical_indices(np.arange(d0, ep.max().astype("datetime64[D]") + 1),
+                                                  beyond=beyond)
+    for b in range(0, n, BLOCK):
+        idx = np.arange(b, min(b + BLOCK, n))
+        sub = cat[idx]
+        m = idx.size
+        err, r, v = sub.sgp4_tsince(np.broadcast_to(off_s / 60.0, (m, samples)), backend="numpy")
+        when = sub.epoch[:, None] + off_us[None, :]
+        jd, fr = jd_from_datetime64(when)
+        ok = np.asarray(err) == 0
+        # samples SGP4 rejects get a harmless stand-in state (weight 0 below)
+        r = np.where(ok[..., None], np.asarray(r), np.array([R_EQ + 500.0, 0.0, 0.0]))
+        v = np.where(ok[..., None], np.asarray(v), np.array([0.0, 7.6, 0.0]))
+        ri, vi = teme_to_itrf(r, v, jd, fr)
+        ri = ri.reshape(-1, 3)
+        good = ok.ravel()
+        alt = _atm.altitude_km(ri)
+        good &= np.isfinite(alt) & (alt > 0.0)
+        lat = np.degrees(np.arcsin(np.clip(ri[:, 2] / np.maximum(np.linalg.norm(ri, axis=1), 1e-9), -1, 1)))
+        lon = np.degrees(np.arctan2(ri[:, 1], ri[:, 0]))
+        k = (when.ravel().astype("datetime64[D]") - d0).astype(np.int64)
+        rho = np.zeros(m * samples)
+        if good.any():
+            g = np.flatnonzero(good)
+            res = pymsis.calculate(when.ravel()[g].astype("datetime64[s]"), lon[g], lat[g], alt[g],
+                                   f107s=f107[k[g]], f107as=f107a[k[g]],
+                                   aps=np.repeat(ap[k[g]][:, None], 7, axis=1), version=2.1)
+            rho[g] = np.asarray(res[..., pymsis.Variable.MASS_DENSITY], dtype=np.float64).ravel()
+        mean = np.where(good, table.density(np.where(good, alt, 500.0), (jd + fr).ravel()), 0.0)
+        w = np.where(good, np.einsum("ij,ij->i", vi.reshape(-1, 3), vi.reshape(-1, 3)) ** 1.5, 0.0)
+        num = (w * rho).reshape(m, samples).sum(axis=1)
+        den = (w * mean).reshape(m, samples).sum(axis=1)
+        out[idx] = np.where(den > 0.0, num / np.where(den > 0.0, den, 1.0), 1.0)
+    return out
 
 
 def _rk4_stages(p: _Params, y, t, b, k1, h):
@@ -672,11 +806,12 @@ STEP_DAYS_STATIC = 4.0
 
 
 def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: float | None = None,
-          reentry_km: float = 120.0, nodes: int | None = None, backend: str = "auto") -> DecayResult:
+          reentry_km: float = REENTRY_KM, nodes: int | None = None, backend: str = "auto",
+          ballistic: str = "sgp4-rate") -> DecayResult:
     """Re-entry times and on-orbit counts of many objects over months to decades.
 
     objects: engine.Fragments (A/M and TEME states at the event epoch), engine.Catalog
-        (SGP4 mean elements; A/M from B* and cd), or a tuple (r (N, 3) km, v (N, 3) km/s,
+        (SGP4 mean elements; ballistic coefficient from the element set, see ballistic), or a tuple (r (N, 3) km, v (N, 3) km/s,
         am (N,) m^2/kg, epoch scalar or (N,) datetime64 / ISO string, UTC), TEME.
     start, stop: UTC times (anything engine.to_datetime64 takes); each object is
         propagated from its own epoch to stop (objects whose epoch is before start are
@@ -699,12 +834,23 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         STEP_DAYS_STATIC (4 days) when it does not, and daily counts. Steps are also
         limited so that the perigee moves at most max(1 km, a tenth of its height above
         reentry_km) per step. reentry_km: re-entry height of
-        the mean perigee above the ellipsoid, km. nodes: quadrature nodes per orbit
+        the mean perigee above the ellipsoid, km (default engine._orbits.REENTRY_KM, 120 km: the
+        engine's definition of in orbit, so that BELOW_AT_EPOCH objects are exactly those
+        Fragments.to_catalog leaves out as not in orbit). nodes: quadrature nodes per orbit
         (eccentric anomaly), 4 to 256; None (default) chooses 8 to 128 per object and
         step from a e / H, H the density scale height near perigee (NODE_CLASSES, X_MAX:
         relative quadrature error below ~1e-6).
     backend: "auto" | "numpy" | "cuda" (results always come back as NumPy arrays: they
         are per-object summaries).
+    ballistic: for a Catalog, how cd A/M follows from the element set: "sgp4-rate"
+        (default) matches this model's da/dt at epoch, under `atmosphere` (under NRLMSIS:
+        at the density the object met, local_density_ratio), to the decay SGP4 predicts
+        from the element set (see the module docstring); "bstar" uses the
+        fixed conversion B* = cd (A/M) rho0 / 2, which inherits the difference between
+        SGP4's density profile and the atmosphere (lifetimes several times too long in
+        LEO), and is the exact inverse for catalogues made by Fragments.to_catalog (their
+        B* is that conversion of the breakup model's A/M). Ignored for other inputs, which
+        carry their A/M.
 
     Returns a :class:`DecayResult`. Objects that cannot be propagated are listed by
     DecayResult.failures() with the reason; bad arguments raise ValueError.
@@ -721,6 +867,8 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     for name, val, lo in checks:
         if not (isinstance(val, (int, float, np.integer, np.floating)) and math.isfinite(val) and val > lo):
             raise _bad(name, f"value {val!r} is not a positive number", "give a positive finite value")
+    if ballistic not in ("sgp4-rate", "bstar"):
+        raise _bad("ballistic", f"got {ballistic!r}", "give 'sgp4-rate' (default) or 'bstar'")
     if nodes is not None and (isinstance(nodes, bool) or not isinstance(nodes, (int, np.integer))
                               or not 4 <= nodes <= 256):
         raise _bad("nodes", f"value {nodes!r}", "give None (adaptive) or an integer from 4 to 256")
@@ -746,6 +894,19 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     status[(status == IN_ORBIT) & (t0 > t_end)] = AFTER_STOP
     run = status == IN_ORBIT
     bc = 0.5 * float(cd) * am * 1e-6  # km^2/kg
+    from .catalog import Catalog
+
+    local = None
+    if isinstance(objects, Catalog) and ballistic == "sgp4-rate" and run.any():
+        # B* -> A/M assumed SGP4's density; match the element set's own decay instead,
+        # under NRLMSIS at the places the object flew through (local_density_ratio)
+        target = sgp4_mean_a_rate(objects)[run]
+        if table.space_weather is not None:   # NRLMSIS driven by the space-weather file
+            local = np.full(n, np.nan)
+            local[run] = local_density_ratio(objects[np.flatnonzero(run)], table)
+            target = target / local[run]
+        bc[run] = matched_ballistic(p, np.nan_to_num(el[run]), t0[run], bc[run], target, nodes)
+        am = 2e6 * bc / float(cd)
     el_run = np.nan_to_num(el[run])
     if be == "cuda":
         from . import _longterm_cuda
@@ -781,7 +942,9 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         final_time=_to_time(t_start, t_final), am=am, cd=float(cd),
         info={"epoch": epoch, "backend": be, "atmosphere": table.source,
               "space_weather": table.space_weather, "nodes": nodes,
-              "step_days": float(step_days), "reentry_km": float(reentry_km)},
+              "step_days": float(step_days), "reentry_km": float(reentry_km),
+              "ballistic": ballistic if isinstance(objects, Catalog) else "given A/M",
+              "local_density_ratio": local},
     )
 
 

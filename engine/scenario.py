@@ -4,8 +4,9 @@
 
 Stages (the long ones with a progress bar, with the time remaining, on a terminal):
   1. breakup      the 15 Nov 2021 event (engine.events.cosmos1408), fragments fitted to
-                  SGP4 element sets (those on sub-orbital paths re-enter at once and are
-                  counted, not propagated);
+                  SGP4 element sets; those not in orbit (engine._orbits: sub-orbital,
+                  escaping, or a mean perigee at or below 120 km, the decay model's
+                  re-entry height) re-enter at once and are counted, not propagated;
   2. cloud        SGP4 of the whole cloud over the window: spatial density against
                   altitude, day by day;
   3. screening    the ISS (its element set of 15 Nov 2021) against the cloud over the
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _backend, events, risk
-from ._orbits import RE_KM
+from ._orbits import RE_KM, REENTRY_KM
 from ._progress import callback, progress
 from .timeconv import jd_from_datetime64, to_datetime64
 
@@ -71,7 +72,7 @@ class ScenarioResult:
 
     fragments: object
     cloud: object
-    n_suborbital: int
+    n_suborbital: int                         # fragments not in orbit at the event (engine._orbits)
     epoch: np.datetime64
     days: float
     density_alt_edges_km: np.ndarray
@@ -101,6 +102,13 @@ class ScenarioResult:
                 f"chance of a penetration by debris of every size down to about {SHIELD_LIMIT_M * 100:g} cm; run "
                 f"with lc_min {SHIELD_LIMIT_M:g} (--lc-min {SHIELD_LIMIT_M:g}) to compare this cloud with its rise")
 
+    def _not_in_orbit_text(self) -> str:
+        out = getattr(self.cloud, "not_in_orbit", None)
+        if out is None:
+            return f"{self.n_suborbital:,} not in orbit"
+        rejected = len(getattr(self.cloud, "rejected", ()))
+        return out.summary() + (f"; {rejected:,} not fitted (errors)" if rejected else "")
+
     def summary(self) -> str:
         f = self.flux
         orbits = self.days * 1440.0 / ISS_PERIOD_MIN
@@ -108,7 +116,9 @@ class ScenarioResult:
         lines = [
             f"Cosmos 1408 breakup at {np.datetime_as_string(self.epoch, unit='s')} UTC: "
             f"{len(self.fragments):,} fragments >= {self.fragments.event['lc_min']:g} m "
-            f"({self.n_suborbital:,} on sub-orbital paths, {len(self.cloud):,} in orbit)",
+            f"({len(self.cloud):,} in orbit; {self._not_in_orbit_text()})",
+            f"  in orbit: a bound orbit whose mean perigee is above {REENTRY_KM:g} km over the ellipsoid "
+            "(the decay model's re-entry height); the others fall back within a revolution",
             f"ISS close approaches under {self.threshold_km:g} km in {self.days:g} days: {len(self.conjunctions):,}"
             + (f"; closest {self.conjunctions.miss_km.min():.3f} km at "
                f"{np.datetime_as_string(self.conjunctions.tca[np.argmin(self.conjunctions.miss_km)], unit='s')}"
@@ -232,9 +242,9 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
 
     t0 = time.perf_counter()
     frags = events.cosmos1408(lc_min=lc_min, seed=seed, backend=backend)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # sub-orbital fragments: counted below
-        cloud = frags.to_catalog(first_satnum=80000)
+    # fragments not in orbit are counted (cloud.not_in_orbit), not warned about; ids from
+    # the analyst range, which no real catalogued object has (Fragments.to_catalog)
+    cloud = frags.to_catalog()
     timings["breakup"] = time.perf_counter() - t0
     epoch = to_datetime64(frags.epoch)[()]
     stop = epoch + np.timedelta64(int(round(days * 86400e6)), "us")
@@ -274,13 +284,15 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
         t0 = time.perf_counter()
         end = epoch + np.timedelta64(int(round(years * 365.25 * 86400)), "s")
         # NRLMSIS 2.1 from the space-weather file; past its end the last solar cycle
-        # repeats, which the summary states (info['atmosphere'])
-        dec = longterm.decay(cloud, epoch, end, atmosphere=DECAY_ATMOSPHERE, backend=backend)
+        # repeats, which the summary states (info['atmosphere']). The cloud's B* is the fixed
+        # conversion of the breakup model's A/M: "bstar" turns it back into that A/M exactly
+        # (matching SGP4's decay would not)
+        dec = longterm.decay(cloud, epoch, end, atmosphere=DECAY_ATMOSPHERE, backend=backend, ballistic="bstar")
         timings["decay"] = time.perf_counter() - t0
         log(f"decay: {int(dec.on_orbit[-1]):,} of {len(cloud):,} in orbit after {years:g} years "
             f"({timings['decay']:.1f} s)")
 
-    result = ScenarioResult(fragments=frags, cloud=cloud, n_suborbital=len(frags) - len(cloud), epoch=epoch,
+    result = ScenarioResult(fragments=frags, cloud=cloud, n_suborbital=len(cloud.not_in_orbit), epoch=epoch,
                             days=float(days), density_alt_edges_km=edges, density_per_day=density,
                             conjunctions=conj, pc=pcs, approaches_per_day=per_day, threshold_km=float(threshold_km),
                             flux=fl, decay=dec, timings_s=timings)
@@ -324,7 +336,7 @@ def _write_report(res: ScenarioResult, out: str, real_cloud) -> list:
     lines += ["Assumptions: interceptor mass and velocity as engine.events.cosmos1408 documents them; "
               f"ISS cross-section {res.flux.area_m2:g} m^2 and hard-body radius {ISS_HBR_KM * 1e3:g} m; "
               "covariances of the element sets assumed (engine.pc.default_covariance); drag from "
-              "B* (Cd = 2.2) and the atmosphere stated above.", ""]
+              "the breakup model's A/M (Cd = 2.2) and the atmosphere stated above.", ""]
     path = os.path.join(out, "report.md")
     with open(path, "w") as f:
         f.write("\n".join(lines))

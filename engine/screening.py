@@ -50,6 +50,10 @@ above the threshold (plus HERMITE_MARGIN_KM) is dropped: a lower bound, so nothi
 
 Objects that SGP4 cannot propagate at some time (error codes 1-6, decayed included) are
 excluded at those samples and listed in Conjunctions.excluded (with a RuntimeWarning).
+Secondaries that are not in orbit at their epoch by the engine's one definition
+(engine._orbits: a mean perigee at or below 120 km, where the decay model counts them as
+re-entered) are not screened: they are listed in Conjunctions.excluded with code
+engine.errors.REENTERED for every sample, without a warning (an outcome, not an error).
 """
 
 from __future__ import annotations
@@ -61,6 +65,8 @@ import warnings
 import numpy as np
 
 from . import _backend
+from . import errors as _errors
+from ._orbits import IN_ORBIT, catalog_orbit_status
 from .catalog import Catalog
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
@@ -182,6 +188,19 @@ class _Side:
         return out
 
 
+def _fallen(cat, idx, t0, nt):
+    """Conjunctions.excluded rows of secondaries idx that are not in orbit: code
+    engine.errors.REENTERED at all nt samples from t0."""
+    out = np.zeros(idx.size, _EXCLUDED_DTYPE)
+    out["role"] = "secondary"
+    out["index"] = idx
+    out["satnum"] = cat.satnum[idx]
+    out["code"] = _errors.REENTERED
+    out["n_samples"] = nt
+    out["first_time"] = t0
+    return out
+
+
 def _check_inputs(primary, secondaries, start, stop, threshold_km, step_s):
     problems = []
     if primary is not None and not isinstance(primary, Catalog):
@@ -272,18 +291,23 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
     nt = int(math.ceil(span / dt - 1e-9)) + 1
     h = span / (nt - 1)
 
-    sec_index = np.arange(len(secondaries), dtype=np.int64)
+    # the engine's one definition of in orbit (engine._orbits): the others have re-entered
+    flying = catalog_orbit_status(secondaries) == IN_ORBIT
+    sec_index = np.flatnonzero(flying).astype(np.int64)
+    fallen = _fallen(secondaries, np.flatnonzero(~flying), t0, nt)
     if all_vs_all:
-        vmax = 2.0 * _max_speed(secondaries)
+        vmax = 2.0 * _max_speed(secondaries[sec_index])
     else:
-        if prefilter_pad_km is not None and len(primary) and len(secondaries):
+        if prefilter_pad_km is not None and len(primary) and sec_index.size:
             plo, phi = _radius_band(primary, jd0, fr0, span, name)
-            slo, shi = _radius_band(secondaries, jd0, fr0, span, name)
+            slo, shi = _radius_band(secondaries[sec_index], jd0, fr0, span, name)
             pad = d + float(prefilter_pad_km)
             keep = (slo - pad <= phi.max()) & (shi + pad >= plo.min())
-            sec_index = np.flatnonzero(keep)
+            sec_index = sec_index[keep]
         vmax = _max_speed(primary) + _max_speed(secondaries[sec_index])
-    sec = _Side(secondaries[sec_index] if not all_vs_all else secondaries, "secondary", sec_index)
+    # the whole catalogue when nothing is left out keeps its cached SGP4 initialisation
+    sec = _Side(secondaries if sec_index.size == len(secondaries) else secondaries[sec_index],
+                "secondary", sec_index)
     pri = sec if all_vs_all else _Side(primary, "primary", np.arange(len(primary), dtype=np.int64))
     radius = capture_radius(d, h, vmax) if vmax > 0 else d
     # relative (tidal) acceleration bound over a step, km/s^2 (module docstring)
@@ -345,6 +369,7 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
         warnings.warn(f"engine.screen: {excluded.size} object(s) could not be propagated at some "
                       "times and were excluded there (SGP4 error codes); see Conjunctions.excluded",
                       RuntimeWarning, stacklevel=2)
+    excluded = np.concatenate([excluded, fallen])
     keep = res["miss_km"] <= d
     out = {k: v[keep] for k, v in res.items()}
     ip, js = out.pop("i"), out.pop("j")

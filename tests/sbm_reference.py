@@ -108,3 +108,23 @@ def n_explosion(s, lc):
 def area(lc):
     lc = np.asarray(lc, float)
     return np.where(lc < 0.00167, 0.540424 * lc**2, 0.556945 * lc**2.0047077)
+
+
+def expected_mass_small(n0, beta, lo, hi):
+    """Expected total mass (kg) of the fragments with lo <= Lc < hi (m) when
+    N(>Lc) = n0 Lc^-beta, for hi <= 8 cm, where A/M follows the one normal law of Eq. 7 and
+    E[(A/M)^-1] = 10^-mu exp((s ln 10)^2 / 2) (log-normal mean). scipy's adaptive quad
+    in Lc with the laws' kinks as break points (Eq. 9's 1.67 mm, Eq. 7's 10^-1.75 and
+    10^-1.25 m)."""
+    from scipy import integrate
+
+    if not hi <= 0.08:
+        raise ValueError(f"hi = {hi} m: this reference covers the small-fragment law only (<= 8 cm)")
+
+    def density(lc):   # kg per metre of Lc
+        mu, s = small_params(lc)
+        return n0 * beta * lc ** (-beta - 1.0) * area(lc) * 10.0**-mu * np.exp(0.5 * (s * LN10) ** 2)
+
+    points = [x for x in (0.00167, 10**-1.75, 10**-1.25) if lo < x < hi]
+    value, _ = integrate.quad(density, lo, hi, points=points or None, epsabs=0.0, epsrel=1e-13, limit=500)
+    return value

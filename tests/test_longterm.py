@@ -355,7 +355,7 @@ def test_catalog_input_bstar_and_negative_bstar():
         nodeo=109.0504 * deg, argpo=96.4293 * deg, mo=264.0273 * deg,
         bstar=np.array([8.3310e-5, -1.2345e-3]),
         epoch=np.datetime64("2021-11-29T16:15:43"))
-    res = lt.decay(cat, "2021-12-01", "2022-01-01", atmosphere="exponential")
+    res = lt.decay(cat, "2021-12-01", "2022-01-01", atmosphere="exponential", ballistic="bstar")
     # B* = cd (A/M) rho0 / 2, rho0 = 0.15696615 kg/m^2/earth radius (Vallado eq. 9-46)
     assert res.am[0] == pytest.approx(2 * 8.3310e-5 / (2.2 * 0.15696615), rel=1e-12)
     assert res.status[1] == lt.NEGATIVE_BSTAR and np.isnat(res.reentry[1])
