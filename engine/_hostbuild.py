@@ -1,12 +1,14 @@
 """Host (CPU) build of the CUDA device math, for tests on machines without a GPU.
 
-kernels/*.cuh is written as host+device functions; kernels/host/<name>_host.cpp wraps it
-in plain extern "C" loops. This module compiles such a shim with g++ into a shared
-library, caches it by a hash of every source it reads plus the compiler flags, and
-loads it with ctypes. Nothing is compiled at import time.
+kernels/*.cuh is written as host+device functions. This module compiles C++ with g++
+into a shared library, caches it by a hash of every source it reads plus the compiler
+flags, and loads it with ctypes; nothing is compiled at import time. Two users:
+engine/_hostexec.py (kernels/<name>.cu itself, through compile_library) and the probes
+of kernels/host/<name>_host.cpp that expose device math no entry point returns (the
+Philox generator, Cowell's force model, the Pc quadrature tables, longterm's rates).
 
-    lib = build("sgp4")              # -> ctypes.CDLL, compiled on first use
-    host = Sgp4Host()                 # typed wrapper over the sgp4 shim
+    lib = build("breakup")           # kernels/host/breakup_host.cpp -> ctypes.CDLL
+    host = Sgp4Host()                 # SGP4 oracle over kernels/sgp4.cu on the host executor
 
 Cache directory: $DEBRIS_ENGINE_CACHE, else $XDG_CACHE_HOME/debris-engine, else
 ~/.cache/debris-engine, else a temporary directory.
@@ -161,10 +163,6 @@ def build(name: str) -> ctypes.CDLL:
     return compile_library(f"{name}_host", shim)
 
 
-_dp = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
-_fp = np.ctypeslib.ndpointer(dtype=np.float32, flags="C_CONTIGUOUS")
-_ip = np.ctypeslib.ndpointer(dtype=np.int32, flags="C_CONTIGUOUS")
-_up = np.ctypeslib.ndpointer(dtype=np.uint8, flags="C_CONTIGUOUS")
 _ll = ctypes.c_longlong
 
 #: element field order of the (NELEM, N) input, as in kernels/sgp4.cuh (ElementField)
@@ -230,8 +228,11 @@ class Sgp4Host:
 
 
 class BreakupHost:
-    """Breakup sampling through the g++ build of kernels/breakup.cuh and philox.cuh (a test
-    oracle for kernels/breakup.cu), with the signatures of engine._breakup_numpy.
+    """Breakup sampling on the CPU (a test oracle for kernels/breakup.cu), with the
+    signatures of engine._breakup_numpy: sample_size / sample_dv are kernels/breakup.cu's
+    own entry points through engine/_breakup_cuda.py on the host executor; philox is the
+    generator alone, from kernels/host/breakup_host.cpp (a g++ build of philox.cuh: no
+    entry point exposes it).
 
     philox(ctr (n, 4) uint32, k0, k1) -> (n, 4) uint32
     sample_size(p, index0, n, lc=, am=, area=, mass=, parent=, kind=) fills the outputs
@@ -243,12 +244,6 @@ class BreakupHost:
         u4 = np.ctypeslib.ndpointer(dtype=np.uint32, flags="C_CONTIGUOUS")
         lib.philox4x32_10_host.argtypes = [u4, _ll, ctypes.c_uint, ctypes.c_uint, u4]
         lib.philox4x32_10_host.restype = None
-        d = ctypes.c_double
-        lib.breakup_size_f64.argtypes = [ctypes.c_ulonglong, _ll, d, d, d, d, d, d, d, ctypes.c_int,
-                                         ctypes.c_int, _ll, _ll, _dp, _dp, _dp, _dp, _up, _up]
-        lib.breakup_size_f64.restype = None
-        lib.breakup_dv_f64.argtypes = [ctypes.c_ulonglong, d, d, d, _ll, _ll, _dp, _dp]
-        lib.breakup_dv_f64.restype = None
         self._lib = lib
 
     def philox(self, ctr, k0: int, k1: int) -> np.ndarray:
@@ -258,11 +253,12 @@ class BreakupHost:
         return out
 
     def sample_size(self, p, index0: int, n: int, *, lc, am, area, mass, parent, kind) -> None:
-        self._lib.breakup_size_f64(p.seed, p.n_small, p.neg_beta_inv, p.small_lo, p.small_span,
-                                   p.large_lo, p.large_span, p.q_projectile, p.lc_projectile,
-                                   p.kind_target, p.kind_projectile, index0, n,
-                                   lc, am, area, mass, parent, kind)
+        from engine import _breakup_cuda
+
+        _breakup_cuda.sample_size(p, index0, n, lc=lc, am=am, area=area, mass=mass, parent=parent,
+                                  kind=kind, backend="host")
 
     def sample_dv(self, seed: int, index0: int, am, slope, intercept, sigma, *, out) -> None:
-        self._lib.breakup_dv_f64(seed, slope, intercept, sigma, index0, len(am),
-                                 np.ascontiguousarray(am, dtype=np.float64), out)
+        from engine import _breakup_cuda
+
+        _breakup_cuda.sample_dv(seed, index0, am, slope, intercept, sigma, out=out, backend="host")

@@ -155,7 +155,7 @@ def test_opt_level_gives_a_separate_build(monkeypatch):
 
 
 #: kernel families whose launcher does not take backend="host" yet (issue 16)
-PENDING = {"breakup.cu", "longterm.cu"}
+PENDING = {"longterm.cu"}
 
 
 def _run_every_launcher():
@@ -178,6 +178,11 @@ def _run_every_launcher():
     vv = np.array([[0.0, 7.5, 0.0]])
     en.propagate(rr, vv, (2459534.5, 0.0), [60.0], forces=en.Forces(am=0.01), backend="host")
     pc.foster(*random_conjunctions(5, seed=3), backend="host")
+    from engine.breakup import Body, collision
+
+    r0, v0 = np.array([6851.0, 0.0, 0.0]), np.array([0.0, 7.5, 1.0])
+    collision(Body(1740.0, r0, v0), Body(10.0, r0, v0 + np.array([3.0, -7.6, 0.0])), lc_min=0.1,
+              seed=1, backend="host")
 
 
 def test_every_entry_point_runs_through_its_launcher(monkeypatch):
