@@ -47,6 +47,18 @@ def test_breakup_numpy_1e7(benchmark, record):
            n_objects=n, fragments_per_s=lambda s: n / s)
 
 
+def test_breakup_host_executor_1e7(benchmark, record):
+    """kernels/breakup.cu on the CPU (backend "host"): the NumPy benchmark's workload."""
+    t, p = _bodies()
+    breakup.collision(t, p, lc_min=0.1, seed=0, backend="host")  # compile outside the timing
+    f = benchmark.pedantic(breakup.collision, args=(t, p), kwargs=dict(lc_min=LC_MIN, seed=0, backend="host"),
+                           rounds=3, iterations=1, warmup_rounds=0)
+    n = len(f)
+    assert n == _expected_n()
+    record(kernel="breakup", backend="host", dtype="float64", device=_backend.cpu_name(),
+           n_objects=n, fragments_per_s=lambda s: n / s)
+
+
 def test_breakup_cuda_1e7(benchmark, record):
     ok, reason = _backend.cuda_status()
     if not ok:
