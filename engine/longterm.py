@@ -108,6 +108,7 @@ engine/_hostexec.py). All run the same algorithm in float64.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -118,6 +119,7 @@ from . import atmosphere as _atm
 from ._orbits import (J2_WGS84, REENTRY_KM, j2_radius_offset, mean_a_period, mean_perigee_height_km,
                       sgp4_mean_a_rate)
 from ._parallel import run_blocks, threads
+from ._progress import Tally
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
 #: km^3/s^2, EGM-96 / WGS-84 (Vallado table D-1)
@@ -187,6 +189,13 @@ class DecayResult:
         "space_weather" (the same as a dict, engine.atmosphere.space_weather's summary;
         None for models without space weather), "step_days", "backend",
         "ballistic" and "local_density_ratio" (how the ballistic coefficients were set).
+    history: None, or (decay with record_days) a dict of the mean elements of every object
+        at the record times: "times" (R,) datetime64[us] (start + k record_days, and stop);
+        "a_km", "ecco", "inclo" (R, N) in record_dtype (km, -, rad; NaN where not alive);
+        "alive" (R, N) bool: epoch at or before the time, not re-entered by then, and
+        propagated without failure up to then (so alive.sum(axis=1) is on_orbit at those
+        times less the objects whose propagation failed). engine.exposure.history_from_decay
+        turns it into the input of the risk over time.
     """
 
     reentry: np.ndarray
@@ -198,6 +207,7 @@ class DecayResult:
     am: np.ndarray
     cd: float
     info: dict = field(default_factory=dict)
+    history: dict | None = None
 
     def __len__(self) -> int:
         return int(self.reentry.shape[0])
@@ -373,7 +383,20 @@ def _inputs(objects, cd):
 NRLMSIS_NAMES = {"nrlmsis": None, "nrlmsis-repeat-cycle": "repeat-cycle"}
 
 
-def _table(atmosphere, start, stop, epochs):
+def atmosphere_table(atmosphere, start, stop, epochs=None, *, progress=None):
+    """The density table decay(objects, start, stop, atmosphere=atmosphere) uses: build it
+    once (e.g. with a progress bar, or to run several decays) and pass it as `atmosphere`.
+
+    atmosphere: as decay takes it; start, stop: UTC times (anything engine.to_datetime64
+    takes); epochs: None or (N,) datetime64 epochs of the objects (NRLMSIS rows start at
+    the earliest of start and the epochs). progress: None or progress(done, total)
+    (engine._progress.callback), in NRLMSIS samples. Returns an engine.atmosphere.Table.
+    """
+    epochs = np.zeros(0, "datetime64[us]") if epochs is None else np.asarray(epochs)
+    return _table(atmosphere, start, stop, epochs, progress)
+
+
+def _table(atmosphere, start, stop, epochs, progress=None):
     if isinstance(atmosphere, str) and atmosphere == "exponential":
         return _atm.Exponential().table()
     if atmosphere is None or (isinstance(atmosphere, str) and atmosphere in NRLMSIS_NAMES):
@@ -382,7 +405,8 @@ def _table(atmosphere, start, stop, epochs):
         d0 = first.astype("datetime64[D]")
         try:
             # the bins run from d0 through the one holding stop (no row past stop's day)
-            return _atm.nrlmsis_table(d0, to_datetime64(stop), bin_days=BIN_DAYS, beyond=beyond)
+            return _atm.nrlmsis_table(d0, to_datetime64(stop), bin_days=BIN_DAYS, beyond=beyond,
+                                      progress=progress)
         except ImportError as e:
             raise ImportError(f"{e}; or pass atmosphere='exponential' (Vallado's static model)") from None
     if isinstance(atmosphere, _atm.Table):
@@ -719,11 +743,14 @@ def _rk4_step(p: _Params, y, tt, b, t_stop, ce, se):
     return yn, h, hp0, failed
 
 
-def _run_block(p: _Params, el, bc, t, t_stop, nodes):
+def _run_block(p: _Params, el, bc, t, t_stop, nodes, tally=None):
     """Step one block to t_stop in place: el (m, 5), t (m,) days. Returns (t_reentry (m,)
     days, NaN where the object did not re-enter; step_limit (m,) bool; step_failed (m,)
-    bool)."""
+    bool). tally: None or an engine._progress.Tally of object-days, told after each step."""
     m = el.shape[0]
+    t_first = t.copy()
+    span = np.maximum(t_stop - t_first, 0.0)
+    reported = 0.0
     t_re = np.full(m, np.nan)
     count = np.zeros(m, dtype=np.int64)
     limited = np.zeros(m, dtype=bool)
@@ -762,10 +789,15 @@ def _run_block(p: _Params, el, bc, t, t_stop, nodes):
             el[idx] = yn
             t[idx] = np.where(re, t_re[idx], tn)
             done[idx] = re | bad | (tn >= t_stop)
+        if tally is not None:
+            now = float(np.sum(np.where(done, span, np.minimum(t - t_first, span))))
+            tally.add(now - reported)
+            reported = now
     return t_re, limited, failed
 
 
-def _run_numpy(p: _Params, el, bc, t0, t_stop, nodes=None):
+def _run_numpy(p: _Params, el, bc, t0, t_stop, nodes=None, progress=None):
+    tally = Tally(progress, float(np.sum(np.maximum(t_stop - t0, 0.0)))) if progress is not None else None
     el = el.copy()
     t = t0.copy()
     t_re = np.full(el.shape[0], np.nan)
@@ -775,7 +807,7 @@ def _run_numpy(p: _Params, el, bc, t0, t_stop, nodes=None):
 
     def work(s):
         # el[s], t[s] are views: _run_block steps them in place
-        t_re[s], limit[s], failed[s] = _run_block(p, el[s], bc[s], t[s], t_stop, nodes)
+        t_re[s], limit[s], failed[s] = _run_block(p, el[s], bc[s], t[s], t_stop, nodes, tally)
 
     run_blocks(blocks, work, threads())
     return el, t, t_re, np.where(failed, STEP_FAILED, np.where(limit, STEP_LIMIT, IN_ORBIT))
@@ -808,7 +840,8 @@ STEP_DAYS_STATIC = 4.0
 
 def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: float | None = None,
           reentry_km: float = REENTRY_KM, nodes: int | None = None, backend: str = "auto",
-          ballistic: str = "sgp4-rate") -> DecayResult:
+          ballistic: str = "sgp4-rate", record_days: float | None = None,
+          record_dtype=np.float64, progress=None) -> DecayResult:
     """Re-entry times and on-orbit counts of many objects over months to decades.
 
     objects: engine.Fragments (A/M and TEME states at the event epoch), engine.Catalog
@@ -852,6 +885,19 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         LEO), and is the exact inverse for catalogues made by Fragments.to_catalog (their
         B* is that conversion of the breakup model's A/M). Ignored for other inputs, which
         carry their A/M.
+    record_days: None (default), or record every object's mean a, e, i every record_days
+        days from start (and at stop) in DecayResult.history: the steps then end at each
+        record time (the run continues from the recorded state), so the elements recorded
+        at start + record_days are those of a run stopped there, and re-entry times differ
+        from a run without recording by the integrator's truncation error only.
+        Memory: R x N x (3 x itemsize + 1) bytes (R record times): 7-day records of 100,000
+        objects over 5 years take 650 MB in float64; record_dtype=numpy.float32 halves it
+        (a to ~0.5 m at LEO radii, e and i to 1e-7: far below what the risk figures resolve).
+        A request larger than the memory available is refused before any work.
+    progress: None or a progress(done, total) callable (engine._progress.callback), in
+        object-days stepped (the NumPy backend), or in record intervals with record_days;
+        building an NRLMSIS table is reported by atmosphere_table, whose table decay then
+        takes as `atmosphere`.
 
     Returns a :class:`DecayResult`. Objects that cannot be propagated are listed by
     DecayResult.failures() with the reason; bad arguments raise ValueError.
@@ -870,6 +916,13 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
             raise _bad(name, f"value {val!r} is not a positive number", "give a positive finite value")
     if ballistic not in ("sgp4-rate", "bstar"):
         raise _bad("ballistic", f"got {ballistic!r}", "give 'sgp4-rate' (default) or 'bstar'")
+    if record_days is not None and not (isinstance(record_days, (int, float, np.integer, np.floating))
+                                        and not isinstance(record_days, bool)
+                                        and math.isfinite(record_days) and record_days > 0):
+        raise _bad("record_days", f"value {record_days!r} is not a positive number of days",
+                   "give None (no record) or the spacing of the records in days, e.g. 7")
+    if np.dtype(record_dtype) not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise _bad("record_dtype", f"got {record_dtype!r}", "give numpy.float64 (default) or numpy.float32")
     if nodes is not None and (isinstance(nodes, bool) or not isinstance(nodes, (int, np.integer))
                               or not 4 <= nodes <= 256):
         raise _bad("nodes", f"value {nodes!r}", "give None (adaptive) or an integer from 4 to 256")
@@ -912,9 +965,22 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     if be in _backend.KERNEL_BACKENDS:
         from . import _longterm_cuda
 
-        el_f, t_f, t_re, code = _longterm_cuda.run(p, el_run, bc[run], t0[run], t_end, nodes, backend=be)
+        runner = functools.partial(_longterm_cuda.run, backend=be)  # kernels/longterm.cu on this executor
     else:
-        el_f, t_f, t_re, code = _run_numpy(p, el_run, bc[run], t0[run], t_end, nodes)
+        runner = _run_numpy
+    history = None
+    if record_days is None:
+        el_f, t_f, t_re, code = (runner(p, el_run, bc[run], t0[run], t_end, nodes) if runner is not _run_numpy
+                                 else _run_numpy(p, el_run, bc[run], t0[run], t_end, nodes, progress))
+    else:
+        tr = _grid(t_end, float(record_days))
+        from .sgp4 import check_memory
+
+        check_memory(n, tr.size, 3 * np.dtype(record_dtype).itemsize + 1, what="decay(record_days=...)",
+                     ways_out="a longer record_days, record_dtype=numpy.float32, or fewer objects per call")
+        el_f, t_f, t_re, code, history = _run_recorded(runner, p, el_run, bc[run], t0[run], t_end, nodes, tr,
+                                                       run, np.dtype(record_dtype), progress)
+        history["times"] = _to_time(t_start, tr)
     el_out = el.copy()
     el_out[run] = el_f
     t_final = t0.copy()
@@ -927,10 +993,7 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
     status[np.nonzero(run)[0][stopped]] = code[stopped]
     reentry = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     reentry[re] = _to_time(t_start, t_reentry[re])
-    steps = int(np.floor(t_end / count_days + 1e-9))
-    tk = np.arange(steps + 1) * count_days
-    if tk[-1] < t_end - 1e-9:
-        tk = np.append(tk, t_end)
+    tk = _grid(t_end, count_days)
     times = _to_time(t_start, tk)
     born = np.where(np.isin(status, (NOT_ORBITING, NEGATIVE_BSTAR)), np.inf, t0)
     gone = np.where(np.isnan(t_reentry), np.inf, t_reentry)
@@ -946,7 +1009,48 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
               "step_days": float(step_days), "reentry_km": float(reentry_km),
               "ballistic": ballistic if isinstance(objects, Catalog) else "given A/M",
               "local_density_ratio": local},
+        history=history,
     )
+
+
+def _grid(t_end, spacing):
+    """(K,) days 0, spacing, 2 spacing, ... up to t_end, and t_end itself."""
+    steps = int(np.floor(t_end / spacing + 1e-9))
+    tk = np.arange(steps + 1) * spacing
+    if tk[-1] < t_end - 1e-9:
+        tk = np.append(tk, t_end)
+    return tk
+
+
+def _run_recorded(runner, p, el, bc, t0, t_end, nodes, tr, run, dtype, progress=None):
+    """runner (the NumPy or CUDA stepper) from record time to record time, keeping a, e, i
+    of every object at each time tr (R,) days; objects that re-entered or whose steps
+    failed are not stepped again. Returns runner's (el, t, t_reentry, code) at t_end and
+    the history dict (without times) for all N objects (run (N,) marks the propagated ones).
+    progress: None or progress(done, total), in record intervals."""
+    m = el.shape[0]
+    el, t = el.copy(), t0.copy()
+    t_re = np.full(m, np.nan)
+    code = np.zeros(m, dtype=np.uint8)
+    n = run.shape[0]
+    rows = {k: np.full((tr.size, n), np.nan, dtype=dtype) for k in ("a_km", "ecco", "inclo")}
+    alive = np.zeros((tr.size, n), dtype=bool)
+    cols = np.flatnonzero(run)
+    stops = np.append(tr, t_end) if tr[-1] < t_end else tr
+    for k, tk in enumerate(stops):
+        # objects born after tk wait for their epoch (a stepper never sees t0 > t_stop)
+        live = np.flatnonzero(np.isnan(t_re) & (code == IN_ORBIT) & (t <= tk))
+        if live.size:
+            el[live], t[live], t_re[live], code[live] = runner(p, el[live], bc[live], t[live], float(tk), nodes)
+        if k < tr.size:
+            ok = (t0 <= tk + 1e-9) & np.isnan(t_re) & (code == IN_ORBIT)
+            alive[k, cols] = ok
+            for j, name in enumerate(("a_km", "ecco", "inclo")):
+                rows[name][k, cols[ok]] = el[ok, j]
+        if progress is not None:
+            progress(k + 1, stops.size)
+    rows["alive"] = alive
+    return el, t, t_re, code, rows
 
 
 def _to_time(t_start, days):

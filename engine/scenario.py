@@ -287,7 +287,11 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
         # repeats, which the summary states (info['atmosphere']). The cloud's B* is the fixed
         # conversion of the breakup model's A/M: "bstar" turns it back into that A/M exactly
         # (matching SGP4's decay would not)
-        dec = longterm.decay(cloud, epoch, end, atmosphere=DECAY_ATMOSPHERE, backend=backend, ballistic="bstar")
+        with progress(0, "atmosphere", "samples", enabled=enabled) as bar:
+            table = longterm.atmosphere_table(DECAY_ATMOSPHERE, epoch, end, cloud.epoch, progress=callback(bar))
+        with progress(0, "decay", "object-days", enabled=enabled) as bar:
+            dec = longterm.decay(cloud, epoch, end, atmosphere=table, backend=backend, ballistic="bstar",
+                                 progress=callback(bar))
         timings["decay"] = time.perf_counter() - t0
         log(f"decay: {int(dec.on_orbit[-1]):,} of {len(cloud):,} in orbit after {years:g} years "
             f"({timings['decay']:.1f} s)")

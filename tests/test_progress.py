@@ -134,3 +134,35 @@ def test_bar_on_a_pseudo_terminal_that_reports_no_size():
         text = os.read(master, 4096).decode()
     os.close(master)
     assert "2/2 blocks" in text and REMAINING.search(text), repr(text)
+
+
+def test_decay_reports_its_object_days_and_gives_the_same_result():
+    """The scenario's decay stage ran ~30 s without a bar: decay reports object-days as its
+    blocks step (threads included), reaching the total, with results unchanged."""
+    from engine import longterm
+
+    rng = np.random.default_rng(7)
+    n = 300
+    a = 6378.137 + rng.uniform(250.0, 600.0, n)
+    r = np.stack([a, np.zeros(n), np.zeros(n)], axis=1)
+    v = np.stack([np.zeros(n), np.sqrt(398600.4418 / a) * 0.6, np.sqrt(398600.4418 / a) * 0.8], axis=1)
+    objs = (r, v, 10.0 ** rng.uniform(-2.5, -0.5, n), "2021-11-16T00:00")
+    calls = []
+    kw = dict(atmosphere="exponential", backend="numpy")
+    with_cb = longterm.decay(objs, "2021-11-16", "2022-11-16", progress=lambda d, t: calls.append((d, t)), **kw)
+    without = longterm.decay(objs, "2021-11-16", "2022-11-16", **kw)
+    np.testing.assert_array_equal(with_cb.reentry, without.reentry)
+    np.testing.assert_array_equal(with_cb.on_orbit, without.on_orbit)
+    total = calls[-1][1]
+    assert abs(total - n * 365) <= 1 and calls[-1][0] == total, calls[-3:]
+    assert len(calls) > 10 and all(d1 <= d2 for (d1, _), (d2, _) in zip(calls, calls[1:]))
+
+
+def test_atmosphere_table_reports_its_samples_and_decay_takes_it():
+    from engine import longterm
+
+    pytest.importorskip("pymsis", reason="pymsis not installed: pip install pymsis")
+    calls = []
+    table = longterm.atmosphere_table(None, "2021-11-16", "2021-12-31", progress=lambda d, t: calls.append((d, t)))
+    assert calls and calls[-1][0] == calls[-1][1] > 0
+    assert table.space_weather is not None and "4-day means" in table.source
