@@ -25,6 +25,11 @@ int, or np.int64 where the kernel takes int, is an error naming the kernel, the 
 and the fix), a pointer must be a NumPy array of the pointee's dtype whose memory the
 kernel can read from its first element on; the launch configuration must be within
 CUDA's limits, and dynamic shared memory is refused.
+
+Tests: ``with host_memory_limit(nbytes):`` makes the host executor report that little
+free "device" memory, so that the launchers' device-memory chunking runs on CPU-only CI;
+``get_module(name).set_threads(k)`` changes the OpenMP thread count (results must not
+depend on it: every CUDA thread writes only its own outputs).
 """
 
 from __future__ import annotations
@@ -343,8 +348,9 @@ class HostExecutor:
         return get_module(filename).get_function(name)
 
     def mem_info(self) -> tuple[int, int]:
-        """(free, total) bytes of the memory the kernels' arrays live in: host memory,
-        capped by :func:`host_memory_limit`."""
+        """(free, free) bytes of the memory the kernels' arrays live in: available host
+        memory (engine.sgp4.memory_available; unbounded when unknown), capped by
+        :func:`host_memory_limit`. The launchers budget against the first value only."""
         from engine.sgp4 import memory_available
 
         free = memory_available()
@@ -359,9 +365,6 @@ class HostExecutor:
 
     def to_host(self, a):
         return a
-
-    def asarray(self, a, dtype=None):
-        return np.asarray(a, dtype=dtype)
 
     def synchronize(self) -> None:
         """Launches are synchronous on the host."""
@@ -395,9 +398,6 @@ class CudaExecutor:
 
     def to_host(self, a):
         return a.get() if self.is_array(a) else a
-
-    def asarray(self, a, dtype=None):
-        return self.xp.asarray(a, dtype=dtype)
 
     def synchronize(self) -> None:
         self.xp.cuda.runtime.deviceSynchronize()
