@@ -4,13 +4,13 @@
 # what happened written whatever happens (pass, fail, time-out, interrupt).
 #
 # The exact device call (GPU leases are 15 minutes in all, one to two of them to start
-# the machine; this command takes at most ~6.5 minutes on an H100 or H200):
+# the machine; every part below has a hard limit, and together they cannot pass 7 minutes):
 #
 #   1. on a machine with the registry, once:   bash ci/fetch-gpu-wheels.sh   (fills .whl/)
 #   2. the device tool's run, from the repository root:
 #        command:   bash ci/gpu-check.sh
 #        carry:     [".whl"]          (the wheels the GPU image lacks; git-ignored)
-#        timeout_s: 450               (the parts' hard limits add up to 390 s)
+#        timeout_s: 450               (the hard limits below add up to 420 s)
 #   3. the results come back through $OUT, which the script fills (at most 8 files):
 #        <device>-<date>.json                   flat benchmark records (a JSON list; []
 #                                               when the benchmarks wrote none)
@@ -31,9 +31,10 @@
 #
 # Hard time limits, seconds (timeout sends SIGINT so that pytest still writes its results,
 # then SIGKILL GPU_CHECK_KILL_AFTER seconds later): GPU_CHECK_SETUP_TIMEOUT (wheel install,
-# default 40), GPU_CHECK_TEST_TIMEOUT (default 180), GPU_CHECK_BENCH_TIMEOUT (default 150),
-# GPU_CHECK_KILL_AFTER (default 10): at most 40 + 190 + 160 = 390 s, plus ~10 s for the
-# environment report.
+# default 30), GPU_CHECK_TEST_TIMEOUT (default 170), GPU_CHECK_BENCH_TIMEOUT (default 140),
+# GPU_CHECK_KILL_AFTER (default 10), and 30 s each for the environment report and the
+# device probe: at most 30 + 180 + 150 + 60 = 420 s (the last two take seconds normally).
+# A benchmark cut by its limit keeps the records of those that finished.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 part=${1:-all}
@@ -109,7 +110,7 @@ if compgen -G ".whl/*.whl" > /dev/null; then
         fi
     done
     if [ ${#want[@]} -gt 0 ]; then
-        run_part setup "${GPU_CHECK_SETUP_TIMEOUT:-40}" \
+        run_part setup "${GPU_CHECK_SETUP_TIMEOUT:-30}" \
             "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
             --target /tmp/site "${want[@]}" || status=1
         export PYTHONPATH=/tmp/site:$PWD${PYTHONPATH:+:$PYTHONPATH}
@@ -120,9 +121,9 @@ export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 # ---- what we run on
 {
     echo "== $(date -u +%FT%TZ) $(hostname) part=$part"
-    nvidia-smi || echo "nvidia-smi: not available"
-    command -v nvcc > /dev/null && nvcc --version | tail -2
-    timeout 60 "$PY" - <<'PYEOF'
+    timeout -k 1 4 nvidia-smi || echo "nvidia-smi: not available"
+    command -v nvcc > /dev/null && timeout -k 1 4 nvcc --version | tail -2
+    timeout -k 1 19 "$PY" - <<'PYEOF'
 import importlib, platform
 print("python", platform.python_version())
 for m in ("numpy", "cupy", "torch", "sgp4", "pytest", "pytest_benchmark", "hypothesis", "dsgp4", "heyoka"):
@@ -137,7 +138,7 @@ print("cpu:", cpu_name())
 PYEOF
 } 2>&1 | tee "$logdir/env.log"
 
-device=$(timeout 60 "$PY" -c 'from engine._backend import cuda_status; ok, n = cuda_status(); print(n if ok else "no-cuda")' 2>/dev/null || echo no-cuda)
+device=$(timeout -k 1 29 "$PY" -c 'from engine._backend import cuda_status; ok, n = cuda_status(); print(n if ok else "no-cuda")' 2>/dev/null || echo no-cuda)
 # letters, digits and dashes only: "NVIDIA H100 80GB HBM3" -> NVIDIA-H100-80GB-HBM3
 tag=$(tag_of "$device")
 records="benchmarks/results/${tag}-${stamp}.json"
@@ -146,7 +147,7 @@ if [ "$part" = tests ] || [ "$part" = all ]; then
     # tests/test_packaging.py builds the wheel with build isolation, which downloads
     # hatchling: the GPU machine reaches no registry, so it runs on CPU CI only.
     echo "== tests on backend cuda (skipping tests/test_packaging.py: needs the package registry)"
-    run_part tests "${GPU_CHECK_TEST_TIMEOUT:-180}" \
+    run_part tests "${GPU_CHECK_TEST_TIMEOUT:-170}" \
         "$PY" -m pytest -q -rs -p no:cacheprovider --durations=10 \
         --ignore=tests/test_packaging.py -k "cuda or nvrtc or agree" tests || status=1
 fi
@@ -154,7 +155,7 @@ fi
 if [ "$part" = bench ] || [ "$part" = all ]; then
     echo "== GPU benchmarks -> $records"
     export DEBRIS_BENCH_RECORDS=$records
-    run_part bench "${GPU_CHECK_BENCH_TIMEOUT:-150}" \
+    run_part bench "${GPU_CHECK_BENCH_TIMEOUT:-140}" \
         "$PY" -m pytest -q -rs -p no:cacheprovider \
         $(ls benchmarks/test_*_bench.py | grep -v test_sgp4_bench.py) -k "not host_executor" \
         --benchmark-enable --benchmark-only --benchmark-min-rounds=5 --benchmark-max-time=0.5 \
