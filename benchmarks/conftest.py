@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+
+# the seeded generators of tests/randomsets.py serve the benchmarks too (one copy)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from engine._backend import cpu_name
 

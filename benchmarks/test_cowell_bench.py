@@ -80,6 +80,19 @@ def test_cowell_numpy(benchmark, record, reference, n):
     _record(record, benchmark, "numpy", cpu_name(), n, "dp87", _error_m(res.r[:, -1], reference))
 
 
+@pytest.mark.parametrize("n", N_NUMPY)
+def test_cowell_host_executor(benchmark, record, reference, n):
+    """kernels/cowell.cu on the CPU (one OpenMP thread per block of objects): the NumPy
+    benchmark's workload and integrator."""
+    r, v, am = cosmos_like_states(n)
+    forces = en.Forces(am=am)
+    en.propagate(r[:4], v[:4], EPOCH, TIMES, forces=en.Forces(am=am[:4]), backend="host")  # compile
+    res = benchmark.pedantic(en.propagate, args=(r, v, EPOCH, TIMES),
+                             kwargs=dict(forces=forces, backend="host"), rounds=1, iterations=1)
+    assert res.r.shape == (n, TIMES.size, 3)
+    _record(record, benchmark, "host", cpu_name(), n, "dp87", _error_m(res.r[:, -1], reference))
+
+
 CUDA_OK, CUDA_WHY = cuda_status()
 
 

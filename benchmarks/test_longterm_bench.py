@@ -65,15 +65,24 @@ def test_longterm_numpy_exponential(benchmark, record, cloud, n, years):
     _run_numpy(benchmark, record, cloud, n, years, "exponential", "exponential")
 
 
-def _run_numpy(benchmark, record, cloud, n, years, atmosphere, label):
+def test_longterm_host_executor_exponential(benchmark, record, cloud):
+    """kernels/longterm.cu on the CPU (backend "host"): the first exponential case's workload."""
+    n, years = CASES[0]
+    longterm.decay(cloud(64), cloud(64)[3], _stop(cloud(64)[3], 0.01), backend="host",
+                   atmosphere="exponential")  # compile outside the timing
+    _run_numpy(benchmark, record, cloud, n, years, "exponential", "exponential", backend="host")
+
+
+def _run_numpy(benchmark, record, cloud, n, years, atmosphere, label, backend="numpy"):
+    """decay of n cloud fragments for `years` on a CPU backend ("numpy", or "host")."""
     states = cloud(n)
     start = states[3]
     stop = _stop(start, years)
     res = benchmark.pedantic(longterm.decay, args=(states, start, stop),
-                             kwargs={"backend": "numpy", "atmosphere": atmosphere}, rounds=1, iterations=1)
+                             kwargs={"backend": backend, "atmosphere": atmosphere}, rounds=1, iterations=1)
     assert len(res) == n
     days = (stop - np.datetime64(start, "us")) / np.timedelta64(1, "D")
-    record(kernel="longterm", backend="numpy", dtype="float64", device=_backend.cpu_name(),
+    record(kernel="longterm", backend=backend, dtype="float64", device=_backend.cpu_name(),
            n_objects=n, n_times=int(round(days)), years=years, atmosphere=label,
            step_days=res.info["step_days"], fragment_days_per_s=lambda s: n * days / s,
            reentered=int(np.sum(~np.isnat(res.reentry))))

@@ -38,6 +38,17 @@ def test_sgp4_numpy(benchmark, record, workload):
     record(kernel="sgp4", backend="numpy", dtype="float64", device=cpu_name(), n_objects=N_OBJECTS, n_times=N_TIMES)
 
 
+def test_sgp4_host_executor(benchmark, record, workload):
+    """kernels/sgp4.cu on the CPU (backend "host", OpenMP over every core), the NumPy
+    benchmark's workload: whether the host executor beats NumPy here (benchmarks/NOTES.md)."""
+    sats, jd, fr = workload
+    cat = engine.Catalog.from_satrecs(sats)
+    cat.sgp4(jd[:1], fr[:1], backend="host")  # compile and initialise outside the timed call
+    e, r, v = benchmark(cat.sgp4, jd, fr, backend="host")
+    assert e.shape == (N_OBJECTS, N_TIMES) and r.shape == (N_OBJECTS, N_TIMES, 3)
+    record(kernel="sgp4", backend="host", dtype="float64", device=cpu_name(), n_objects=N_OBJECTS, n_times=N_TIMES)
+
+
 def test_sgp4_python_sgp4_satrecarray(benchmark, record, workload):
     sats, jd, fr = workload
     arr = SatrecArray(sats)

@@ -1,8 +1,13 @@
-"""The one place that decides which backend runs: NumPy or CUDA (through CuPy).
+"""The one place that decides which backend runs: NumPy, CUDA (through CuPy), or the
+CUDA kernels on the CPU (the host executor).
 
-Every public function takes ``backend="auto" | "numpy" | "cuda"`` and asks
+Every public function takes ``backend="auto" | "numpy" | "cuda" | "host"`` and asks
 :func:`resolve` what that means on this machine. ``"auto"`` picks ``"cuda"`` when CuPy
-imports *and* a CUDA device answers, else ``"numpy"``. CuPy is imported lazily, inside
+imports *and* a CUDA device answers, else ``"numpy"``. ``"host"`` runs the same
+kernels/*.cu as ``"cuda"``, compiled for the CPU by g++ (engine/_hostexec.py), on NumPy
+arrays: the launchers, their chunking and the kernels' own code execute on any machine
+with a C++17 compiler; it is never chosen by ``"auto"`` (benchmarks/NOTES.md has the
+speed of each kernel on the host against NumPy). CuPy is imported lazily, inside
 functions, so ``import engine`` never touches a GPU. When CuPy is installed but no
 device answers, ``"auto"`` falls back to NumPy and says so once through the
 ``engine`` logger (level INFO).
@@ -18,13 +23,16 @@ import platform
 
 import numpy as np
 
-BACKENDS = ("auto", "numpy", "cuda")
+BACKENDS = ("auto", "numpy", "cuda", "host")
+#: the backends that run kernels/*.cu (through an executor of engine/_hostexec.py)
+KERNEL_BACKENDS = ("cuda", "host")
 
 log = logging.getLogger("engine")
 
 
 class BackendUnavailable(RuntimeError):
-    """``backend="cuda"`` was asked for explicitly but no CUDA device can be used."""
+    """``backend="cuda"`` (or ``"host"``) was asked for explicitly but cannot run here: no
+    CUDA device, or no C++ compiler for the host executor."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -63,10 +71,11 @@ def _auto_choice() -> str:
 
 
 def resolve(backend: str = "auto") -> str:
-    """Return the concrete backend, ``"numpy"`` or ``"cuda"``, for a user's ``backend`` argument.
+    """Return the concrete backend, ``"numpy"``, ``"cuda"`` or ``"host"``, for a user's
+    ``backend`` argument.
 
     Raises ValueError for an unknown name and :class:`BackendUnavailable` when
-    ``"cuda"`` is asked for on a machine where it cannot run.
+    ``"cuda"`` or ``"host"`` is asked for on a machine where it cannot run.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend={backend!r} is not one of {', '.join(map(repr, BACKENDS))}")
@@ -76,6 +85,13 @@ def resolve(backend: str = "auto") -> str:
         ok, reason = cuda_status()
         if not ok:
             raise BackendUnavailable(f"backend='cuda' cannot run here: {reason}; use backend='numpy' or 'auto'")
+    if backend == "host":
+        from engine._hostbuild import HostBuildError, compiler
+
+        try:
+            compiler()
+        except HostBuildError as exc:
+            raise BackendUnavailable(f"backend='host' cannot run here: {exc}; use backend='numpy'") from None
     return backend
 
 
@@ -102,12 +118,12 @@ def cpu_name() -> str:
 
 
 def xp(backend: str):
-    """Array module for a *resolved* backend: numpy, or cupy for ``"cuda"``."""
+    """Array module for a *resolved* backend: numpy (``"numpy"``, ``"host"``), or cupy for ``"cuda"``."""
     if backend == "cuda":
         return importlib.import_module("cupy")
-    if backend == "numpy":
+    if backend in ("numpy", "host"):
         return np
-    raise ValueError(f"xp() needs a resolved backend ('numpy' or 'cuda'), got {backend!r}")
+    raise ValueError(f"xp() needs a resolved backend ('numpy', 'cuda' or 'host'), got {backend!r}")
 
 
 def is_device_array(a) -> bool:

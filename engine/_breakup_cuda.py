@@ -1,8 +1,11 @@
-"""CUDA launcher for kernels/breakup.cu: validate, make contiguous, cast, launch.
+"""The launcher of kernels/breakup.cu: validate, make contiguous, cast, launch.
 
-The outputs are allocated by the caller (engine/breakup.py) as cupy arrays; this module
-only checks them and passes every scalar with the exact C type of the kernel signature
-(cupy.RawKernel checks nothing: a Python int becomes long long, a float double). The
+Written once over an executor (engine/_hostexec.py): backend "cuda" takes cupy arrays and
+launches through cupy.RawModule, backend "host" takes NumPy arrays and runs the same .cu
+compiled for the CPU. The outputs are allocated by the caller (engine/breakup.py) as the
+executor's arrays; this module only checks them and passes every scalar with the exact C
+type of the kernel signature (cupy.RawKernel checks nothing: a Python int becomes long
+long, a float double; the host executor checks each against the signature). The
 kernels index fragments globally (index0 + i), so any split into launches draws the
 same random numbers as one launch, and as the NumPy implementation.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine._hostexec import executor
 from engine._kernels import grid_blocks
 
 _SRC = "breakup.cu"
@@ -19,21 +23,12 @@ _THREADS = 256
 _MAX_LAUNCH = 1 << 24
 
 
-def _kernel(name: str):
-    from engine._kernels import get_function
-
-    return get_function(_SRC, name)
-
-
-
-def _check(arrays: dict, n: int, dtypes: dict) -> None:
-    import cupy as cp
-
+def _check(ex, arrays: dict, n: int, dtypes: dict) -> None:
     bad = []
     for name, a in arrays.items():
         want_shape = (n, 3) if name == "dv" else (n,)
-        if not isinstance(a, cp.ndarray):
-            bad.append(f"{name}: must be a cupy array, got {type(a).__name__}")
+        if not ex.is_array(a):
+            bad.append(f"{name}: must be a {ex.array_name}, got {type(a).__name__}")
         elif a.shape != want_shape or a.dtype != dtypes[name] or not a.flags.c_contiguous:
             bad.append(f"{name}: need C-contiguous {np.dtype(dtypes[name])} {want_shape}, "
                        f"got {a.dtype} {a.shape}")
@@ -41,13 +36,16 @@ def _check(arrays: dict, n: int, dtypes: dict) -> None:
         raise ValueError("breakup kernel outputs:\n  " + "\n  ".join(bad))
 
 
-def sample_size(p, index0: int, n: int, *, lc, am, area, mass, parent, kind) -> None:
+def sample_size(p, index0: int, n: int, *, lc, am, area, mass, parent, kind,
+                backend: str = "cuda") -> None:
     """kernels/breakup.cu breakup_size_f64 for fragments index0 .. index0 + n - 1.
-    p: engine._breakup_numpy.SizeParams; outputs (n,) cupy float64 / uint8."""
+    p: engine._breakup_numpy.SizeParams; outputs (n,) float64 / uint8 arrays of the
+    backend's executor (cupy on "cuda", NumPy on "host")."""
+    ex = executor(backend)
     f8, u1 = np.dtype(np.float64), np.dtype(np.uint8)
-    _check(dict(lc=lc, am=am, area=area, mass=mass, parent=parent, kind=kind), n,
+    _check(ex, dict(lc=lc, am=am, area=area, mass=mass, parent=parent, kind=kind), n,
            dict(lc=f8, am=f8, area=f8, mass=f8, parent=u1, kind=u1))
-    fn = _kernel("breakup_size_f64")
+    fn = ex.kernel(_SRC, "breakup_size_f64")
     for b in range(0, n, _MAX_LAUNCH):
         m = min(_MAX_LAUNCH, n - b)
         fn(grid_blocks(m, _THREADS), (_THREADS,), (
@@ -58,14 +56,15 @@ def sample_size(p, index0: int, n: int, *, lc, am, area, mass, parent, kind) -> 
             lc[b:], am[b:], area[b:], mass[b:], parent[b:], kind[b:]))
 
 
-def sample_dv(seed: int, index0: int, am, slope: float, intercept: float, sigma: float, *, out) -> None:
-    """kernels/breakup.cu breakup_dv_f64: am (n,) cupy float64 m^2/kg -> out (n, 3) km/s."""
-    import cupy as cp
-
+def sample_dv(seed: int, index0: int, am, slope: float, intercept: float, sigma: float, *, out,
+              backend: str = "cuda") -> None:
+    """kernels/breakup.cu breakup_dv_f64: am (n,) float64 m^2/kg -> out (n, 3) km/s, arrays
+    of the backend's executor (cupy on "cuda", NumPy on "host")."""
+    ex = executor(backend)
     n = int(am.shape[0])
-    am = cp.ascontiguousarray(am, dtype=cp.float64)
-    _check(dict(dv=out), n, dict(dv=np.dtype(np.float64)))
-    fn = _kernel("breakup_dv_f64")
+    am = ex.xp.ascontiguousarray(am, dtype=np.float64)
+    _check(ex, dict(dv=out), n, dict(dv=np.dtype(np.float64)))
+    fn = ex.kernel(_SRC, "breakup_dv_f64")
     for b in range(0, n, _MAX_LAUNCH):
         m = min(_MAX_LAUNCH, n - b)
         fn(grid_blocks(m, _THREADS), (_THREADS,), (

@@ -1,7 +1,9 @@
-"""CUDA launcher for kernels/cowell.cu: validate, make contiguous, allocate, cast, launch.
+"""The launcher of kernels/cowell.cu: validate, make contiguous, allocate, cast, launch.
 
 Called by engine.numerical.propagate with host inputs already checked there (states in
-the integration frame). cupy.RawKernel checks nothing, so every scalar goes with the
+the integration frame). Written once over an executor (engine/_hostexec.py): cupy arrays
+and cupy.RawModule on backend "cuda", NumPy arrays and the same .cu compiled for the CPU
+on backend "host" (which also checks every argument against the kernel's signature). cupy.RawKernel checks nothing, so every scalar goes with the
 exact C type of the kernel signature (int -> np.int32, long long -> np.int64, double ->
 np.float64). Objects are split into launches of at most _MAX_LAUNCH threads, each
 launch offset into the same output arrays.
@@ -12,17 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import _numerical_numpy as _nn
+from ._hostexec import executor
 
 _SRC = "cowell.cu"
 _THREADS = 128
 #: objects per launch (bounded so that one launch never runs for minutes)
 _MAX_LAUNCH = 1 << 18
-
-
-def _kernel():
-    from engine._kernels import get_function
-
-    return get_function(_SRC, "cowell_propagate_f64")
 
 
 def atmosphere_bands(atmosphere):
@@ -34,7 +31,7 @@ def atmosphere_bands(atmosphere):
     cols = _nn.piecewise_arrays(atmosphere)
     if cols is None:
         raise ValueError(
-            f"backend='cuda' needs a piecewise-exponential atmosphere (engine.numerical."
+            f"backend='cuda' (and 'host') needs a piecewise-exponential atmosphere (engine.numerical."
             f"Exponential or engine.atmosphere.Exponential); {type(atmosphere).__name__} is "
             "not one: use backend='numpy' for it")
     h0, rho0, hs = cols
@@ -71,13 +68,15 @@ _SETTING_TYPES = (np.int32, np.float64, np.float64, np.float64, np.float64, np.f
 
 
 def propagate(y0, t_out, model, *, method: str, rtol: float, step, hmax: float, hmin: float,
-              reentry_km: float, max_steps: int, dense: bool = True):
+              reentry_km: float, max_steps: int, dense: bool = True, backend: str = "cuda"):
     """kernels/cowell.cu cowell_propagate_f64 on (N, 6) host states y0 (integration frame)
-    with the force model of an engine._numerical_numpy.Model.
+    with the force model of an engine._numerical_numpy.Model, on backend "cuda" or "host".
 
-    Returns cupy arrays y (N, M, 6), status (N, M) uint8, t_reentry (N,), nsteps (N,).
+    Returns the executor's arrays (cupy on "cuda", NumPy on "host"): y (N, M, 6),
+    status (N, M) uint8, t_reentry (N,) s, nsteps (N,) int64.
     """
-    import cupy as cp
+    ex = executor(backend)
+    cp = ex.xp
 
     y0 = np.ascontiguousarray(y0, dtype=np.float64)
     n = y0.shape[0]
@@ -94,7 +93,7 @@ def propagate(y0, t_out, model, *, method: str, rtol: float, step, hmax: float, 
     status = cp.zeros((n, m), dtype=cp.uint8)
     t_re = cp.full(n, np.nan)
     nsteps = cp.zeros(n, dtype=cp.int64)
-    fn = _kernel()
+    fn = ex.kernel(_SRC, "cowell_propagate_f64")
     for b in range(0, n, _MAX_LAUNCH):
         k = min(_MAX_LAUNCH, n - b)
         grid = (int((k + _THREADS - 1) // _THREADS),)
@@ -108,9 +107,10 @@ def propagate(y0, t_out, model, *, method: str, rtol: float, step, hmax: float, 
 
 
 class CowellHost:
-    """kernels/cowell.cuh through its g++ build (kernels/host/cowell_host.cpp): the same
-    arguments as :func:`propagate`, NumPy arrays out. A test oracle for the CUDA kernel
-    on machines without a GPU (compiled on first use by engine._hostbuild)."""
+    """The Cowell kernels on the CPU, as the tests' oracle: :meth:`propagate` is
+    kernels/cowell.cu's own entry point through :func:`propagate` on the host executor;
+    :meth:`derivative` is the force model alone, from kernels/host/cowell_host.cpp (a
+    g++ build of kernels/cowell.cuh: the device has no entry point for it)."""
 
     def __init__(self) -> None:
         import ctypes
@@ -119,32 +119,19 @@ class CowellHost:
 
         lib = build("cowell")
         dp = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
-        up = np.ctypeslib.ndpointer(dtype=np.uint8, flags="C_CONTIGUOUS")
-        lp = np.ctypeslib.ndpointer(dtype=np.int64, flags="C_CONTIGUOUS")
         ll, i32, d = ctypes.c_longlong, ctypes.c_int, ctypes.c_double
         model = [i32, dp, i32, dp, dp, dp, i32, dp, d]
-        lib.cowell_propagate_f64.argtypes = [dp, ll, dp, ll, *model, i32, d, d, d, d, d, ll, i32,
-                                             dp, up, dp, lp]
-        lib.cowell_propagate_f64.restype = None
         lib.cowell_derivative_f64.argtypes = [dp, dp, ll, *model, dp]
         lib.cowell_derivative_f64.restype = None
         self._lib = lib
 
     def propagate(self, y0, t_out, model, *, method: str, rtol: float, step, hmax: float,
                   hmin: float, reentry_km: float, max_steps: int, dense: bool = True):
-        """As :func:`propagate`, on the CPU: y (N, M, 6), status (N, M), t_reentry (N,),
-        nsteps (N,) NumPy arrays."""
-        y0 = np.ascontiguousarray(y0, dtype=np.float64)
-        n, m = y0.shape[0], int(t_out.size)
-        out = np.empty((n, m, 6))
-        status = np.zeros((n, m), dtype=np.uint8)
-        t_re = np.full(n, np.nan)
-        nsteps = np.zeros(n, dtype=np.int64)
-        self._lib.cowell_propagate_f64(
-            y0, n, np.ascontiguousarray(t_out, dtype=np.float64), m, *model_arrays(model),
-            *_settings(method, rtol, step, hmax, hmin, reentry_km, max_steps, dense),
-            out, status, t_re, nsteps)
-        return out, status, t_re, nsteps
+        """As :func:`propagate` on backend "host": y (N, M, 6), status (N, M),
+        t_reentry (N,), nsteps (N,) NumPy arrays."""
+        return propagate(y0, t_out, model, method=method, rtol=rtol, step=step, hmax=hmax,
+                         hmin=hmin, reentry_km=reentry_km, max_steps=max_steps, dense=dense,
+                         backend="host")
 
     def derivative(self, y, t, model):
         """dy/dt of (N, 6) states (integration frame) at t (N,) s after the epoch: (N, 6)."""

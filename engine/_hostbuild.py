@@ -1,12 +1,14 @@
 """Host (CPU) build of the CUDA device math, for tests on machines without a GPU.
 
-kernels/*.cuh is written as host+device functions; kernels/host/<name>_host.cpp wraps it
-in plain extern "C" loops. This module compiles such a shim with g++ into a shared
-library, caches it by a hash of every source it reads plus the compiler flags, and
-loads it with ctypes. Nothing is compiled at import time.
+kernels/*.cuh is written as host+device functions. This module compiles C++ with g++
+into a shared library, caches it by a hash of every source it reads plus the compiler
+flags, and loads it with ctypes; nothing is compiled at import time. Two users:
+engine/_hostexec.py (kernels/<name>.cu itself, through compile_library) and the probes
+of kernels/host/<name>_host.cpp that expose device math no entry point returns (the
+Philox generator, Cowell's force model, the Pc quadrature tables, longterm's rates).
 
-    lib = build("sgp4")              # -> ctypes.CDLL, compiled on first use
-    host = Sgp4Host()                 # typed wrapper over the sgp4 shim
+    lib = build("breakup")           # kernels/host/breakup_host.cpp -> ctypes.CDLL
+    host = Sgp4Host()                 # SGP4 oracle over kernels/sgp4.cu on the host executor
 
 Cache directory: $DEBRIS_ENGINE_CACHE, else $XDG_CACHE_HOME/debris-engine, else
 ~/.cache/debris-engine, else a temporary directory.
@@ -92,15 +94,61 @@ def cxxflags() -> tuple[str, ...]:
     return (opt, *CXXFLAGS)
 
 
-def _sources_digest(shim: Path, cxx: str, flags: tuple[str, ...]) -> str:
+def _sources_digest(shim: Path, cxx: str, flags: tuple[str, ...], extra: bytes = b"") -> str:
+    """Cache key of a host library: the flags, the compiler, the shim (or generated unit,
+    passed as ``extra``) and every kernels/*.cuh and kernels/host/*.h it may include."""
     h = hashlib.sha256()
     h.update(" ".join(flags).encode())
     h.update(cxx.encode())
-    kdir = shim.parent.parent
-    for p in [shim, *sorted(kdir.glob("*.cuh"))]:
+    h.update(extra)
+    kdir = kernel_dir()
+    for p in [shim, *sorted(kdir.glob("*.cuh")), *sorted((kdir / "host").glob("*.h"))]:
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
+
+
+def compile_library(key: str, source: Path, *, text: str | None = None,
+                    extra_flags: tuple[str, ...] = ()) -> ctypes.CDLL:
+    """Compile (or reuse from the cache) one C++ translation unit into a shared library.
+
+    source: the file compiled, or, with ``text``, the file the generated unit stands for
+    (it goes into the cache key and the error message). key: the library's file-name stem;
+    the file name also carries the digest of sources and flags, so a changed source or
+    $DEBRIS_ENGINE_HOST_OPT loads a new library even within one process. Raises HostBuildError when the compiler is
+    missing or the compile fails (the message carries the compiler's output).
+    """
+    with _lock:
+        cxx = compiler()
+        flags = (*cxxflags(), *extra_flags)
+        digest = _sources_digest(source, cxx, flags, (text or "").encode())
+        lib_path = cache_dir() / f"{key}-{digest}.so"
+        if lib_path.name in _loaded:  # keyed by digest: a new -O level or source rebuilds
+            return _loaded[lib_path.name]
+        if not lib_path.is_file():
+            # compile to a private temporary name, then rename: safe under concurrent builds
+            fd, tmp = tempfile.mkstemp(suffix=".so", dir=lib_path.parent)
+            os.close(fd)
+            unit = None
+            if text is not None:
+                fd, unit = tempfile.mkstemp(suffix=".cpp", dir=lib_path.parent)
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(text)
+            cmd = [cxx, *flags, f"-I{kernel_dir().as_posix()}", "-o", tmp, unit or str(source)]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+            finally:
+                if unit is not None:
+                    os.unlink(unit)
+            if proc.returncode != 0:
+                os.unlink(tmp)
+                raise HostBuildError(
+                    f"host build of {source} failed ({' '.join(cmd)}):\n{proc.stderr}"
+                )
+            os.replace(tmp, lib_path)
+        lib = ctypes.CDLL(str(lib_path))
+        _loaded[lib_path.name] = lib
+        return lib
 
 
 def build(name: str) -> ctypes.CDLL:
@@ -109,36 +157,12 @@ def build(name: str) -> ctypes.CDLL:
     Raises HostBuildError when the compiler is missing or the compile fails (the
     message carries the compiler's output).
     """
-    with _lock:
-        if name in _loaded:
-            return _loaded[name]
-        shim = kernel_dir() / "host" / f"{name}_host.cpp"
-        if not shim.is_file():
-            raise HostBuildError(f"no host shim {shim}")
-        cxx = compiler()
-        flags = cxxflags()
-        lib_path = cache_dir() / f"{name}_host-{_sources_digest(shim, cxx, flags)}.so"
-        if not lib_path.is_file():
-            # compile to a private temporary name, then rename: safe under concurrent builds
-            fd, tmp = tempfile.mkstemp(suffix=".so", dir=lib_path.parent)
-            os.close(fd)
-            cmd = [cxx, *flags, "-o", tmp, str(shim)]
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            if proc.returncode != 0:
-                os.unlink(tmp)
-                raise HostBuildError(
-                    f"host build of {shim} failed ({' '.join(cmd)}):\n{proc.stderr}"
-                )
-            os.replace(tmp, lib_path)
-        lib = ctypes.CDLL(str(lib_path))
-        _loaded[name] = lib
-        return lib
+    shim = kernel_dir() / "host" / f"{name}_host.cpp"
+    if not shim.is_file():
+        raise HostBuildError(f"no host shim {shim}")
+    return compile_library(f"{name}_host", shim)
 
 
-_dp = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
-_fp = np.ctypeslib.ndpointer(dtype=np.float32, flags="C_CONTIGUOUS")
-_ip = np.ctypeslib.ndpointer(dtype=np.int32, flags="C_CONTIGUOUS")
-_up = np.ctypeslib.ndpointer(dtype=np.uint8, flags="C_CONTIGUOUS")
 _ll = ctypes.c_longlong
 
 #: element field order of the (NELEM, N) input, as in kernels/sgp4.cuh (ElementField)
@@ -168,7 +192,9 @@ GRAVITY = {"wgs72old": 0, "wgs72": 1, "wgs84": 2}
 
 
 class Sgp4Host:
-    """SGP4 through the g++ build of kernels/sgp4.cuh (a test oracle for the CUDA kernel).
+    """SGP4 through kernels/sgp4.cu's own entry points on the host executor (a test oracle
+    with python-sgp4's calling convention; the work is engine/_sgp4_cuda.py's launcher,
+    backend "host", so every check of this class runs the real kernels and launcher).
 
     init(elements, whichconst, opsmode) -> (rec (NREC, N) float64, flags (N,) int32)
     propagate(rec, flags, tsince (N, M) or (M,) minutes, dtype) -> e (N, M) uint8,
@@ -176,63 +202,37 @@ class Sgp4Host:
     """
 
     def __init__(self) -> None:
-        lib = build("sgp4")
-        lib.sgp4_init_f64.argtypes = [_dp, _ll, ctypes.c_int, ctypes.c_int, _dp, _ip]
-        lib.sgp4_init_f64.restype = None
-        for name, p in (("sgp4_propagate_f64", _dp), ("sgp4_propagate_f32", _fp)):
-            fn = getattr(lib, name)
-            fn.argtypes = [_dp, _ip, _ll, _ll, _ll, _dp, _dp, _ll, ctypes.c_int, _ll, _up, p, p]
-            fn.restype = None
-        self.nrec = lib.sgp4_nrec()
-        self.nelem = lib.sgp4_nelem()
-        self._lib = lib
+        from engine import _sgp4_cuda
+
+        self._launcher = _sgp4_cuda
+        self.nrec = _sgp4_cuda.NREC
+        self.nelem = _sgp4_cuda.NELEM
 
     def init(self, elements: dict, whichconst="wgs72", opsmode="i"):
-        if isinstance(whichconst, str):
-            whichconst = GRAVITY[whichconst.lower()]
-        if opsmode not in ("a", "i"):
-            raise ValueError(f"opsmode must be 'a' or 'i', not {opsmode!r}")
-        cols = element_columns(elements)
-        n = cols[0].size
-        el = np.ascontiguousarray(np.stack(cols))
-        rec = np.zeros((self.nrec, n), dtype=np.float64)
-        flags = np.zeros(n, dtype=np.int32)
-        self._lib.sgp4_init_f64(el, n, int(whichconst), int(opsmode == "a"), rec, flags)
-        return rec, flags
+        model = self._launcher.init(elements, whichconst, opsmode, backend="host")
+        return model.rec, model.flags
 
-    def _run(self, rec, flags, t1, t2, time_kind, dtype):
-        dtype = np.dtype(dtype)
-        n = flags.size
-        t1 = np.asarray(t1, dtype=np.float64)
-        t2 = t1 if t2 is None else np.asarray(t2, dtype=np.float64)
-        if t1.ndim == 1:
-            m, t_obj_stride = t1.size, 0
-        else:
-            if t1.shape[0] != n:
-                raise ValueError(f"times have {t1.shape[0]} rows for {n} objects")
-            m, t_obj_stride = t1.shape[1], t1.shape[1]
-        t1 = np.ascontiguousarray(t1)
-        t2 = np.ascontiguousarray(np.broadcast_to(t2, t1.shape))
-        e = np.empty((n, m), dtype=np.uint8)
-        r = np.empty((n, m, 3), dtype=dtype)
-        v = np.empty((n, m, 3), dtype=dtype)
-        fn = self._lib.sgp4_propagate_f64 if dtype == np.float64 else self._lib.sgp4_propagate_f32
-        fn(np.ascontiguousarray(rec), np.ascontiguousarray(flags), n, n, m, t1, t2,
-           t_obj_stride, time_kind, m, e, r, v)
-        return e, r, v
+    def _model(self, rec, flags, dtype):
+        flags = np.ascontiguousarray(flags, dtype=np.int32)
+        return self._launcher.CudaSgp4Model(
+            rec=np.ascontiguousarray(rec, dtype=np.float64), flags=flags, n=int(flags.size),
+            whichconst="wgs72", opsmode="i", dtype=np.dtype(dtype), backend="host")
 
     def propagate(self, rec, flags, tsince, dtype=np.float64):
         """tsince: minutes since each object's epoch, (M,) shared or (N, M)."""
-        return self._run(rec, flags, tsince, None, 0, dtype)
+        return self._launcher.propagate(self._model(rec, flags, dtype), tsince=tsince)
 
     def propagate_jd(self, rec, flags, jd, fr, dtype=np.float64):
         """jd, fr: Julian date split as python-sgp4 takes it, (M,) shared or (N, M)."""
-        return self._run(rec, flags, jd, fr, 1, dtype)
+        return self._launcher.propagate(self._model(rec, flags, dtype), jd=jd, fr=fr)
 
 
 class BreakupHost:
-    """Breakup sampling through the g++ build of kernels/breakup.cuh and philox.cuh (a test
-    oracle for kernels/breakup.cu), with the signatures of engine._breakup_numpy.
+    """Breakup sampling on the CPU (a test oracle for kernels/breakup.cu), with the
+    signatures of engine._breakup_numpy: sample_size / sample_dv are kernels/breakup.cu's
+    own entry points through engine/_breakup_cuda.py on the host executor; philox is the
+    generator alone, from kernels/host/breakup_host.cpp (a g++ build of philox.cuh: no
+    entry point exposes it).
 
     philox(ctr (n, 4) uint32, k0, k1) -> (n, 4) uint32
     sample_size(p, index0, n, lc=, am=, area=, mass=, parent=, kind=) fills the outputs
@@ -244,12 +244,6 @@ class BreakupHost:
         u4 = np.ctypeslib.ndpointer(dtype=np.uint32, flags="C_CONTIGUOUS")
         lib.philox4x32_10_host.argtypes = [u4, _ll, ctypes.c_uint, ctypes.c_uint, u4]
         lib.philox4x32_10_host.restype = None
-        d = ctypes.c_double
-        lib.breakup_size_f64.argtypes = [ctypes.c_ulonglong, _ll, d, d, d, d, d, d, d, ctypes.c_int,
-                                         ctypes.c_int, _ll, _ll, _dp, _dp, _dp, _dp, _up, _up]
-        lib.breakup_size_f64.restype = None
-        lib.breakup_dv_f64.argtypes = [ctypes.c_ulonglong, d, d, d, _ll, _ll, _dp, _dp]
-        lib.breakup_dv_f64.restype = None
         self._lib = lib
 
     def philox(self, ctr, k0: int, k1: int) -> np.ndarray:
@@ -259,11 +253,12 @@ class BreakupHost:
         return out
 
     def sample_size(self, p, index0: int, n: int, *, lc, am, area, mass, parent, kind) -> None:
-        self._lib.breakup_size_f64(p.seed, p.n_small, p.neg_beta_inv, p.small_lo, p.small_span,
-                                   p.large_lo, p.large_span, p.q_projectile, p.lc_projectile,
-                                   p.kind_target, p.kind_projectile, index0, n,
-                                   lc, am, area, mass, parent, kind)
+        from engine import _breakup_cuda
+
+        _breakup_cuda.sample_size(p, index0, n, lc=lc, am=am, area=area, mass=mass, parent=parent,
+                                  kind=kind, backend="host")
 
     def sample_dv(self, seed: int, index0: int, am, slope, intercept, sigma, *, out) -> None:
-        self._lib.breakup_dv_f64(seed, slope, intercept, sigma, index0, len(am),
-                                 np.ascontiguousarray(am, dtype=np.float64), out)
+        from engine import _breakup_cuda
+
+        _breakup_cuda.sample_dv(seed, index0, am, slope, intercept, sigma, out=out, backend="host")

@@ -1,13 +1,16 @@
-"""CUDA launcher for kernels/longterm.cu, and the host (g++) build of the same device math.
+"""The launcher of kernels/longterm.cu over both executors, and a CPU oracle of the kernel.
 
-run(p, el, bc, t0, t_stop, nodes) is what engine.longterm.decay calls on backend="cuda":
-it validates and copies the per-object arrays to the device, passes every scalar with the
-exact C type of the kernel signature (cupy.RawKernel checks nothing: a Python int
-becomes long long, a float double), launches one thread per object and copies the
-results back (they are per-object summaries, small next to the work).
+run(p, el, bc, t0, t_stop, nodes, backend) is what engine.longterm.decay calls on backend
+"cuda" or "host": it validates and copies the per-object arrays to the executor's memory
+(cupy on "cuda"; NumPy copies on "host", through kernels/longterm.cu compiled for the CPU
+by engine/_hostexec.py), passes every scalar with the exact C type of the kernel
+signature (cupy.RawKernel checks nothing: a Python int becomes long long, a float double;
+the host executor checks each against the signature), launches one thread per object and
+copies the results back (they are per-object summaries, small next to the work).
 
-LongtermHost runs kernels/host/longterm_host.cpp (the same header compiled by g++) with
-the same signature, as the CPU tests' oracle of the kernel.
+LongtermHost: run() is that launcher on the host executor; rates() is the orbit-averaged
+rates alone, from kernels/host/longterm_host.cpp (a g++ build of kernels/longterm.cuh: no
+entry point exposes them), as the CPU tests' oracle.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import ctypes
 
 import numpy as np
+
+from engine._hostexec import executor
 
 _SRC = "longterm.cu"
 _THREADS = 128
@@ -56,23 +61,22 @@ def _scalars(p, nodes, t_stop):
             np.int64(p.max_steps), np.float64(t_stop))
 
 
-def run(p, el, bc, t0, t_stop: float, nodes=None):
-    """kernels/longterm.cu longterm_decay_f64 for n objects.
+def run(p, el, bc, t0, t_stop: float, nodes=None, backend: str = "cuda"):
+    """kernels/longterm.cu longterm_decay_f64 for n objects on backend "cuda" or "host".
 
     p: engine.longterm._Params; el (n, 5) mean elements (a km, e, i, RAAN, w rad); bc (n,)
     cd A/M / 2 in km^2/kg; t0 (n,) start times, days after p.jd_ref; t_stop days; nodes
     None (adaptive) or int. Returns NumPy (el (n, 5), t (n,), t_re (n,) days or NaN,
     code (n,) uint8: engine.longterm IN_ORBIT, STEP_LIMIT or STEP_FAILED).
     """
-    import cupy as cp
-
-    from engine._kernels import get_function
-
+    ex = executor(backend)
+    cp = ex.xp
     el, bc, t0 = _check(el, bc, t0)
     n = bc.shape[0]
-    fn = get_function(_SRC, "longterm_decay_f64")
+    fn = ex.kernel(_SRC, "longterm_decay_f64")
     coef = cp.asarray(np.ascontiguousarray(p.coef, dtype=np.float64))
-    d_el, d_bc, d_t = cp.asarray(el), cp.asarray(bc), cp.asarray(t0)
+    # el and t are written in place: copies (a device upload, or a host copy), never the caller's
+    d_el, d_bc, d_t = cp.array(el), cp.asarray(bc), cp.array(t0)
     d_re = cp.empty(n, dtype=cp.float64)
     d_st = cp.empty(n, dtype=cp.int32)
     sc = _scalars(p, nodes, t_stop)
@@ -80,14 +84,15 @@ def run(p, el, bc, t0, t_stop: float, nodes=None):
         m = min(_MAX_LAUNCH, n - b)
         grid = (int(max(1, (m + _THREADS - 1) // _THREADS)),)
         fn(grid, (_THREADS,), (coef, *sc, np.int64(m), d_el[b:], d_bc[b:], d_t[b:], d_re[b:], d_st[b:]))
-    cp.cuda.runtime.deviceSynchronize()
-    return d_el.get(), d_t.get(), d_re.get(), _codes(d_st.get())
+    ex.synchronize()
+    return ex.to_host(d_el), ex.to_host(d_t), ex.to_host(d_re), _codes(ex.to_host(d_st))
 
 
 class LongtermHost:
-    """kernels/longterm.cuh through its g++ build (the CPU tests' oracle of the kernel).
+    """kernels/longterm.cu's entry point on the host executor, and the rates of
+    kernels/longterm.cuh alone through their g++ build (the CPU tests' oracle of the kernel).
 
-    run(p, el, bc, t0, t_stop, nodes) -> as engine._longterm_cuda.run
+    run(p, el, bc, t0, t_stop, nodes) -> as :func:`run` on backend "host"
     rates(p, y (n, 5), t (n,), bc (n,), nodes) -> (n, 5) orbit-averaged rates per day
     """
 
@@ -96,24 +101,13 @@ class LongtermHost:
 
         lib = build("longterm")
         dp = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
-        ip = np.ctypeslib.ndpointer(dtype=np.int32, flags="C_CONTIGUOUS")
         d, i, ll = ctypes.c_double, ctypes.c_int, ctypes.c_longlong
-        lib.longterm_decay_f64.argtypes = [dp, d, d, i, d, d, i, d, d, d, i, ll, d, ll,
-                                           dp, dp, dp, dp, ip]
-        lib.longterm_decay_f64.restype = None
         lib.longterm_rates_f64.argtypes = [dp, d, d, i, d, d, i, d, i, ll, dp, dp, dp, dp]
         lib.longterm_rates_f64.restype = None
         self._lib = lib
 
     def run(self, p, el, bc, t0, t_stop: float, nodes=None):
-        el, bc, t0 = _check(el, bc, t0)
-        el, t = el.copy(), t0.copy()
-        n = bc.shape[0]
-        t_re = np.empty(n)
-        st = np.empty(n, dtype=np.int32)
-        self._lib.longterm_decay_f64(np.ascontiguousarray(p.coef), *_scalars(p, nodes, t_stop),
-                                     n, el, bc, t, t_re, st)
-        return el, t, t_re, _codes(st)
+        return run(p, el, bc, t0, t_stop, nodes, backend="host")
 
     def rates(self, p, y, t, bc, nodes=None):
         y = np.ascontiguousarray(y, dtype=np.float64)

@@ -1,21 +1,26 @@
-"""CUDA launcher for kernels/screen.cu: validate, make contiguous, cast, launch.
+"""The launcher of kernels/screen.cu: validate, make contiguous, cast, launch.
 
-The same three building blocks as engine/_screen_numpy.py, on cupy arrays:
+The same three building blocks as engine/_screen_numpy.py, written once over an executor
+(engine/_hostexec.py): cupy arrays through cupy.RawModule on backend "cuda", NumPy arrays
+through the same .cu compiled for the CPU on backend "host".
 
-    close_pairs_all(r, radius_km) -> (i, j, b)   sort-based cell lists on the GPU
-    close_pairs_one(rp, rs, radius_km) -> (k, m, b)   direct distance test
-    hermite_tca(p0, w0, p1, w1, h) -> (s, dmin)
+    impl = Screen("cuda")    # or Screen("host"); module functions below are Screen("cuda")
+    impl.close_pairs_all(r, radius_km) -> (i, j, b)   sort-based cell lists
+    impl.close_pairs_one(rp, rs, radius_km) -> (k, m, b)   direct distance test
+    impl.hermite_tca(p0, w0, p1, w1, h) -> (s, dmin)
 
 Cell lists: screen_cell_keys_f64 packs (sample, cell) keys, cupy.argsort sorts them,
 screen_pair_count_f64 counts every point's partners, cupy.cumsum gives the output
 offsets, screen_pair_emit_f64 writes the pairs (two passes: no atomics, deterministic
-order). cupy.RawKernel checks nothing, so every scalar is cast to the exact C type here.
+order). cupy.RawKernel checks nothing, so every scalar is cast to the exact C type here
+(the host executor checks each against the kernel's signature).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from engine._hostexec import executor
 from engine._kernels import grid_blocks
 
 _SRC = "screen.cu"
@@ -24,35 +29,52 @@ _THREADS = 256
 MAX_BLOCK_SAMPLES = 1 << 10
 
 
-def _kernel(name: str):
-    from engine._kernels import get_function
+class Screen:
+    """The screening kernels on one executor: ``Screen("cuda")`` (cupy arrays in and out)
+    or ``Screen("host")`` (NumPy arrays in and out)."""
 
-    return get_function(_SRC, name)
+    MAX_BLOCK_SAMPLES = MAX_BLOCK_SAMPLES
+
+    def __init__(self, backend: str = "cuda") -> None:
+        self.ex = executor(backend)
+
+    def _kernel(self, name: str):
+        return self.ex.kernel(_SRC, name)
+
+    def _f64(self, a, name: str, shape_tail: tuple):
+        if not self.ex.is_array(a):
+            raise ValueError(f"{name}: must be a {self.ex.array_name}, got {type(a).__name__}")
+        if a.shape[len(a.shape) - len(shape_tail):] != shape_tail and shape_tail:
+            raise ValueError(f"{name}: need shape (..., {', '.join(map(str, shape_tail))}), got {a.shape}")
+        return self.ex.xp.ascontiguousarray(a, dtype=np.float64)
+
+    def close_pairs_all(self, r, radius_km: float):
+        """Pairs (i < j) closer than radius_km at the same sample; r (N, B, 3) float64 km
+        (the executor's arrays), NaN where excluded. Returns (i, j, b) int64 arrays."""
+        return close_pairs_all(r, radius_km, _screen=self)
+
+    def close_pairs_one(self, rp, rs, radius_km: float):
+        """Primary-secondary pairs closer than radius_km; rp (K, B, 3), rs (M, B, 3)
+        float64 km. Returns (k, m, b) int64 arrays."""
+        return close_pairs_one(rp, rs, radius_km, _screen=self)
+
+    def hermite_tca(self, p0, w0, p1, w1, h):
+        """p0, w0, p1, w1 (K, 3), h (K,) float64 -> s (K,), dmin (K,) km."""
+        return hermite_tca(p0, w0, p1, w1, h, _screen=self)
 
 
-
-def _f64(a, name: str, shape_tail: tuple):
-    import cupy as cp
-
-    if not isinstance(a, cp.ndarray):
-        raise ValueError(f"{name}: must be a cupy array, got {type(a).__name__}")
-    if a.shape[len(a.shape) - len(shape_tail):] != shape_tail and shape_tail:
-        raise ValueError(f"{name}: need shape (..., {', '.join(map(str, shape_tail))}), got {a.shape}")
-    return cp.ascontiguousarray(a, dtype=cp.float64)
-
-
-def close_pairs_all(r, radius_km: float):
+def close_pairs_all(r, radius_km: float, *, _screen: Screen | None = None):
     """Pairs (i < j) closer than radius_km at the same sample; r (N, B, 3) cupy float64 km,
     NaN where excluded. Returns (i, j, b) cupy int64 arrays."""
-    import cupy as cp
-
-    r = _f64(r, "r", (3,))
+    sc = _screen or Screen("cuda")
+    cp = sc.ex.xp
+    r = sc._f64(r, "r", (3,))
     n, nb, _ = r.shape
     if nb > MAX_BLOCK_SAMPLES:
         raise ValueError(f"r: a block holds at most {MAX_BLOCK_SAMPLES} samples, got {nb}")
     total = n * nb
     keys = cp.empty(total, dtype=cp.int64)
-    _kernel("screen_cell_keys_f64")(grid_blocks(total, _THREADS), (_THREADS,), (
+    sc._kernel("screen_cell_keys_f64")(grid_blocks(total, _THREADS), (_THREADS,), (
         r, np.int64(n), np.int64(nb), np.float64(1.0 / radius_km), keys))
     order = cp.argsort(keys)
     keys = keys[order]
@@ -66,7 +88,7 @@ def close_pairs_all(r, radius_km: float):
         return z, z, z
     r2 = np.float64(radius_km * radius_km)
     count = cp.empty(npt, dtype=cp.int64)
-    _kernel("screen_pair_count_f64")(grid_blocks(npt, _THREADS), (_THREADS,), (keys, pts, np.int64(npt), r2, count))
+    sc._kernel("screen_pair_count_f64")(grid_blocks(npt, _THREADS), (_THREADS,), (keys, pts, np.int64(npt), r2, count))
     end = cp.cumsum(count)
     npair = int(end[-1])
     offset = cp.ascontiguousarray(end - count)
@@ -74,36 +96,36 @@ def close_pairs_all(r, radius_km: float):
     j = cp.empty(npair, dtype=cp.int64)
     b = cp.empty(npair, dtype=cp.int64)
     if npair:
-        _kernel("screen_pair_emit_f64")(grid_blocks(npt, _THREADS), (_THREADS,), (
+        sc._kernel("screen_pair_emit_f64")(grid_blocks(npt, _THREADS), (_THREADS,), (
             keys, pts, order, np.int64(npt), np.int64(nb), r2, offset, i, j, b))
     return i, j, b
 
 
-def close_pairs_one(rp, rs, radius_km: float):
+def close_pairs_one(rp, rs, radius_km: float, *, _screen: Screen | None = None):
     """Primary-secondary pairs closer than radius_km; rp (K, B, 3), rs (M, B, 3) cupy
     float64 km. Returns (k, m, b) cupy int64 arrays."""
-    import cupy as cp
-
-    rp = _f64(rp, "rp", (3,))
-    rs = _f64(rs, "rs", (3,))
+    sc = _screen or Screen("cuda")
+    cp = sc.ex.xp
+    rp = sc._f64(rp, "rp", (3,))
+    rs = sc._f64(rs, "rs", (3,))
     k, nb, _ = rp.shape
     m = rs.shape[0]
     if rs.shape[1] != nb:
         raise ValueError(f"rp and rs must have the same samples, got {rp.shape} and {rs.shape}")
     mask = cp.empty((k, m, nb), dtype=cp.uint8)
     if m * nb:
-        _kernel("screen_direct_mask_f64")(grid_blocks(m * nb, _THREADS), (_THREADS,), (
+        sc._kernel("screen_direct_mask_f64")(grid_blocks(m * nb, _THREADS), (_THREADS,), (
             rp, rs, np.int64(k), np.int64(m), np.int64(nb), np.float64(radius_km * radius_km), mask))
     kk, mm, bb = cp.nonzero(mask)
     return kk.astype(cp.int64), mm.astype(cp.int64), bb.astype(cp.int64)
 
 
-def hermite_tca(p0, w0, p1, w1, h):
+def hermite_tca(p0, w0, p1, w1, h, *, _screen: Screen | None = None):
     """Closest approach on each step's Hermite interpolant (engine/_screen_numpy.hermite_tca):
     p0, w0, p1, w1 (K, 3), h (K,) cupy float64 -> s (K,), dmin (K,) km."""
-    import cupy as cp
-
-    args = [_f64(a, name, (3,)) for a, name in ((p0, "p0"), (w0, "w0"), (p1, "p1"), (w1, "w1"))]
+    sc = _screen or Screen("cuda")
+    cp = sc.ex.xp
+    args = [sc._f64(a, name, (3,)) for a, name in ((p0, "p0"), (w0, "w0"), (p1, "p1"), (w1, "w1"))]
     k = args[0].shape[0]
     if any(a.shape != (k, 3) for a in args):
         raise ValueError(f"p0, w0, p1, w1 must all be ({k}, 3), got {[a.shape for a in args]}")
@@ -111,5 +133,5 @@ def hermite_tca(p0, w0, p1, w1, h):
     s = cp.empty(k, dtype=cp.float64)
     dmin = cp.empty(k, dtype=cp.float64)
     if k:
-        _kernel("screen_hermite_tca_f64")(grid_blocks(k, _THREADS), (_THREADS,), (*args, h, np.int64(k), s, dmin))
+        sc._kernel("screen_hermite_tca_f64")(grid_blocks(k, _THREADS), (_THREADS,), (*args, h, np.int64(k), s, dmin))
     return s, dmin

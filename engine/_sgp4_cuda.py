@@ -1,19 +1,25 @@
-"""CUDA launcher for kernels/sgp4.cu: validate, make contiguous, allocate, cast, launch.
+"""The launcher of kernels/sgp4.cu: validate, make contiguous, allocate, cast, launch.
+
+Written once over an executor (engine/_hostexec.py): backend "cuda" runs it on cupy
+arrays through cupy.RawModule, backend "host" on NumPy arrays through the same .cu
+compiled for the CPU; the validation, casts, allocation and chunking are the same.
 
     model = init(elements, whichconst="wgs72", opsmode="i", dtype=np.float64)
     e, r, v = propagate(model, tsince=minutes)         # (N, M) or (M,) minutes since epoch
     e, r, v = propagate(model, jd=jd, fr=fr)           # (M,) or (N, M) split Julian dates
     e, r, v = propagate(model, tsince=t_n, zipped=True)  # one time per object: (N,) -> (N, 1)
 
-Outputs are cupy arrays on the current device: e (N, M) uint8 error codes
+Outputs are arrays of the executor (cupy on the current device, NumPy on "host"): e (N, M) uint8 error codes
 (engine.errors), r (N, M, 3) km and v (N, M, 3) km/s, TEME, in ``dtype`` (float64, or
 float32 = mixed precision: secular terms in float64, periodics in float32).
 
 cupy.RawKernel checks nothing (a Python int becomes long long, strides are ignored), so
-every argument is cast here to the exact C type of kernels/sgp4.cu. Work is split in
-launches of at most ``max_pairs`` (object, time) pairs; when the outputs do not fit in
-free device memory, propagate() computes in device-sized chunks and returns NumPy arrays
-instead of failing (never an out-of-memory crash).
+every argument is cast here to the exact C type of kernels/sgp4.cu (the host executor
+checks each against the signature). Work is split in launches of at most ``max_pairs``
+(object, time) pairs; when the outputs do not fit in free device memory, propagate()
+computes in device-sized chunks and returns NumPy arrays instead of failing (never an
+out-of-memory crash). On "host" the "device" memory is host memory, capped in tests by
+engine._hostexec.host_memory_limit so that this chunking runs without a GPU.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine._hostbuild import ELEMENT_FIELDS, GRAVITY, element_columns
+from engine._hostexec import executor
 from engine._kernels import grid_blocks
 
 _SRC = "sgp4.cu"
@@ -38,10 +45,11 @@ _PAIR_BYTES = {np.dtype(np.float64): 1 + 48, np.dtype(np.float32): 1 + 24}
 
 @dataclass(frozen=True)
 class CudaSgp4Model:
-    """Per-object SGP4 coefficients on the device.
+    """Per-object SGP4 coefficients on the executor's memory.
 
-    rec: (NREC, N) float64 cupy array (layout: kernels/sgp4.cuh RecField);
-    flags: (N,) int32 cupy array; dtype: default output dtype of propagate().
+    rec: (NREC, N) float64 array (layout: kernels/sgp4.cuh RecField), cupy on "cuda",
+    NumPy on "host"; flags: (N,) int32; dtype: default output dtype of propagate();
+    backend: "cuda" or "host", the executor that made it and propagates it.
     """
 
     rec: object
@@ -50,16 +58,10 @@ class CudaSgp4Model:
     whichconst: str
     opsmode: str
     dtype: np.dtype
+    backend: str = "cuda"
 
     def __len__(self) -> int:
         return self.n
-
-
-def _kernel(name: str):
-    from engine._kernels import get_function
-
-    return get_function(_SRC, name)
-
 
 
 def _check_dtype(dtype) -> np.dtype:
@@ -69,15 +71,17 @@ def _check_dtype(dtype) -> np.dtype:
     return dt
 
 
-def init(elements: dict, whichconst="wgs72", opsmode: str = "i", dtype=np.float64) -> CudaSgp4Model:
-    """Initialise SGP4 for N objects on the device.
+def init(elements: dict, whichconst="wgs72", opsmode: str = "i", dtype=np.float64,
+         backend: str = "cuda") -> CudaSgp4Model:
+    """Initialise SGP4 for N objects with kernels/sgp4.cu on ``backend`` ("cuda" or "host").
 
     elements: dict of (N,) float64 arrays (host or device), Satrec units: jdsatepoch,
     jdsatepochF (days), no_kozai (rad/min), ecco, inclo, nodeo, argpo, mo (rad), bstar
     (1/earth radii), ndot, nddot, and optionally sgp4init_epoch (days since 1949 Dec 31).
     whichconst: "wgs72" | "wgs72old" | "wgs84" (or python-sgp4's 0/1/2); opsmode: "i" | "a".
     """
-    import cupy as cp
+    ex = executor(backend)
+    xp = ex.xp
 
     errors = []
     wc = whichconst.lower() if isinstance(whichconst, str) else whichconst
@@ -96,8 +100,9 @@ def init(elements: dict, whichconst="wgs72", opsmode: str = "i", dtype=np.float6
         dt = _check_dtype(dtype)
     except ValueError as exc:
         errors.append(str(exc))
-    host = {k: cp.asnumpy(v) if type(v).__module__.startswith("cupy") else v
-            for k, v in elements.items()}
+    from engine._backend import to_host
+
+    host = {k: to_host(v) for k, v in elements.items()}
     try:
         cols = element_columns(host)
     except ValueError as exc:
@@ -110,25 +115,27 @@ def init(elements: dict, whichconst="wgs72", opsmode: str = "i", dtype=np.float6
     if errors:
         raise ValueError("invalid SGP4 init arguments:\n  " + "\n  ".join(errors))
 
-    el = cp.asarray(np.ascontiguousarray(np.stack(cols)), dtype=cp.float64)
-    rec = cp.zeros((NREC, n), dtype=cp.float64)
-    flags = cp.zeros(n, dtype=cp.int32)
+    el = xp.asarray(np.ascontiguousarray(np.stack(cols)), dtype=xp.float64)
+    rec = xp.zeros((NREC, n), dtype=xp.float64)
+    flags = xp.zeros(n, dtype=xp.int32)
     if n:
-        _kernel("sgp4_init_f64")(
+        ex.kernel(_SRC, "sgp4_init_f64")(
             grid_blocks(n, _THREADS), (_THREADS,),
             (el, np.int64(n), np.int32(wc_code), np.int32(opsmode == "a"), rec, flags),
         )
-    return CudaSgp4Model(rec=rec, flags=flags, n=int(n), whichconst=wc, opsmode=opsmode, dtype=dt)
+    return CudaSgp4Model(rec=rec, flags=flags, n=int(n), whichconst=wc, opsmode=opsmode, dtype=dt,
+                         backend=ex.name)
 
 
-def _times(model, tsince, jd, fr, zipped):
-    """-> (t1, t2, time_kind, m, per_object) as float64 cupy arrays."""
-    import cupy as cp
+def _times(xp, model, tsince, jd, fr, zipped):
+    """-> (t1, t2, time_kind, m, per_object) as float64 arrays of the array module xp."""
+    cp = xp
 
     if (tsince is None) == (jd is None):
         raise ValueError("give either tsince= (minutes since epoch) or jd= and fr=")
     if tsince is not None:
-        if isinstance(tsince, np.ndarray) and tsince.ndim == 2 and tsince.strides[0] == 0 and not zipped:
+        if (isinstance(tsince, np.ndarray) and tsince.ndim == 2 and tsince.strides[0] == 0
+                and tsince.shape[0] > 0 and not zipped):
             tsince = tsince[0]  # (M,) broadcast over objects: send M values, not N*M
         t1 = cp.ascontiguousarray(cp.asarray(tsince, dtype=cp.float64))
         t2, kind = t1, 0
@@ -153,13 +160,13 @@ def _times(model, tsince, jd, fr, zipped):
     raise ValueError(f"times must have shape (M,) or (N, M) with N = {model.n}, got {t1.shape}")
 
 
-def _check_out(out, n, m, dt):
+def _check_out(ex, out, n, m, dt):
     e, r, v = out
     want = ((n, m), (n, m, 3), (n, m, 3))
     bad = []
     for name, a, shape, d in (("e", e, want[0], np.uint8), ("r", r, want[1], dt), ("v", v, want[2], dt)):
-        if type(a).__module__.split(".")[0] != "cupy":
-            bad.append(f"out {name} must be a cupy array")
+        if not ex.is_array(a):
+            bad.append(f"out {name} must be a {ex.array_name}")
         elif a.shape != shape or a.dtype != d or not a.flags.c_contiguous:
             bad.append(f"out {name} must be C-contiguous {np.dtype(d)} of shape {shape}, "
                        f"got {a.dtype} {a.shape}")
@@ -168,7 +175,7 @@ def _check_out(out, n, m, dt):
     return e, r, v
 
 
-def _check_time_upload(model, tsince, jd, zipped: bool, dt) -> None:
+def _check_time_upload(ex, model, tsince, jd, zipped: bool, dt) -> None:
     """Refuse per-object (N, M) times from the host that cannot fit on the device.
 
     The outputs are chunked to device memory, but _times uploads (N, M) times whole
@@ -176,17 +183,17 @@ def _check_time_upload(model, tsince, jd, zipped: bool, dt) -> None:
     Times of shape (M,), or already on the device, are not checked.
     """
     src = tsince if tsince is not None else jd
+    if ex.name == "host":
+        return  # the times already are in host memory: nothing is uploaded
     if zipped or type(src).__module__.split(".")[0] == "cupy" or np.ndim(src) != 2:
         return
     if tsince is not None and isinstance(src, np.ndarray) and src.strides[0] == 0:
         return  # (M,) broadcast over objects: _times sends one row
-    import cupy as cp
-
     from . import sgp4 as _sgp4
 
     n, m = np.shape(src)
     per_pair = 8 if tsince is not None else 16
-    free, _total = cp.cuda.runtime.memGetInfo()
+    free, _total = ex.mem_info()
     # one row of output scratch must fit beside the times (the chunk loop's minimum)
     _sgp4.check_memory(n, m, per_pair, what="SGP4 on cuda: per-object times uploaded whole",
                        where="device", available=max(0, int(_MEM_FRACTION * free) - m * _PAIR_BYTES[dt]),
@@ -200,22 +207,23 @@ def propagate(model: CudaSgp4Model, tsince=None, *, jd=None, fr=None, out=None, 
 
     tsince: (M,) or (N, M) minutes since each object's epoch; or jd=, fr=: (M,) or (N, M)
     split Julian dates (tsince formed as python-sgp4 does). zipped=True: one time per
-    object, (N,) -> outputs (N, 1). out: optional (e, r, v) cupy buffers to fill.
-    Returns cupy arrays, or NumPy arrays when the outputs exceed free device memory.
+    object, (N,) -> outputs (N, 1). out: optional (e, r, v) buffers of the model's
+    executor (cupy on "cuda", NumPy on "host") to fill.
+    Returns the executor's arrays, or NumPy arrays when the outputs exceed free device memory.
     """
-    import cupy as cp
-
+    ex = executor(model.backend)
+    cp = ex.xp
     dt = _check_dtype(model.dtype if dtype is None else dtype)
-    _check_time_upload(model, tsince, jd, zipped, dt)
-    t1, t2, kind, m, per_object = _times(model, tsince, jd, fr, zipped)
+    _check_time_upload(ex, model, tsince, jd, zipped, dt)
+    t1, t2, kind, m, per_object = _times(cp, model, tsince, jd, fr, zipped)
     n = model.n
-    kern = _kernel("sgp4_propagate_f64" if dt == np.float64 else "sgp4_propagate_f32")
+    kern = ex.kernel(_SRC, "sgp4_propagate_f64" if dt == np.float64 else "sgp4_propagate_f32")
 
-    free, _total = cp.cuda.runtime.memGetInfo()
+    free, _total = ex.mem_info()
     need = n * m * _PAIR_BYTES[dt]
     on_device = out is not None or need <= _MEM_FRACTION * free
     if out is not None:
-        e, r, v = _check_out(out, n, m, dt)
+        e, r, v = _check_out(ex, out, n, m, dt)
     elif on_device:
         e = cp.empty((n, m), dtype=cp.uint8)
         r = cp.empty((n, m, 3), dtype=dt)
@@ -223,8 +231,8 @@ def propagate(model: CudaSgp4Model, tsince=None, *, jd=None, fr=None, out=None, 
     else:  # too big for the device: chunk through device scratch into host arrays
         from . import sgp4 as _sgp4
 
-        _sgp4.check_memory(n, m, _PAIR_BYTES[dt], what="SGP4 on cuda (results larger than the device "
-                           "memory go to host memory)")
+        _sgp4.check_memory(n, m, _PAIR_BYTES[dt], what=f"SGP4 on {ex.name} (results larger than the "
+                           "device memory go to host memory)")
         e = np.empty((n, m), dtype=np.uint8)
         r = np.empty((n, m, 3), dtype=dt)
         v = np.empty((n, m, 3), dtype=dt)
@@ -257,7 +265,7 @@ def propagate(model: CudaSgp4Model, tsince=None, *, jd=None, fr=None, out=None, 
                  tt1, tt2, t_obj_stride, np.int32(kind), np.int64(stride), ee, rr, vv),
             )
             if not on_device:
-                e[i0:i1, j0:j1] = ee.get()
-                r[i0:i1, j0:j1] = rr.get()
-                v[i0:i1, j0:j1] = vv.get()
+                e[i0:i1, j0:j1] = ex.to_host(ee)
+                r[i0:i1, j0:j1] = ex.to_host(rr)
+                v[i0:i1, j0:j1] = ex.to_host(vv)
     return e, r, v

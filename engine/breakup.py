@@ -441,10 +441,11 @@ def _sample(backend: str, p: _bn.SizeParams, n: int, xp):
     mass = xp.empty(n, dtype=xp.float64)
     parent = xp.empty(n, dtype=xp.uint8)
     kind = xp.empty(n, dtype=xp.uint8)
-    if backend == "cuda":
+    if backend in _backend.KERNEL_BACKENDS:
         from . import _breakup_cuda
 
-        _breakup_cuda.sample_size(p, 0, n, lc=lc, am=am, area=area, mass=mass, parent=parent, kind=kind)
+        _breakup_cuda.sample_size(p, 0, n, lc=lc, am=am, area=area, mass=mass, parent=parent, kind=kind,
+                                  backend=backend)
     else:
         _bn.sample_size(p, 0, n, lc=lc, am=am, area=area, mass=mass, parent=parent, kind=kind)
     return lc, am, area, mass, parent, kind
@@ -452,10 +453,10 @@ def _sample(backend: str, p: _bn.SizeParams, n: int, xp):
 
 def _sample_dv(backend: str, seed: int, am, slope: float, intercept: float, xp):
     dv = xp.empty((am.shape[0], 3), dtype=xp.float64)
-    if backend == "cuda":
+    if backend in _backend.KERNEL_BACKENDS:
         from . import _breakup_cuda
 
-        _breakup_cuda.sample_dv(seed, 0, am, slope, intercept, _DV_SIGMA, out=dv)
+        _breakup_cuda.sample_dv(seed, 0, am, slope, intercept, _DV_SIGMA, out=dv, backend=backend)
     else:
         _bn.sample_dv(seed, 0, am, slope, intercept, _DV_SIGMA, out=dv)
     return dv

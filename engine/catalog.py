@@ -510,8 +510,9 @@ class Catalog:
         jd, fr: scalars or (M,) float64 arrays, as python-sgp4's ``SatrecArray.sgp4``.
         Returns ``(e, r, v)``: e (N, M) uint8 error codes (engine.errors), r (N, M, 3) km,
         v (N, M, 3) km/s, TEME. Codes 1-5 give NaN r and v; code 6 (decayed) keeps them.
-        backend: "auto" | "numpy" | "cuda"; on "cuda" the results are cupy arrays unless
-        ``to_host=True``. dtype: float64, or float32 (cuda only: mixed precision).
+        backend: "auto" | "numpy" | "cuda" | "host"; on "cuda" the results are cupy arrays
+        unless ``to_host=True``; "host" runs kernels/sgp4.cu on the CPU (NumPy arrays).
+        dtype: float64, or float32 (the kernels' mixed precision: cuda or host only).
         out: optional ``(e, r, v)`` arrays of those shapes to fill and return.
         """
         from . import sgp4 as _sgp4

@@ -559,8 +559,11 @@ def cmd_scenario(args) -> int:
 
 
 def _backend_option(parser, help_text: str = "compute backend (default: auto)") -> None:
-    """The --backend option every command shares."""
-    parser.add_argument("--backend", choices=("auto", "numpy", "cuda"), default="auto", help=help_text)
+    """The --backend option every command shares: auto, numpy, cuda, or host (the CUDA
+    kernels on the CPU, engine/_hostexec.py; never chosen by auto)."""
+    from ._backend import BACKENDS
+
+    parser.add_argument("--backend", choices=BACKENDS, default="auto", help=help_text)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -99,14 +99,16 @@ after the test (real, SATCAT: 75, 53, 36, 6, 3, 0; matched to the global mean on
 The parent remnant (13552, a long-tracked object) is predicted to re-enter on 10 May
 2025, 195 days (18 %) after its real re-entry of 27 Oct 2024.
 
-Backends: "numpy" (this module; blocks of objects on a pool of threads) and "cuda"
+Backends: "numpy" (this module; blocks of objects on a pool of threads), "cuda"
 (kernels/longterm.cu, one thread per object stepping its own elements; launcher in
-engine._longterm_cuda). Both run the same algorithm in float64.
+engine._longterm_cuda) and "host" (the same kernel and launcher on the CPU, through
+engine/_hostexec.py). All run the same algorithm in float64.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -872,8 +874,8 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         (eccentric anomaly), 4 to 256; None (default) chooses 8 to 128 per object and
         step from a e / H, H the density scale height near perigee (NODE_CLASSES, X_MAX:
         relative quadrature error below ~1e-6).
-    backend: "auto" | "numpy" | "cuda" (results always come back as NumPy arrays: they
-        are per-object summaries).
+    backend: "auto" | "numpy" | "cuda" | "host" (kernels/longterm.cu on the CPU); results
+        always come back as NumPy arrays: they are per-object summaries.
     ballistic: for a Catalog, how cd A/M follows from the element set: "sgp4-rate"
         (default) matches this model's da/dt at epoch, under `atmosphere` (under NRLMSIS:
         at the density the object met, local_density_ratio), to the decay SGP4 predicts
@@ -960,10 +962,10 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
         bc[run] = matched_ballistic(p, np.nan_to_num(el[run]), t0[run], bc[run], target, nodes)
         am = 2e6 * bc / float(cd)
     el_run = np.nan_to_num(el[run])
-    if be == "cuda":
+    if be in _backend.KERNEL_BACKENDS:
         from . import _longterm_cuda
 
-        runner = _longterm_cuda.run
+        runner = functools.partial(_longterm_cuda.run, backend=be)  # kernels/longterm.cu on this executor
     else:
         runner = _run_numpy
     history = None

@@ -297,7 +297,8 @@ def propagate(r0, v0, epoch, times, *, forces: Forces | None = None, integrator:
         ~0.2 mm/s at dp87's default steps, see engine/_numerical_numpy.py); False clamps
         every step to land exactly on the next output time (exact, more steps when the
         outputs are closer together than the steps).
-    backend: "auto", "numpy" or "cuda" (cupy arrays in and out on "cuda").
+    backend: "auto", "numpy", "cuda" (cupy arrays in and out) or "host" (kernels/cowell.cu
+        on the CPU, NumPy arrays).
 
     Returns :class:`Propagation` (unpacks as ``r, v, status``): r, v (N, M, 3) GCRF,
     status (N, M) uint8, plus ``.reentry_s`` (N,) and ``.nsteps`` (N,).
@@ -363,13 +364,11 @@ def propagate(r0, v0, epoch, times, *, forces: Forces | None = None, integrator:
                     step=None if step is None else float(step), hmax=float(hmax),
                     hmin=float(hmin), reentry_km=float(reentry_km), max_steps=int(max_steps),
                     dense=bool(dense))
-    if backend == "cuda":
-        import cupy as cp
-
+    if backend in _backend.KERNEL_BACKENDS:
         from . import _cowell_cuda
 
-        y, status, t_re, nsteps = _cowell_cuda.propagate(y0, t_out, model, **settings)
-        rot = cp.asarray(rot)
+        y, status, t_re, nsteps = _cowell_cuda.propagate(y0, t_out, model, backend=backend, **settings)
+        rot = _backend.xp(backend).asarray(rot)
     else:
         y, status, t_re, nsteps = _nn.propagate(np.ascontiguousarray(y0.T), t_out, model,
                                                 **settings)

@@ -162,7 +162,7 @@ class PcResult:
     sigma_major_km, sigma_minor_km: encounter-plane sigmas after clipping (0 across a
     covariance collapsed to a line, both 0 for one collapsed to a point);
     extended, offset: CARA usage-violation indicators (0..1) from the rectilinear model;
-    backend: "numpy" or "cuda" (arrays are cupy arrays on "cuda").
+    backend: "numpy", "cuda" (arrays are cupy arrays) or "host" (kernels/pc.cu on the CPU).
     """
 
     pc: np.ndarray
@@ -659,7 +659,10 @@ def _foster_numpy(r1, v1, r2, v2, c, hbr):
     return pc, flags, rmag, vmag, sx, sz, extended, offset
 
 
-# --------------------------------------------------------------------------- CUDA launcher
+# --------------------------------------------------------------------------- kernel launcher
+# One launcher over both executors (engine/_hostexec.py): cupy arrays through
+# cupy.RawModule on backend "cuda", NumPy arrays through kernels/pc.cu compiled for the
+# CPU on backend "host".
 
 _THREADS = 128
 _CUDA_SRC = "pc.cu"
@@ -676,17 +679,20 @@ def pack_inputs(r1, v1, r2, v2, c, hbr) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate([r1, v1, r2, v2, cu, hbr[:, None]], axis=1))
 
 
-def _foster_cuda(r1, v1, r2, v2, c, hbr):
-    import cupy as cp
+def _foster_kernel(backend, r1, v1, r2, v2, c, hbr):
+    """kernels/pc.cu pc_foster_f64 on backend "cuda" or "host": (N, 3) host states, (N, 3, 3)
+    combined covariance c, (N,) hbr -> the PcResult columns as the executor's arrays."""
+    from ._hostexec import executor
+    from ._kernels import grid_blocks
 
-    from ._kernels import get_function, grid_blocks
-
-    packed = cp.asarray(pack_inputs(r1, v1, r2, v2, c, hbr))
+    ex = executor(backend)
+    xp = ex.xp
+    packed = xp.asarray(pack_inputs(r1, v1, r2, v2, c, hbr))
     n = packed.shape[0]
-    out = cp.empty((n, PACKED_OUT), dtype=cp.float64)
-    flags = cp.empty(n, dtype=cp.uint8)
+    out = xp.empty((n, PACKED_OUT), dtype=xp.float64)
+    flags = xp.empty(n, dtype=xp.uint8)
     if n:
-        kern = get_function(_CUDA_SRC, "pc_foster_f64")
+        kern = ex.kernel(_CUDA_SRC, "pc_foster_f64")
         grid = grid_blocks(n, _THREADS)
         kern(grid, (_THREADS,), (packed, np.int64(n), out, flags))
     return (out[:, 0], flags, out[:, 1], out[:, 2], out[:, 3], out[:, 4], out[:, 5], out[:, 6])
@@ -704,7 +710,8 @@ def foster(r1, v1=None, cov1=None, r2=None, v2=None, cov2=None, hbr_km=None, *, 
     block is used); hbr_km: scalar or (N,) combined hard-body radius, km (0 gives Pc 0,
     inf gives Pc 1); assumed: optional bool or (N,) bool, marks covariances as assumed
     (AssumedCovariance inputs are marked automatically).
-    backend: "auto" | "numpy" | "cuda" (kernels/pc.cu; results stay on the device).
+    backend: "auto" | "numpy" | "cuda" (kernels/pc.cu; results stay on the device) | "host"
+    (kernels/pc.cu on the CPU, NumPy arrays).
     Returns PcResult with (N,) arrays; see the module docstring for method and flags.
 
     foster(conj, hbr_km=0.05): the same for every event of an engine.Conjunctions table,
@@ -732,11 +739,10 @@ def foster(r1, v1=None, cov1=None, r2=None, v2=None, cov2=None, hbr_km=None, *, 
     r1h, v1h, r2h, v2h, c1, c2, hbr, n = _prepare(*host)
     assumed_mask = _is_assumed(cov1, assumed, n) | _is_assumed(cov2, None, n)
     c = c1 + c2
-    if be == "cuda":
-        out = _foster_cuda(r1h, v1h, r2h, v2h, c, np.ascontiguousarray(hbr))
-        import cupy as cp
-
-        flags = out[1] | cp.asarray(np.where(assumed_mask, FLAG_ASSUMED_COVARIANCE, 0).astype(np.uint8))
+    if be in _backend.KERNEL_BACKENDS:
+        out = _foster_kernel(be, r1h, v1h, r2h, v2h, c, np.ascontiguousarray(hbr))
+        xp = _backend.xp(be)
+        flags = out[1] | xp.asarray(np.where(assumed_mask, FLAG_ASSUMED_COVARIANCE, 0).astype(np.uint8))
         out = (out[0], flags, *out[2:])
     else:
         out = list(_foster_numpy(r1h, v1h, r2h, v2h, c, hbr))

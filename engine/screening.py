@@ -89,7 +89,7 @@ MAX_TCA_ITERATIONS = 30
 DEFAULT_STEP_ONE_S = 60.0
 DEFAULT_STEP_ALL_S = 30.0
 #: memory for one block of propagated states, bytes
-BLOCK_BYTES = {"numpy": 256 << 20, "cuda": 4 << 30}
+BLOCK_BYTES = {"numpy": 256 << 20, "cuda": 4 << 30, "host": 256 << 20}
 #: with a progress callback, a block holds at most 1/PROGRESS_BLOCKS of the samples
 #: (reports every few per cent), but at least PROGRESS_MIN_SAMPLES: smaller blocks would
 #: spend their time in per-call overhead rather than in SGP4 and the pair tests
@@ -258,7 +258,7 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
         the band; the pad covers SGP4 short-period terms (~10 km in LEO).
     hbr_km: combined hard-body radius, km; when given, the table carries the 2D probability
         of collision of every event with assumed covariances (Conjunctions.with_pc).
-    backend: "auto" | "numpy" | "cuda".
+    backend: "auto" | "numpy" | "cuda" | "host" (kernels/screen.cu and sgp4.cu on the CPU).
     progress: None or a callable progress(done, total), called from the host loop after
         each block of samples (done, total: samples of the time grid, int) and once more
         with done == total after refinement; engine._progress.callback adapts a bar. With
@@ -277,8 +277,10 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
                          "e.g. hbr_km=0.02 (20 m), or None for no probability of collision")
     name = _backend.resolve(backend)
     xp = _backend.xp(name)
-    if name == "cuda":
-        from . import _screen_cuda as impl
+    if name in _backend.KERNEL_BACKENDS:
+        from ._screen_cuda import Screen
+
+        impl = Screen(name)  # kernels/screen.cu on the device, or on the CPU ("host")
     else:
         from . import _screen_numpy as impl
     d = float(threshold_km)

@@ -1,8 +1,8 @@
 """SGP4/SDP4 propagation of a Catalog: backend dispatch, input checks, output layout.
 
 The numerical work lives in engine/_sgp4_numpy.py (NumPy, float64) and in
-kernels/sgp4.cu behind engine/_sgp4_cuda.py (CUDA, float64 or mixed-precision
-float32). This module only validates, picks the backend (through engine/_backend.py)
+kernels/sgp4.cu behind engine/_sgp4_cuda.py (float64 or mixed-precision float32, on
+CUDA or, backend "host", on the CPU through engine/_hostexec.py). This module only validates, picks the backend (through engine/_backend.py)
 and caches the per-object initialisation on the Catalog.
 
 Output contract (the same as python-sgp4's ``SatrecArray.sgp4``):
@@ -91,10 +91,10 @@ def _check_dtype(dtype, backend: str) -> np.dtype:
     dt = np.dtype(dtype)
     if dt not in _DTYPES:
         raise ValueError(f"dtype={dt} is not supported; use numpy.float64 (default) or numpy.float32 (cuda only)")
-    if dt == np.float32 and backend != "cuda":
+    if dt == np.float32 and backend == "numpy":
         raise ValueError(
             "dtype=float32 is the CUDA kernels' mixed-precision mode; the NumPy backend computes "
-            "in float64 only: drop dtype or use backend='cuda'"
+            "in float64 only: drop dtype or use backend='cuda' (or 'host', the kernels on the CPU)"
         )
     return dt
 
@@ -115,7 +115,8 @@ def _model(catalog, backend: str, dtype: np.dtype):
             from . import _sgp4_cuda
 
             model = _sgp4_cuda.init(
-                catalog.elements(), whichconst=catalog.whichconst, opsmode=catalog.opsmode, dtype=dtype
+                catalog.elements(), whichconst=catalog.whichconst, opsmode=catalog.opsmode, dtype=dtype,
+                backend=backend,
             )
         cache[key] = model
     return model
@@ -138,12 +139,15 @@ def _check_host(catalog, m: int, backend: str, dt: np.dtype, out, to_host: bool,
     """Host-memory check of a propagation before anything is allocated.
 
     The NumPy backend allocates the outputs (unless out= is given) and `scratch` bytes
-    per (object, time) of times; the CUDA backend allocates host outputs when to_host is
+    per (object, time) of times; the host executor (backend "host") allocates the
+    outputs in host memory; the CUDA backend allocates host outputs when to_host is
     set (engine/_sgp4_cuda.py checks its own host fallback and the device side).
     """
     outputs = 1 + 6 * dt.itemsize  # e uint8, r and v (3,) of dt
     if backend == "numpy":
         per_pair = scratch + (0 if out is not None else outputs)
+    elif backend == "host":
+        per_pair = 0 if out is not None else outputs
     elif to_host:
         per_pair = outputs  # the device results are copied to new host arrays, out= or not
     else:

@@ -6,9 +6,9 @@
 // (fragment counts, size ranges, the mass budget, which parent a velocity belongs to)
 // is computed once on the host by engine/breakup.py; this header only does the work
 // that is independent per fragment, so that kernels/breakup.cu runs one thread per
-// fragment and the host build (kernels/host/breakup_host.cpp) runs the same code in a
-// loop. engine/_breakup_numpy.py is the independent NumPy implementation of the same
-// steps; tests compare the three.
+// fragment, on the device or on the CPU through the host executor (engine/_hostexec.py).
+// engine/_breakup_numpy.py is the independent NumPy implementation of the same steps;
+// tests compare them.
 //
 // Random numbers: Philox4x32-10 (philox.cuh) keyed by the seed, with counter
 // (fragment index, draw, stream): results do not depend on the launch geometry.

@@ -1,7 +1,7 @@
 // screen.cuh: conjunction-screening device math (host+device).
 //
-// Used by kernels/screen.cu (one thread per point / pair / bracket) and, unchanged, by the
-// host build kernels/host/screen_host.cpp that the CPU tests compare with the independent
+// Used by kernels/screen.cu (one thread per point / pair / bracket), which the CPU tests run
+// unchanged on the host executor (engine/_hostexec.py) and compare with the independent
 // NumPy implementation engine/_screen_numpy.py. Units: km, km/s, s.
 //
 //   cell_key          packed (sample, cell x, y, z) key of a position: sort-based cell lists

@@ -923,7 +923,7 @@ DE_HD int sgp4_propagate_one(const RecView& R, int flags, double t, T r[3], T v[
 }
 
 // ---------------------------------------------------------------- one (object, time) pair
-// Shared by the CUDA kernels and the host shim so that both index identically.
+// Shared by the f64 and f32 entry points of kernels/sgp4.cu so that both index identically.
 //   rec, flags: record (NREC, rec_stride) and flags, already offset to the first object
 //   i, j: object and time index inside the launch
 //   time_kind 0: tsince = t1[i*t_obj_stride + j] minutes

@@ -5,6 +5,7 @@ import logging
 import sys
 import types
 
+import numpy as np
 import pytest
 
 from engine import _backend
@@ -82,3 +83,21 @@ def test_unknown_backend_name():
 
 def test_numpy_is_always_available():
     assert _backend.resolve("numpy") == "numpy"
+
+
+def test_host_needs_a_compiler_and_is_never_auto(machine, monkeypatch):
+    """backend='host' runs the kernels on the CPU: NumPy arrays, the CPU's name; without a
+    C++ compiler it is refused naming the fix; 'auto' never picks it."""
+    machine(None)
+    assert _backend.resolve("auto") == "numpy"
+    monkeypatch.setenv("CXX", "no-such-compiler-here")
+    with pytest.raises(_backend.BackendUnavailable, match="backend='host' cannot run here.*g\\+\\+.*backend='numpy'"):
+        _backend.resolve("host")
+    monkeypatch.delenv("CXX")
+    import shutil
+
+    if shutil.which("g++") is None:
+        pytest.skip("g++ not found")
+    assert _backend.resolve("host") == "host"
+    assert _backend.xp("host") is np
+    assert _backend.device_name("host") == _backend.cpu_name()

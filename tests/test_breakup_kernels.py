@@ -1,5 +1,6 @@
-"""Philox4x32-10 and the breakup kernel math: NumPy, the g++ build of kernels/*.cuh and
-(on a GPU) kernels/breakup.cu give the same random numbers and the same fragments.
+"""Philox4x32-10 and the breakup kernel math: NumPy, kernels/breakup.cu's entry points on the
+host executor (and on a GPU) and the g++ build of philox.cuh give the same random numbers
+and the same fragments.
 
 Authority for the generator: Random123's published known-answer vectors (kat_vectors,
 "philox4x32 10" lines: counter, key -> output).
@@ -118,6 +119,26 @@ def test_draws_do_not_depend_on_chunking():
     parts = [_run(bn.sample_size, p, i, 100_000) for i in (0, 100_000, 200_000)]
     for k in whole:
         np.testing.assert_array_equal(whole[k], np.concatenate([q[k] for q in parts]))
+
+
+@needs_gxx
+def test_launch_chunks_draw_the_same_numbers(monkeypatch):
+    """The launcher's split into launches (index0 + b, offset outputs) on the host executor
+    gives the bits of one launch."""
+    from engine import _breakup_cuda
+
+    p = _params(7)
+    whole = _run(lambda *a, **k: _breakup_cuda.sample_size(*a, **k, backend="host"), p, 9, 50_000)
+    monkeypatch.setattr(_breakup_cuda, "_MAX_LAUNCH", 7_001)
+    parts = _run(lambda *a, **k: _breakup_cuda.sample_size(*a, **k, backend="host"), p, 9, 50_000)
+    for k in whole:
+        np.testing.assert_array_equal(whole[k], parts[k])
+    am = 10.0 ** np.random.default_rng(2).uniform(-3, 1, 20_000)
+    a, b = np.empty((am.size, 3)), np.empty((am.size, 3))
+    _breakup_cuda.sample_dv(5, 3, am, 0.9, 2.9, 0.4, out=b, backend="host")
+    monkeypatch.setattr(_breakup_cuda, "_MAX_LAUNCH", 999)
+    _breakup_cuda.sample_dv(5, 3, am, 0.9, 2.9, 0.4, out=a, backend="host")
+    np.testing.assert_array_equal(a, b)
 
 
 def test_backends_agree(backend):

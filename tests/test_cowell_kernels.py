@@ -1,7 +1,8 @@
 """kernels/cowell.cuh against the NumPy implementation (engine/_numerical_numpy.py).
 
-_cpu tests run the g++ build of the device math (kernels/host/cowell_host.cpp) on every
-machine with a C++ compiler; _cuda tests run kernels/cowell.cu and skip without a device.
+_cpu tests run kernels/cowell.cu's entry point through its launcher on the host executor
+(engine/_hostexec.py; the force model alone through kernels/host/cowell_host.cpp) on every
+machine with a C++ compiler; _cuda tests run the same launcher on a device and skip without one.
 
 The two implement the same scheme but round differently (NumPy sums the stages with a
 BLAS gemv and writes P_2 in closed form; the GPU contracts FMAs). With the fixed-step rk4
@@ -151,6 +152,22 @@ def test_propagate_cuda():
             got = tuple(_backend.to_host(a) for a in got)
             ref = host.propagate(y0, T, model, **kw)
             _compare(got, ref, method, f"cuda {method} dense={dense} extras={extras}")
+
+
+def test_launch_chunks_give_the_same_bits(monkeypatch):
+    """Objects split over several launches (offset per-object arrays and outputs) give the
+    bits of one launch: the launcher's chunking, run on the host executor."""
+    from engine import _cowell_cuda
+
+    cowell_host()  # skips without a compiler
+    y0, bdrag = _workload(seed=23)
+    kw = _kwargs("dp54", True)
+    model = _model(bdrag, True)
+    whole = _cowell_cuda.propagate(y0, T, model, backend="host", **kw)
+    monkeypatch.setattr(_cowell_cuda, "_MAX_LAUNCH", 3)
+    parts = _cowell_cuda.propagate(y0, T, model, backend="host", **kw)
+    for a, b in zip(whole, parts):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_step_count_check_detects_a_changed_step_law():

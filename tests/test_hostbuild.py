@@ -21,7 +21,7 @@ def test_default_level_and_flags_that_keep_results_exact(monkeypatch):
 
 @pytest.mark.parametrize("level", ["-O0", "-O3"])
 def test_level_from_the_environment_changes_the_cache_key(monkeypatch, level):
-    shim = kernel_dir() / "host" / "sgp4_host.cpp"
+    shim = kernel_dir() / "sgp4.cu"
     monkeypatch.delenv("DEBRIS_ENGINE_HOST_OPT", raising=False)
     default = _hostbuild._sources_digest(shim, "g++", _hostbuild.cxxflags())
     monkeypatch.setenv("DEBRIS_ENGINE_HOST_OPT", level)

@@ -1,5 +1,6 @@
-"""engine.longterm: orbit-averaged decay against analytic rates, a Cowell reference, the
-host build of kernels/longterm.cuh, and the CUDA kernel where a device is present.
+"""engine.longterm: orbit-averaged decay against analytic rates, a Cowell reference,
+kernels/longterm.cu through its launcher on the host executor (and the rates of
+kernels/longterm.cuh through their g++ build), and the CUDA kernel where a device is present.
 
 The Cowell reference is written here, apart from the module: Cartesian equations of
 motion with point mass + J2 + drag in an atmosphere co-rotating with the Earth, the
@@ -291,13 +292,17 @@ def test_host_rates_match_numpy_cpu(host):
     assert rel.max() < 1e-12, f"rates differ by {rel.max():.2e} at object {worst[0]}, element {worst[1]}"
 
 
-def test_host_run_matches_numpy_cpu(host):
-    rng = np.random.default_rng(12)
-    m = 200
+def _run_case(seed, m):
+    """(p, el (m, 5), bc (m,), t0 (m,)): seeded objects of 190-520 km, a time-varying table."""
+    rng = np.random.default_rng(seed)
     p = _params(_time_varying_table(rng), 2459533.5)
     el = _random_elements(rng, m, (6560.0, 6900.0), 0.05)
-    bc = rng.uniform(1e-9, 1e-6, m)
-    t0 = rng.uniform(0, 2, m)
+    return p, el, rng.uniform(1e-9, 1e-6, m), rng.uniform(0, 2, m)
+
+
+def test_host_run_matches_numpy_cpu(host):
+    m = 200
+    p, el, bc, t0 = _run_case(12, m)
     a = lt._run_numpy(p, el, bc, t0, 10.0)
     b = host.run(p, el, bc, t0, 10.0)
     np.testing.assert_array_equal(a[3], b[3])
@@ -309,14 +314,33 @@ def test_host_run_matches_numpy_cpu(host):
     assert rel.max() < 1e-9, f"final elements differ by {rel.max():.2e} at object {int(np.argmax(rel.max(1)))}"
 
 
-@pytest.mark.skipif(not _backend.cuda_status()[0], reason="no CUDA device (cupy or GPU absent)")
-def test_cuda_matches_numpy():
+def test_launch_chunks_give_the_same_bits(host, monkeypatch):
+    """Objects split over several launches (offset per-object arrays) give the bits of one
+    launch: kernels/longterm.cu's launcher on the host executor."""
+    from engine import _longterm_cuda
+
+    p, el, bc, t0 = _run_case(14, 60)
+    el_in = el.copy()
+    whole = host.run(p, el, bc, t0, 10.0)
+    monkeypatch.setattr(_longterm_cuda, "_MAX_LAUNCH", 7)
+    parts = host.run(p, el, bc, t0, 10.0)
+    for a, b in zip(whole, parts):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(el, el_in)  # the caller's elements are not written
+
+
+@pytest.mark.parametrize("kb", ["host", "cuda"])
+def test_kernel_matches_numpy(kb, host):
+    """decay through kernels/longterm.cu's launcher (host executor; cuda where a device
+    answers) against the NumPy implementation on the same seeded objects."""
+    if kb == "cuda" and not _backend.cuda_status()[0]:
+        pytest.skip(f"no CUDA device: {_backend.cuda_status()[1]}")
     rng = np.random.default_rng(13)
     r, v = random_states(rng, 3000, hp=(200.0, 700.0), emax=0.05)
     am = 10 ** rng.uniform(-2.0, 0.0, r.shape[0])
     kw = dict(atmosphere=_time_varying_table(rng), step_days=1.0)
     a = lt.decay((r, v, am, START), START, "2021-12-15", backend="numpy", **kw)
-    b = lt.decay((r, v, am, START), START, "2021-12-15", backend="cuda", **kw)
+    b = lt.decay((r, v, am, START), START, "2021-12-15", backend=kb, **kw)
     assert np.array_equal(a.status, b.status)
     d = np.abs((a.reentry - b.reentry) / np.timedelta64(1, "s"))
     d = np.nan_to_num(d.astype(float))

@@ -24,6 +24,7 @@ import pytest
 
 from engine import cdm as cdmmod
 from engine import pc
+from randomsets import random_conjunctions
 
 HOST = shutil.which("g++") is not None
 needs_gxx = pytest.mark.skipif(not HOST, reason="g++ not found: the host build of kernels/pc.cuh needs it")
@@ -427,31 +428,10 @@ def host():
 
     lib = build("pc")
     dp = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
-    up = np.ctypeslib.ndpointer(dtype=np.uint8, flags="C_CONTIGUOUS")
-    lib.pc_foster_f64.argtypes = [dp, ctypes.c_longlong, dp, up]
-    lib.pc_foster_f64.restype = None
     lib.pc_gl16.argtypes = [dp, dp]
     lib.pc_gl16.restype = None
     lib.pc_flag.argtypes = [ctypes.c_int]
     return lib
-
-
-def random_conjunctions(n, seed):
-    """Seeded mix: LEO-like states, misses 10 m..5 km, speeds 1 m/s..15 km/s, covariances
-    with sigmas 1 m..1 km and random orientation, HBR 5..70 m."""
-    rng = np.random.default_rng(seed)
-    r1 = rng.normal(size=(n, 3))
-    r1 *= (6778.0 + rng.uniform(0, 800, n))[:, None] / np.linalg.norm(r1, axis=1)[:, None]
-    v1 = np.cross(r1, rng.normal(size=(n, 3)))
-    v1 *= 7.5 / np.linalg.norm(v1, axis=1)[:, None]
-    r2 = r1 + rng.normal(size=(n, 3)) * rng.choice([0.01, 0.1, 1.0, 5.0], size=(n, 1))
-    v2 = v1 + rng.normal(size=(n, 3)) * rng.choice([0.001, 0.1, 5.0], size=(n, 1))
-
-    def cov():
-        a = rng.normal(size=(n, 3, 3)) * rng.choice([1e-3, 1e-2, 1e-1, 1.0], size=(n, 1, 1))
-        return a @ a.transpose(0, 2, 1)
-
-    return r1, v1, cov(), r2, v2, cov(), rng.choice([0.005, 0.02, 0.07], size=n)
 
 
 def test_host_tables_match(host):
@@ -465,11 +445,17 @@ def test_host_tables_match(host):
 
 
 def _host_foster(host, r1, v1, c1, r2, v2, c2, hbr):
+    """kernels/pc.cu's entry point on the host executor, launched directly (not through
+    engine/pc.py's launcher, which test_kernel_matches_numpy covers): one thread per
+    conjunction, 64 threads per block."""
+    from engine._hostexec import executor
+
     packed = pc.pack_inputs(r1, v1, r2, v2, c1 + c2, np.asarray(hbr, dtype=np.float64))
     n = packed.shape[0]
     out = np.empty((n, pc.PACKED_OUT))
     flags = np.empty(n, dtype=np.uint8)
-    host.pc_foster_f64(packed, n, out, flags)
+    kern = executor("host").kernel("pc.cu", "pc_foster_f64")
+    kern(((n + 63) // 64,), (64,), (packed, np.int64(n), out, flags))
     return out, flags
 
 
@@ -505,15 +491,16 @@ def test_host_build_published_cases(host):
         assert abs(out[0, 0] / ref - 1) < OMITRON_RTOL
 
 
-def test_cuda_matches_numpy(backend):
-    if backend != "cuda":
-        pytest.skip("compares the CUDA kernel with NumPy; runs on the cuda backend only")
+def test_kernel_matches_numpy(backend):
+    """kernels/pc.cu through engine/pc.py's launcher (cuda, host) against NumPy."""
+    if backend == "numpy":
+        pytest.skip("compares the kernel with NumPy; runs on the kernel backends")
     args = random_conjunctions(3000, seed=12)
     res_np = pc.foster(*args, backend="numpy")
-    res_cu = pc.foster(*args, backend="cuda")
+    res_cu = pc.foster(*args, backend=backend)
     out = np.stack([pc._backend.to_host(getattr(res_cu, c)) for c in
                     ("pc", "miss_km", "speed_km_s", "sigma_major_km", "sigma_minor_km", "extended", "offset")], 1)
-    _compare("cuda vs numpy", res_np, out, pc._backend.to_host(res_cu.flags), HOST_RTOL)
+    _compare(f"{backend} vs numpy", res_np, out, pc._backend.to_host(res_cu.flags), HOST_RTOL)
 
 
 def test_empty_batch():

@@ -10,7 +10,7 @@ parabola through the three smallest samples of |rho|^2.
 
 from __future__ import annotations
 
-import ctypes
+import shutil
 import math
 
 import numpy as np
@@ -279,20 +279,18 @@ def test_hermite_tca_exact_for_straight_lines():
     assert np.max(np.abs(dmin - np.linalg.norm(miss, axis=1))) < 1e-9
 
 
-def _host():
-    from engine._hostbuild import HostBuildError, _dp, _ll, build
+@pytest.fixture(params=["host", "cuda"])
+def kernels(request):
+    """kernels/screen.cu through its launcher on one executor: (Screen, to_device, to_host)."""
+    from engine import _backend
+    from engine._screen_cuda import Screen
 
-    try:
-        lib = build("screen")
-    except HostBuildError as exc:
-        pytest.skip(f"no host compiler: {exc}")
-    ip = np.ctypeslib.ndpointer(dtype=np.int64, flags="C_CONTIGUOUS")
-    d = ctypes.c_double
-    lib.screen_hermite_tca_f64.argtypes = [_dp, _dp, _dp, _dp, _dp, _ll, _dp, _dp]
-    lib.screen_cell_keys_f64.argtypes = [_dp, _ll, _ll, d, ip]
-    lib.screen_pair_count_f64.argtypes = [ip, _dp, _ll, d, ip]
-    lib.screen_pair_emit_f64.argtypes = [ip, _dp, ip, _ll, _ll, d, ip, ip, ip, ip]
-    return lib
+    if request.param == "cuda" and not _backend.cuda_status()[0]:
+        pytest.skip(f"no CUDA device: {_backend.cuda_status()[1]}")
+    if request.param == "host" and shutil.which("g++") is None:
+        pytest.skip("g++ not found: the host executor needs it")
+    xp = _backend.xp(request.param)
+    return Screen(request.param), xp.asarray, _backend.to_host
 
 
 def _random_points(seed):
@@ -303,55 +301,36 @@ def _random_points(seed):
     return r
 
 
-def test_host_pair_walk_matches_numpy():
-    """The cell-list walk of kernels/screen.cu (keys, sort, count, scan, emit) on the host
-    finds the same pairs as engine/_screen_numpy.close_pairs_all."""
-    lib = _host()
+def test_pair_walk_matches_numpy(kernels):
+    """The cell-list walk of kernels/screen.cu (keys, sort, count, scan, emit) through its
+    launcher finds the same pairs as engine/_screen_numpy.close_pairs_all."""
+    sc, dev, host = kernels
     r = _random_points(9)
-    n, nb, _ = r.shape
-    keys = np.empty(n * nb, np.int64)
-    lib.screen_cell_keys_f64(np.ascontiguousarray(r), n, nb, 1.0 / 40.0, keys)
-    order = np.argsort(keys)
-    order = np.ascontiguousarray(order[keys[order] >= 0])
-    ks = np.ascontiguousarray(keys[order])
-    pts = np.ascontiguousarray(r.reshape(-1, 3)[order])
-    count = np.empty(len(ks), np.int64)
-    lib.screen_pair_count_f64(ks, pts, len(ks), 1600.0, count)
-    offset = np.ascontiguousarray(np.cumsum(count) - count)
-    out = [np.empty(int(count.sum()), np.int64) for _ in range(3)]
-    lib.screen_pair_emit_f64(ks, pts, order, len(ks), nb, 1600.0, offset, *out)
+    got = sorted(zip(*(host(a).tolist() for a in sc.close_pairs_all(dev(r), 40.0))))
     want = sorted(zip(*(a.tolist() for a in sn.close_pairs_all(r, 40.0))))
-    assert sorted(zip(*(a.tolist() for a in out))) == want, f"{len(out[0])} pairs, {len(want)} expected"
+    assert got == want, f"{len(got)} pairs, {len(want)} expected"
 
 
-def test_cuda_kernels_match_numpy():
-    from engine import _backend
-
-    ok, reason = _backend.cuda_status()
-    if not ok:
-        pytest.skip(f"no CUDA device: {reason}")
-    import cupy as cp
-
-    from engine import _screen_cuda as sc
-
+def test_kernels_match_numpy(kernels):
+    sc, dev, host = kernels
     r = _random_points(10)
     want = sorted(zip(*(a.tolist() for a in sn.close_pairs_all(r, 40.0))))
-    got = sorted(zip(*(a.get().tolist() for a in sc.close_pairs_all(cp.asarray(r), 40.0))))
+    got = sorted(zip(*(host(a).tolist() for a in sc.close_pairs_all(dev(r), 40.0))))
     assert got == want, f"{len(got)} pairs, {len(want)} expected"
     want = sorted(zip(*(a.tolist() for a in sn.close_pairs_one(r[:3], r[3:], 60.0))))
-    got = sorted(zip(*(a.get().tolist() for a in sc.close_pairs_one(cp.asarray(r[:3]), cp.asarray(r[3:]), 60.0))))
+    got = sorted(zip(*(host(a).tolist() for a in sc.close_pairs_one(dev(r[:3]), dev(r[3:]), 60.0))))
     assert got == want, f"{len(got)} pairs, {len(want)} expected"
     rng = np.random.default_rng(11)
     p0, w0 = rng.normal(0, 50, (500, 3)), rng.normal(0, 8, (500, 3))
     w0 *= -np.sign(np.einsum("ij,ij->i", p0, w0))[:, None]
     p1 = p0 + 20.0 * w0
     s_np, d_np = sn.hermite_tca(p0, w0, p1, w0, np.full(500, 20.0))
-    s_cu, d_cu = sc.hermite_tca(*(cp.asarray(a) for a in (p0, w0, p1, w0)), cp.full(500, 20.0))
-    assert np.max(np.abs(s_cu.get() - s_np)) < 1e-12 and np.max(np.abs(d_cu.get() - d_np)) < 1e-9
+    s_cu, d_cu = sc.hermite_tca(*(dev(a) for a in (p0, w0, p1, w0)), dev(np.full(500, 20.0)))
+    assert np.max(np.abs(host(s_cu) - s_np)) < 1e-12 and np.max(np.abs(host(d_cu) - d_np)) < 1e-9
 
 
-def test_host_build_matches_numpy():
-    lib = _host()
+def test_hermite_and_cell_keys_match_numpy(kernels):
+    sc, dev, host = kernels
     rng = np.random.default_rng(5)
     k = 2000
     p0, p1 = rng.normal(0, 50, (k, 3)), rng.normal(0, 50, (k, 3))
@@ -361,8 +340,7 @@ def test_host_build_matches_numpy():
     w1 *= np.sign(np.einsum("ij,ij->i", p1, w1))[:, None]
     h = rng.uniform(5, 60, k)
     s_np, d_np = sn.hermite_tca(p0, w0, p1, w1, h)
-    s_c, d_c = np.empty(k), np.empty(k)
-    lib.screen_hermite_tca_f64(*(np.ascontiguousarray(a) for a in (p0, w0, p1, w1, h)), k, s_c, d_c)
+    s_c, d_c = (host(a) for a in sc.hermite_tca(*(dev(a) for a in (p0, w0, p1, w1, h))))
     # both find a root of f in the bracket; where f has several they may pick different
     # ones, so compare the ones with one root (the distance is the same function)
     c0, c1, c2, c3 = sn.hermite_coefficients(p0, w0, p1, w1, h)
@@ -376,9 +354,10 @@ def test_host_build_matches_numpy():
     assert np.max(np.abs(s_np - s_c)[one_root] * h[one_root]) < 1e-9, f"worst {worst}: {s_np[worst]} vs {s_c[worst]}"
     assert np.max(np.abs(d_np - d_c)[one_root]) < 1e-9
     r = rng.uniform(-8000, 8000, (300, 4, 3))
-    keys = np.empty((300, 4), np.int64)
-    lib.screen_cell_keys_f64(np.ascontiguousarray(r), 300, 4, 1.0 / 37.0, keys)
-    assert np.array_equal(keys, sn.cell_keys(r, 1.0 / 37.0))
+    # the entry point itself: the launcher sorts these keys at once
+    keys = sc.ex.xp.empty((300, 4), np.int64)
+    sc._kernel("screen_cell_keys_f64")((2,), (256,), (dev(r), np.int64(300), np.int64(4), np.float64(1.0 / 37.0), keys))
+    assert np.array_equal(host(keys), sn.cell_keys(r, 1.0 / 37.0))
 
 
 # ------------------------------------------------------------------ table and inputs

@@ -11,6 +11,7 @@ from sgp4.api import Satrec, SatrecArray
 import engine
 from engine import _backend
 from randomsets import random_satrecs
+from test_sgp4 import assert_matches
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ONE_MM = 1e-6  # km
@@ -48,17 +49,26 @@ def test_cosmos1408_debris_load_and_propagate(backend):
     assert np.all(alt[e == 0] > 0.0)
 
 
-@pytest.mark.skipif(not _backend.cuda_status()[0], reason="no CUDA device: nothing to compare numpy with")
+def _kernel_backends():
+    """host where g++ is found; cuda where a device answers."""
+    import shutil
+
+    return (["host"] if shutil.which("g++") else []) + (["cuda"] if _backend.cuda_status()[0] else [])
+
+
 def test_backends_agree_on_random_sets():
+    """numpy, host and (where present) cuda on the same seeded random sets: the same codes,
+    < 1 mm and < 1 um/s where the codes are 0."""
     sats = random_satrecs(5_000, 99)
     cat = engine.Catalog.from_satrecs(sats)
     t = np.linspace(-1440.0, 10 * 1440.0, 33)
     a = cat.sgp4_tsince(t, backend="numpy")
-    b = cat.sgp4_tsince(t, backend="cuda", to_host=True)
-    np.testing.assert_array_equal(a[0], b[0])
-    ok = a[0] == 0
-    assert np.max(np.abs(a[1] - b[1])[ok]) < ONE_MM
-    assert np.max(np.abs(a[2] - b[2])[ok]) < ONE_UM_PER_S
+    for name in _kernel_backends():
+        b = cat.sgp4_tsince(t, backend=name, to_host=True)
+        # tests/test_sgp4.py's comparison: 1 mm and 1 um/s on physical states; states that
+        # SGP4 has sent beyond any orbit (object 115 here reaches 1e12 km by 10 days, with
+        # code 0 as in python-sgp4) agree only to rounding relative to their size
+        assert_matches(b, a, sats, t, label=f"{name} against numpy")
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +107,12 @@ def test_initialisation_is_cached_and_not_pickled(small):
     clone = pickle.loads(pickle.dumps(small))
     assert clone._sgp4_cache == {}
     np.testing.assert_array_equal(clone.sgp4_tsince([5.0], backend="numpy")[1], small.sgp4_tsince([5.0], backend="numpy")[1])
+
+
+def test_no_objects_gives_empty_results(backend):
+    """A catalogue slice with no objects (screening's _refine asks for one when no pair is
+    left) propagates to empty (0, M) results on every backend; the kernel launcher used to
+    index row 0 of the (0, M) broadcast times and raise IndexError."""
+    cat = engine.Catalog.from_satrecs(random_satrecs(3, 2))[:0]
+    e, r, v = cat.sgp4_tsince(np.array([0.0, 10.0, 20.0]), backend=backend, to_host=True)
+    assert e.shape == (0, 3) and r.shape == (0, 3, 3) and v.shape == (0, 3, 3)

@@ -1,4 +1,6 @@
-"""The host (g++) build of kernels/sgp4.cuh against the authorities.
+"""kernels/sgp4.cu's entry points on the host executor (engine/_hostexec.py: the .cu
+compiled unchanged by g++, launched through engine/_sgp4_cuda.py with backend "host")
+against the authorities.
 
 (a) Vallado's verification run: every line of tcppver.out, regenerated from SGP4-VER.TLE
     (both shipped in the sgp4 wheel) the way python-sgp4's own tests do, within
@@ -51,10 +53,21 @@ def _worst(name, diff, idx_names=("object", "time", "axis")):
     return f"{name}: max {np.nanmax(diff):.3e} at {where}"
 
 
-def test_record_layout_matches_launcher(host):
-    from engine import _sgp4_cuda
+def test_record_layout_matches_launcher(tmp_path):
+    """NREC and NELEM of engine/_sgp4_cuda.py are the header's (read by g++ from
+    kernels/sgp4.cuh itself, not from the launcher)."""
+    import subprocess
 
-    assert (host.nrec, host.nelem) == (_sgp4_cuda.NREC, _sgp4_cuda.NELEM)
+    from engine import _sgp4_cuda
+    from engine._kernels import kernel_dir
+
+    src = tmp_path / "probe.cpp"
+    src.write_text('#include "sgp4.cuh"\n#include <stdio.h>\n'
+                   'int main() { printf("%d %d", (int)de_sgp4::NREC, (int)de_sgp4::NELEM); }\n')
+    exe = tmp_path / "probe"
+    subprocess.run(["g++", "-std=c++17", f"-I{kernel_dir()}", "-o", str(exe), str(src)], check=True)
+    nrec, nelem = map(int, subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split())
+    assert (nrec, nelem) == (_sgp4_cuda.NREC, _sgp4_cuda.NELEM)
 
 
 # ---------------------------------------------------------------- (a) tcppver.out

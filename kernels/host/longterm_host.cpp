@@ -1,24 +1,10 @@
-// longterm_host.cpp: host build of kernels/longterm.cuh for the CPU tests.
-//
-// The serial loop that kernels/longterm.cu runs as a grid-stride loop, same arguments.
-// Compile flags as engine/_hostbuild.py sets them.
+// longterm_host.cpp: the orbit-averaged rates of kernels/longterm.cuh alone, for the CPU
+// tests against engine/longterm.py (no entry point of kernels/longterm.cu exposes them).
+// The entry point itself runs on the host executor (engine/_hostexec.py). Compile flags
+// as engine/_hostbuild.py sets them.
 #include "../longterm.cuh"
 
 extern "C" {
-
-void longterm_decay_f64(const double* coef, double alt0, double dalt, int na, double jd0,
-                        double djd, int nd, double jd_ref, double step_days, double reentry_km,
-                        int nodes, long long max_steps, double t_stop, long long n, double* el,
-                        const double* bc, double* t, double* t_re, int* status) {
-    const de_longterm::Params p{{coef, alt0, dalt, na, jd0, djd, nd}, jd_ref, step_days,
-                                reentry_km, nodes, max_steps};
-    for (long long i = 0; i < n; ++i) {
-        double ti = t[i], tr;
-        status[i] = de_longterm::run_object(p, el + 5 * i, ti, bc[i], t_stop, tr);
-        t[i] = ti;
-        t_re[i] = tr;
-    }
-}
 
 // orbit-averaged rates per day of y (n, 5) at t (n,) with K nodes (0: adaptive)
 void longterm_rates_f64(const double* coef, double alt0, double dalt, int na, double jd0,

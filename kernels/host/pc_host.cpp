@@ -1,17 +1,10 @@
-// pc_host.cpp: host build of kernels/pc.cuh for the CPU tests (engine/_hostbuild.py).
-//
-// The same device math as kernels/pc.cu, compiled with g++; pc_foster_f64 is the serial
-// loop that the CUDA grid-stride loop runs in parallel. Compile flags: -O2 -std=c++17
-// -ffp-contract=off, no fast-math.
+// pc_host.cpp: probes of kernels/pc.cuh for the CPU tests (engine/_hostbuild.py): the
+// encounter-plane integral alone, the quadrature tables and the flag bits, which no entry
+// point of kernels/pc.cu exposes. The entry point itself runs on the host executor
+// (engine/_hostexec.py). Compile flags: -std=c++17 -ffp-contract=off, no fast-math.
 #include "../pc.cuh"
 
 extern "C" {
-
-// in: (n, PACKED_IN) float64 rows; out: (n, PACKED_OUT) float64; flags: (n,) uint8
-void pc_foster_f64(const double* in, long long n, double* out, unsigned char* flags) {
-    for (long long i = 0; i < n; ++i)
-        de_pc::foster_one(in + i * de_pc::PACKED_IN, out + i * de_pc::PACKED_OUT, flags + i);
-}
 
 // the encounter-plane integral alone, for tests against independent quadrature
 void pc_plane_f64(const double* xm, const double* zm, const double* sx, const double* sz,
