@@ -118,6 +118,21 @@ def test_bench_reports_each_case_and_its_lines_pass_through_the_bar():
     assert len(records) == 2 and len(lines) == 3 and lines[1].startswith("  fail sgp4 peer")
 
 
+def _read_all(fd) -> str:
+    """Everything written to the pseudo-terminal so far: one read can return part of it
+    (the bar is drawn in several writes), so read until nothing more comes within 0.5 s."""
+    import os
+    import select
+
+    chunks = []
+    while select.select([fd], [], [], 0.5)[0]:
+        data = os.read(fd, 4096)
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks).decode(errors="replace")
+
+
 def test_bar_on_a_pseudo_terminal_that_reports_no_size():
     # such a terminal reports 0 columns and tqdm then sized the bar to nothing
     pty = pytest.importorskip("pty")
@@ -131,7 +146,7 @@ def test_bar_on_a_pseudo_terminal_that_reports_no_size():
         with _progress.progress(2, "work", "blocks", file=stream) as bar:
             bar.update(2)
         stream.flush()
-        text = os.read(master, 4096).decode()
+        text = _read_all(master)
     os.close(master)
     assert "2/2 blocks" in text and REMAINING.search(text), repr(text)
 
