@@ -552,7 +552,7 @@ def cmd_scenario(args) -> int:
     if args.real:
         real = _load_catalog(args.real, "auto", "skip", "wgs72", "i")
     if args.targets:
-        targets = _load_catalog(args.targets, "auto", "raise", "wgs72", "i")
+        targets = _load_catalog(args.targets, "auto", "skip", "wgs72", "i")   # bad element sets reported, the rest kept
     if args.real_satcat:
         from .io.satcat import load_satcat
 

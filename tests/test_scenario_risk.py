@@ -236,7 +236,9 @@ def test_real_satcat_curve_drawn_beside_the_simulated_one(run):
 
 def test_cli_scenario_with_ensemble_targets_and_satcat(tmp_path, capsys):
     tle = tmp_path / "targets.tle"
-    tle.write_text(events.IRIDIUM_33_TLE + events.COSMOS_2251_TLE)
+    # one bad record (wrong checksums): reported, and the good element sets kept
+    bad = events.IRIDIUM_33_TLE.replace("0  9994", "0  9990").replace("IRIDIUM 33", "BROKEN")
+    tle.write_text(bad + events.IRIDIUM_33_TLE + events.COSMOS_2251_TLE)
     sat = tmp_path / "satcat.csv"
     sat.write_text(SATCAT_TEXT)
     out = tmp_path / "run"
@@ -244,8 +246,10 @@ def test_cli_scenario_with_ensemble_targets_and_satcat(tmp_path, capsys):
             "--backend", "numpy", "--quiet", "--members", "2", "--targets", str(tle), "--target-area", "3",
             "--real-satcat", str(sat)]
     assert main(args) == 0
-    text = capsys.readouterr().out
-    assert "Risk over time (2 ensemble members" in text and "IRIDIUM 33" in text
+    cap = capsys.readouterr()
+    text = cap.out
+    assert "Risk over time (2 ensemble members" in text and "IRIDIUM 33" in text and "BROKEN" not in text
+    assert "skipped 1 bad TLE record" in cap.err
     s = json.loads((out / "summary.json").read_text())
     assert [t["area_m2"] for t in s["risk"]["targets"]] == [scenario.ISS_CROSS_SECTION_M2, 3.0, 3.0]
     assert (out / "report.html").is_file() and (out / "risk_over_time.csv").is_file()
