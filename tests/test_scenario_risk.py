@@ -16,7 +16,6 @@ import json
 import math
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,7 +23,7 @@ import pytest
 pytest.importorskip("matplotlib", reason="the scenario's report.html needs matplotlib")
 
 import engine  # noqa: E402
-from engine import events, exposure, scenario  # noqa: E402
+from engine import events, scenario  # noqa: E402
 from engine.cli import main  # noqa: E402
 from engine.io.satcat import load_satcat  # noqa: E402
 
