@@ -4,7 +4,8 @@
     debris-engine breakup cosmos1408|iridium-cosmos [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE] [--gabbard FILE.png]
     debris-engine screen SECONDARIES (--primary FILE | --all) [--start ISO] [--stop ISO] [--threshold-km 5]
                          [--hbr-km 0.02] [--out FILE] [--cdm DIR]
-    debris-engine scenario cosmos1408 --out DIR [--lc-min 0.1] [--days 7] [--years 5] [--seed 0]
+    debris-engine scenario cosmos1408 --out DIR [--lc-min 0.1] [--days 7] [--years 5] [--seed 0] [--members 12]
+                         [--targets FILE] [--target-area 10] [--real-satcat FILE.csv]
     debris-engine bench [--quick] [--out DIR]
 
 Each command's --help lists every option (the README's command-line section shows them
@@ -543,13 +544,26 @@ def cmd_scenario(args) -> int:
     from . import scenario
 
     _check_output("--out", args.out, directory=True)
-    real = None
+    if args.members < 1:
+        raise UserError(f"--members must be at least 1 (ensemble size), got {args.members}")
+    if not (np.isfinite(args.target_area) and args.target_area > 0):
+        raise UserError(f"--target-area must be a positive cross-section in m^2, got {args.target_area}")
+    real = targets = satcat = None
     if args.real:
         real = _load_catalog(args.real, "auto", "skip", "wgs72", "i")
+    if args.targets:
+        targets = _load_catalog(args.targets, "auto", "skip", "wgs72", "i")   # bad element sets reported, the rest kept
+    if args.real_satcat:
+        from .io.satcat import load_satcat
+
+        if not os.path.exists(args.real_satcat):
+            raise UserError(f"--real-satcat file {args.real_satcat!r} does not exist")
+        satcat = load_satcat(args.real_satcat, errors="skip")
     t0 = time.perf_counter()
     res = scenario.cosmos1408(lc_min=args.lc_min, days=args.days, seed=args.seed, backend=args.backend,
                               out=args.out, threshold_km=args.threshold_km, years=args.years,
-                              area_m2=args.area, real_cloud=real, quiet=args.quiet,
+                              area_m2=args.area, real_cloud=real, quiet=args.quiet, members=args.members,
+                              targets=targets, target_area_m2=args.target_area, real_satcat=satcat,
                               log=(lambda *a: None) if args.quiet else (lambda m: print(m, file=sys.stderr)))
     print(f"debris-engine scenario cosmos1408: done in {time.perf_counter() - t0:.1f} s, backend {res.conjunctions.backend}")
     print(res.summary())
@@ -635,12 +649,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser(
         "scenario",
-        help="replay the Cosmos 1408 breakup: cloud, ISS screening, flux, decay, report",
-        description="Replay the 15 Nov 2021 Cosmos 1408 breakup: generate the cloud, propagate it, screen the "
-        "ISS against it, compute the flux on the ISS and the cloud's decay, and write report.md and plots to --out.",
+        help="replay the Cosmos 1408 breakup: cloud, ISS screening, risk over time with bands, report",
+        description="Replay the 15 Nov 2021 Cosmos 1408 breakup as an ensemble over seeds and the interceptor "
+        "assumptions: generate the clouds, screen the ISS against member 0's for a week, decay every member, "
+        "compute the risk each adds to the ISS and to --targets over the cloud's life, and write report.html, "
+        "summary.json, CSVs, report.md and figures to --out.",
     )
     s.add_argument("name", choices=("cosmos1408",), help="the scenario")
-    s.add_argument("--out", required=True, help="directory for report.md, iss_conjunctions.csv and the plots")
+    s.add_argument("--out", required=True, help="directory for report.html, summary.json, the CSVs and figures")
     s.add_argument("--lc-min", type=float, default=0.1, help="smallest fragment size in m (default: 0.1)")
     s.add_argument("--days", type=float, default=7.0, help="window after the breakup for screening and flux (default: 7)")
     s.add_argument("--years", type=float, default=5.0, help="length of the decay run, years (default: 5; 0 skips it)")
@@ -649,6 +665,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threshold-km", type=float, default=10.0, help="ISS close-approach threshold, km (default: 10)")
     s.add_argument("--area", type=float, default=1000.0, help="ISS cross-section for expected impacts, m^2 (default: 1000)")
     s.add_argument("--real", help="TLE/3LE or OMM file of catalogued fragments to draw beside the generated cloud")
+    s.add_argument("--members", type=int, default=12,
+                   help="ensemble members: seeds and interceptor assumptions within their documented ranges "
+                   "(default: 12; member 0 = seed and central assumptions)")
+    s.add_argument("--targets", help="TLE/3LE or OMM file of further targets, ranked with the ISS by the cloud's risk")
+    s.add_argument("--target-area", type=float, default=10.0,
+                   help="cross-section of each --targets spacecraft, m^2 (default: 10)")
+    s.add_argument("--real-satcat", help="CelesTrak SATCAT CSV of the real fragments: their decay drawn beside "
+                   "the simulated one")
     s.add_argument("--quiet", action="store_true", help="no progress bars or stage messages")
     s.set_defaults(func=cmd_scenario)
 

@@ -25,6 +25,7 @@ __all__ = [
     "COSMOS_1408_EPOCH",
     "IRIDIUM_COSMOS_EPOCH",
     "cosmos1408",
+    "cosmos1408_assumptions",
     "cosmos1408_parent",
     "iridium_cosmos",
     "iss",
@@ -75,6 +76,59 @@ COSMOS_1408_MASS_KG = 1750.0
 #: through M = m_t + m_p (20 kg: +0.9 %).
 INTERCEPTOR_MASS_KG = 20.0
 INTERCEPTOR_VELOCITY_RTN_KMS = (3.0, 0.0, 0.0)
+
+#: Ranges of the Cosmos 1408 assumptions that the scenario's ensemble draws from
+#: (engine.scenario; uniform within each, member 0 keeps the central values above).
+#: Parent mass: the two published figures, 1,750 kg (launch mass, McDowell; Wikipedia
+#: infobox) and ~2,200 kg (LeoLabs, older Wikipedia revisions): project reference
+#: breakup.md 3.1. Fragments >= 10 cm: 1,388 to 1,647 (breakup.md 1.8).
+COSMOS_1408_MASS_RANGE_KG = (1750.0, 2200.0)
+#: Interceptor mass (kg): not public. An assumed factor of 2.5 either side of the central
+#: 20 kg. Every value keeps the impact catastrophic (on 2,200 kg at 6.6 km/s, the slowest
+#: impact these ranges allow, the 40 J/g threshold needs 4.1 kg), so the fragment count
+#: moves only through M = m_t + m_p (+0.4 to +2.9 %).
+INTERCEPTOR_MASS_RANGE_KG = (8.0, 50.0)
+#: Interceptor inertial speed at the intercept (km/s): not public. An assumed range around
+#: the central 3 km/s of a direct-ascent vehicle near the top of its climb to ~480 km.
+INTERCEPTOR_SPEED_RANGE_KMS = (2.0, 4.0)
+#: Geometry: angle between the interceptor's velocity and the local vertical (deg), with the
+#: azimuth of the horizontal part uniform over 0-360 deg: not public. A direct ascent meeting
+#: a target nearly overhead climbs close to the vertical; 0-30 deg is an assumed range.
+INTERCEPTOR_OFF_VERTICAL_RANGE_DEG = (0.0, 30.0)
+
+
+def cosmos1408_assumptions(members: int, seed: int = 0) -> list[dict]:
+    """The assumption values of an ensemble of `members` runs of :func:`cosmos1408`.
+
+    Member 0: breakup seed `seed` and the central values (COSMOS_1408_MASS_KG,
+    INTERCEPTOR_MASS_KG, INTERCEPTOR_VELOCITY_RTN_KMS). Member m >= 1: breakup seed
+    seed + m, and parent mass, interceptor mass, speed, off-vertical angle and azimuth each
+    drawn uniformly within its documented range (the *_RANGE_* constants above) from a
+    generator seeded with `seed`, so that the same seed gives the same ensemble.
+    Returns one dict per member: seed, mass_kg, projectile_mass_kg (kg),
+    projectile_velocity_rtn_kms (3,) km/s (radial, along-track, cross-track) and, for
+    reports, speed_kms, off_vertical_deg, azimuth_deg.
+    """
+    if isinstance(members, bool) or not isinstance(members, (int, np.integer)) or members < 1:
+        raise ValueError(f"members must be a whole number >= 1, got {members!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    v0 = np.asarray(INTERCEPTOR_VELOCITY_RTN_KMS, dtype=np.float64)
+    speed0 = float(np.linalg.norm(v0))
+    out = [dict(seed=int(seed), mass_kg=COSMOS_1408_MASS_KG, projectile_mass_kg=INTERCEPTOR_MASS_KG,
+                projectile_velocity_rtn_kms=tuple(float(x) for x in v0), speed_kms=speed0,
+                off_vertical_deg=float(np.degrees(np.arccos(v0[0] / speed0))), azimuth_deg=0.0)]
+    rng = np.random.default_rng([1408, int(seed)])
+    for m in range(1, int(members)):
+        mass, mp, speed, off, az = (rng.uniform(*r) for r in (
+            COSMOS_1408_MASS_RANGE_KG, INTERCEPTOR_MASS_RANGE_KG, INTERCEPTOR_SPEED_RANGE_KMS,
+            INTERCEPTOR_OFF_VERTICAL_RANGE_DEG, (0.0, 360.0)))
+        th, ph = np.radians(off), np.radians(az)
+        v = speed * np.array([np.cos(th), np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph)])
+        out.append(dict(seed=int(seed) + m, mass_kg=float(mass), projectile_mass_kg=float(mp),
+                        projectile_velocity_rtn_kms=tuple(float(x) for x in v), speed_kms=float(speed),
+                        off_vertical_deg=float(off), azimuth_deg=float(az)))
+    return out
 
 
 def _rtn_basis(r, v):

@@ -27,7 +27,7 @@ import io
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -326,7 +326,8 @@ def risk_blocks(ens, *, target=0, lc_classes_m=None, fraction: float = 0.1, back
     ax.set_ylabel("expected impacts per orbit")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    blocks.append(Text("The answer: " + " ".join(lines)))
+    summary["answer"] = " ".join(lines)
+    blocks.append(Text("The answer: " + summary["answer"]))
     bg = (f" The dashed line is the pre-event background: {background_text} It is a different quantity from the "
           "curves (they count the cloud's impacts of fragments above a size, not penetrations, and not the whole "
           "environment): compare the order of magnitude, and read the crossing date as indicative."

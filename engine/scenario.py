@@ -16,8 +16,21 @@ Stages (the long ones with a progress bar, with the time remaining, on a termina
   4. flux         the cloud's flux on the ISS along its path (kinetic-gas model,
                   engine.risk.flux) and the expected number of impacts on the ISS's
                   cross-section over the window;
-  5. decay        the cloud's long-term decay (engine.longterm.decay) over `years`;
-  6. report       report.md and PNG plots in `out`.
+  5. ensemble     `members` breakups (member 0: seed `seed` and the central assumptions of
+                  engine.events; the others: seeds seed + m and assumption values drawn
+                  within their documented ranges, engine.events.cosmos1408_assumptions),
+                  decayed together over `years` in ONE engine.longterm.decay call (one
+                  NRLMSIS table, weekly records), each member's weekly history turned into
+                  the risk it adds to the ISS and to the user's targets (engine.exposure):
+                  flux, expected impacts per orbit, approaches per day, cumulative impacts,
+                  with bands (median, 5-95 %) over the members and the one-line answer;
+                  stages 2-4 run for member 0 only;
+  6. report       report.html (self-contained, engine.report), summary.json, CSVs,
+                  report.md and the PNG figures in `out`.
+
+Size classes: the figures for fragments >= 1 cm exist only when the run generates them
+(lc_min <= 0.01); at the default lc_min 0.1 the report gives >= 10 cm only and says how to
+get the 1 cm figures (a class below lc_min would silently repeat the 10 cm one).
 
 The ISS figures compare the cloud with NASA's published ISS penetration risk (1 in 50,000
 orbits before the test; 1 in 25,000 to 33,000 after: project reference breakup.md 3.2).
@@ -35,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _backend, events, risk
+from . import _backend, events, exposure, risk
 from ._orbits import RE_KM, REENTRY_KM
 from ._progress import callback, progress
 from .timeconv import jd_from_datetime64, to_datetime64
@@ -64,6 +77,24 @@ ISS_PERIOD_MIN = 1440.0 / 15.48581038
 #: observed and predicted space weather, and past the file's end (2041 for the shipped
 #: file) the solar cycle of 11 years earlier repeated, as the summary states
 DECAY_ATMOSPHERE = "nrlmsis-repeat-cycle"
+#: ensemble members by default: sized so that the default run (fragments >= 10 cm, five
+#: years of decay, risk over the whole life) stays within two minutes on a 2-core CPU
+#: (benchmarks/test_scenario_bench.py); the decay of all members in one call dominates
+MEMBERS = 12
+#: cross-section (m^2) of the user's targets (--targets) unless given: the order of a
+#: small to medium satellite's projected area with its arrays; an assumption, shown in the
+#: report (the ranking scales with it)
+TARGET_AREA_M2 = 10.0
+#: the stated fraction of the first-week risk in the one-line answer
+RISK_FRACTION = 0.1
+#: spacing of the decay's element records, and so of the risk-over-time samples (days)
+RECORD_DAYS = 7.0
+#: the ISS's catalogue number: a user's target file that holds it keeps the preset ISS
+ISS_SATNUM = 25544
+#: what the pre-event background is, shown beside it in the report
+BACKGROUND_TEXT = ("NASA's ISS debris penetration risk before the test, 1 in 50,000 orbits (R. Gatens, NASA ISS "
+                   "programme, to the NASA Advisory Council, 18 Jan 2022, as reported by Aviation Week): the chance per "
+                   "orbit that debris of any size penetrates the shielding.")
 
 
 @dataclass
@@ -83,9 +114,15 @@ class ScenarioResult:
     approaches_per_day: np.ndarray            # (D,) counts under the threshold
     threshold_km: float
     flux: object
-    decay: object
+    decay: object                             # member 0's engine.longterm.DecayResult (None: years 0)
     timings_s: dict = field(default_factory=dict)
     files: list = field(default_factory=list)
+    members: list = field(default_factory=list)   # per member: assumptions, fragments, in orbit
+    targets: object = None                    # engine.exposure.Targets: the ISS first, then the user's
+    ensemble: object = None                   # engine.exposure.EnsembleExposure (None: no decay run, or < 7 days)
+    on_orbit_members: np.ndarray | None = None    # (M, T) fragments in orbit per member at decay.times
+    risk: dict = field(default_factory=dict)  # headline risk figures (engine.report.risk_blocks' summary)
+    report_parts: tuple = field(default=(), repr=False)   # risk_blocks' blocks and CSVs for the report
 
     def _nasa_comparison(self, per_orbit: float) -> str:
         """What the expected impacts per orbit may be compared with, in words."""
@@ -138,6 +175,13 @@ class ScenarioResult:
                          else f"Decay: all {left:,} fragments still in orbit at "
                          f"{np.datetime_as_string(d.times[-1], unit='D')}")
             lines.append(f"  atmosphere: {d.info.get('atmosphere', 'n/a')}")
+        if self.ensemble is not None and self.risk:
+            lines.append(f"Risk over time ({len(self.members)} ensemble members, weekly samples, until fewer than "
+                         f"1 % of the fragments remain or the {self.risk['classes'][0]['horizon_days']:.0f} days "
+                         "computed): " + self.risk["answer"])
+            for r in self.risk.get("ranking", [])[:10]:
+                lines.append(f"  {r['target']}: {r['cumulative_impacts_median']:.2e} expected impacts "
+                             f"(median), {r['share']:.1%} of the targets' sum")
         lines.append("Stage times: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings_s.items()))
         return "\n".join(lines)
 
@@ -206,12 +250,7 @@ def _pc_report(conj) -> list:
         return lines + [f"No approach has Pc above {lowest:.0e}.", ""]
     lines += ["| above | TCA (UTC) | object | miss (km) | speed (km/s) | Pc | flags |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
-    for k in idx:
-        level = max(t[0] for t in PC_THRESHOLDS if conj.pc[k] > t[0])
-        name = str(conj.secondary_name[k]).strip()
-        lines.append(f"| {level:.0e} | {np.datetime_as_string(conj.tca[k], unit='s')} | "
-                     f"{int(conj.secondary_satnum[k])}{f' {name}' if name else ''} | {conj.miss_km[k]:.3f} | "
-                     f"{conj.vrel_kms[k]:.2f} | {conj.pc[k]:.2e} | {conj.pc_flag_text(k).replace('|', ', ')} |")
+    lines += ["| " + " | ".join(row) + " |" for row in _pc_rows(conj)]
     used = sorted({bit for k in idx for bit in FLAGS if int(conj.pc_flags[k]) & bit})
     lines += [""] + [f"- {FLAGS[b][0]}: {FLAGS[b][1]}" for b in used] + [""]
     return lines
@@ -220,12 +259,25 @@ def _pc_report(conj) -> list:
 def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend: str = "auto",
                out: str | None = None, threshold_km: float = 10.0, years: float = 5.0,
                area_m2: float = ISS_CROSS_SECTION_M2, real_cloud=None, quiet: bool = False,
-               log=print) -> ScenarioResult:
-    """Run the scenario (see the module docstring) and, with `out`, write report.md and
-    the plots there. real_cloud: an engine.Catalog of catalogued fragments (e.g. the Nov
-    2021 element sets) drawn beside the generated cloud in the Gabbard diagram.
-    years: length of the decay run (0 skips it)."""
+               log=print, members: int = MEMBERS, targets=None, target_area_m2: float = TARGET_AREA_M2,
+               real_satcat=None, fraction: float = RISK_FRACTION) -> ScenarioResult:
+    """Run the scenario (see the module docstring) and, with `out`, write report.html,
+    summary.json, the CSVs, report.md and the figures there.
+
+    lc_min (m): smallest fragment size; days: window of member 0's screening and flux;
+    years: length of the decay and of the risk over time (0 skips both); area_m2: the ISS's
+    cross-section (m^2). members: ensemble size (>= 1; member 0 = seed and the central
+    assumptions). targets: None, or an engine.Catalog of further targets (e.g. the user's
+    TLE/OMM file), each with cross-section target_area_m2 (m^2), ranked with the ISS (an
+    element set of the ISS itself, number 25544, is left to the preset). real_cloud: an
+    engine.Catalog of catalogued fragments drawn beside the generated cloud in the Gabbard
+    diagram; real_satcat: an engine.io.satcat.Satcat of the real fragments, whose decay is
+    drawn beside the simulated one. fraction: the stated fraction of the first-week risk.
+    Every argument is checked before any work starts.
+    """
     from . import longterm
+    from .catalog import Catalog
+    from .io.satcat import Satcat
     from .screening import screen
 
     if not days > 0:
@@ -234,6 +286,22 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
         raise ValueError(f"threshold_km must be positive, got {threshold_km!r}")
     if not years >= 0:
         raise ValueError(f"years must be >= 0, got {years!r}")
+    if isinstance(members, bool) or not isinstance(members, (int, np.integer)) or members < 1:
+        raise ValueError(f"members must be a whole number >= 1 (ensemble size), got {members!r}")
+    if not (isinstance(target_area_m2, (int, float, np.integer, np.floating)) and math.isfinite(target_area_m2)
+            and target_area_m2 > 0):
+        raise ValueError(f"target_area_m2 must be a positive cross-section in m^2, got {target_area_m2!r}")
+    if not (isinstance(area_m2, (int, float, np.integer, np.floating)) and math.isfinite(area_m2) and area_m2 > 0):
+        raise ValueError(f"area_m2 (the ISS's cross-section) must be positive m^2, got {area_m2!r}")
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"fraction must be in (0, 1), got {fraction!r}")
+    if targets is not None and not isinstance(targets, Catalog):
+        raise TypeError(f"targets must be an engine.Catalog (engine.load_tle or engine.load_omm of a file), "
+                        f"got {type(targets).__name__}")
+    if real_satcat is not None and not isinstance(real_satcat, Satcat):
+        raise TypeError(f"real_satcat must be an engine.io.satcat.Satcat (engine.io.satcat.load_satcat of "
+                        f"CelesTrak's SATCAT CSV), got {type(real_satcat).__name__}")
+    tg = _targets(area_m2, targets, target_area_m2)
     if out is not None:
         _check_out(out)
     backend = _backend.resolve(backend)
@@ -279,33 +347,140 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     timings["flux"] = time.perf_counter() - t0
     log(f"flux: {fl.flux_per_m2_yr:.3g} per m^2 per year on the ISS ({timings['flux']:.1f} s)")
 
-    dec = None
+    draws = events.cosmos1408_assumptions(int(members), int(seed))
+    member_info = [dict(draws[0], fragments=len(frags), in_orbit=len(cloud))]
+    dec, ens, counts = None, None, None
     if years > 0:
         t0 = time.perf_counter()
+        # members 1.. : their own seeds and assumption values; member 0 is the cloud above
+        clouds, lcs = [cloud], [_lc_in_catalog(frags, cloud)]
+        for a in draws[1:]:
+            f = events.cosmos1408(lc_min=lc_min, seed=a["seed"], mass_kg=a["mass_kg"],
+                                  projectile_mass_kg=a["projectile_mass_kg"],
+                                  projectile_velocity_rtn_kms=a["projectile_velocity_rtn_kms"], backend=backend)
+            c = f.to_catalog()
+            clouds.append(c)
+            lcs.append(_lc_in_catalog(f, c))
+            member_info.append(dict(a, fragments=len(f), in_orbit=len(c)))
+        timings["ensemble breakups"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         end = epoch + np.timedelta64(int(round(years * 365.25 * 86400)), "s")
+        every = Catalog.concatenate(clouds)
         # NRLMSIS 2.1 from the space-weather file; past its end the last solar cycle
-        # repeats, which the summary states (info['atmosphere']). The cloud's B* is the fixed
-        # conversion of the breakup model's A/M: "bstar" turns it back into that A/M exactly
-        # (matching SGP4's decay would not)
+        # repeats, which the summary states (info['atmosphere']). The table is built once
+        # and every member is decayed in ONE call, so that its per-call cost is paid once.
+        # The cloud's B* is the fixed conversion of the breakup model's A/M: "bstar" turns it
+        # back into that A/M exactly (matching SGP4's decay would not). Weekly records of the
+        # mean elements feed the risk over time; float32 halves them for very large runs
+        # (0.5 m in a, far below the exposure's 2 km shells)
         with progress(0, "atmosphere", "samples", enabled=enabled) as bar:
-            table = longterm.atmosphere_table(DECAY_ATMOSPHERE, epoch, end, cloud.epoch, progress=callback(bar))
+            table = longterm.atmosphere_table(DECAY_ATMOSPHERE, epoch, end, every.epoch, progress=callback(bar))
+        timings["atmosphere"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         with progress(0, "decay", "object-days", enabled=enabled) as bar:
-            dec = longterm.decay(cloud, epoch, end, atmosphere=table, backend=backend, ballistic="bstar",
-                                 progress=callback(bar))
+            whole = longterm.decay(every, epoch, end, atmosphere=table, backend=backend, ballistic="bstar",
+                                   record_days=RECORD_DAYS,
+                                   record_dtype=np.float32 if len(every) > 200_000 else np.float64,
+                                   progress=callback(bar))
+        bounds = np.cumsum([0] + [len(c) for c in clouds])
+        parts = [_member_decay(whole, slice(bounds[m], bounds[m + 1])) for m in range(len(clouds))]
+        dec = parts[0]
+        counts = np.stack([p.on_orbit for p in parts])
+        for info, p in zip(member_info, parts):
+            info["in_orbit_at_end"] = int(p.on_orbit[-1])
         timings["decay"] = time.perf_counter() - t0
-        log(f"decay: {int(dec.on_orbit[-1]):,} of {len(cloud):,} in orbit after {years:g} years "
-            f"({timings['decay']:.1f} s)")
+        log(f"decay: {int(dec.on_orbit[-1]):,} of {len(cloud):,} in orbit after {years:g} years (member 0; "
+            f"{len(clouds)} members, {len(every):,} fragments in one run, {timings['decay']:.1f} s)")
+        if years * 365.25 >= 7.0:
+            t0 = time.perf_counter()
+            hists = [exposure.history_from_decay(p, lc, label=f"member {m}")
+                     for m, (p, lc) in enumerate(zip(parts, lcs))]
+            ens = exposure.ensemble(hists, tg, lc_classes_m=size_classes(lc_min))
+            timings["exposure"] = time.perf_counter() - t0
+            log(f"exposure: {len(ens.times)} weekly samples x {len(tg)} targets x {len(hists)} members "
+                f"({timings['exposure']:.1f} s)")
+        else:
+            log("exposure: skipped (the risk over time needs at least 7 days of decay: years >= 0.02)")
 
     result = ScenarioResult(fragments=frags, cloud=cloud, n_suborbital=len(cloud.not_in_orbit), epoch=epoch,
                             days=float(days), density_alt_edges_km=edges, density_per_day=density,
                             conjunctions=conj, pc=pcs, approaches_per_day=per_day, threshold_km=float(threshold_km),
-                            flux=fl, decay=dec, timings_s=timings)
+                            flux=fl, decay=dec, timings_s=timings, members=member_info, targets=tg,
+                            ensemble=ens, on_orbit_members=counts)
+    if ens is not None:
+        t0 = time.perf_counter()
+        try:
+            from . import report
+
+            blocks, result.risk, csvs = report.risk_blocks(
+                ens, target=0, lc_classes_m=size_classes(lc_min), fraction=fraction,
+                background_per_orbit=NASA_ISS_PENETRATION_PER_ORBIT_BEFORE, background_text=BACKGROUND_TEXT)
+            result.report_parts = (blocks, csvs)
+        except ImportError:   # the figures need matplotlib; the summary then says so
+            result.risk = {}
+        timings["risk figures"] = time.perf_counter() - t0
     if out is not None:
         t0 = time.perf_counter()
         os.makedirs(out, exist_ok=True)
-        result.files = _write_report(result, out, real_cloud)
+        result.files = _write_report(result, out, real_cloud, real_satcat, fraction)
         timings["report"] = time.perf_counter() - t0
     return result
+
+
+def size_classes(lc_min: float) -> tuple:
+    """The size classes (m) of the risk figures for a run down to lc_min (m): those of
+    engine.exposure.LC_CLASSES_M at or above lc_min. A class below lc_min would count only
+    the fragments >= lc_min and repeat the larger class's figures under a smaller size, so
+    the >= 1 cm figures appear only when the run generates 1 cm fragments (--lc-min 0.01);
+    lc_min above every class gives the class of lc_min itself."""
+    keep = tuple(c for c in exposure.LC_CLASSES_M if c >= lc_min * (1.0 - 1e-12))
+    return keep if keep else (float(lc_min),)
+
+
+def _targets(area_m2, targets, target_area_m2):
+    """engine.exposure.Targets: the ISS (area_m2) first, then the user's catalogue without
+    its ISS element sets (the preset, of the day of the test, stays)."""
+    iss = exposure.Targets.iss(area_m2=area_m2)
+    if targets is None or not len(targets):
+        return iss
+    keep = np.flatnonzero(np.asarray(targets.satnum) != ISS_SATNUM)
+    if keep.size == 0:
+        return iss
+    user = exposure.Targets.from_catalog(targets[keep], area_m2=target_area_m2,
+                                         source=f"the user's {keep.size} element sets, {target_area_m2:g} m^2 each")
+    return exposure.Targets.concatenate([iss, user])
+
+
+def _first_satnum(frags) -> int:
+    """The catalogue number of fragment 0 that Fragments.to_catalog gives by default."""
+    lo, hi = frags.ANALYST_SATNUMS
+    return lo if len(frags) <= hi - lo + 1 else frags.INTERNAL_SATNUMS[0]
+
+
+def _lc_in_catalog(frags, cat) -> np.ndarray:
+    """(N,) characteristic lengths (m) of the fragments of cat (satnum = first + fragment
+    index, Fragments.to_catalog)."""
+    return np.asarray(frags.to_host().lc, dtype=np.float64)[np.asarray(cat.satnum) - _first_satnum(frags)]
+
+
+def _member_decay(whole, sl):
+    """The DecayResult of the objects sl of a decay run of several members: their own
+    re-entries, statuses, elements and record, and their own on-orbit counts (the formula
+    of engine.longterm.decay for objects whose epoch is the start)."""
+    from .longterm import NEGATIVE_BSTAR, NOT_ORBITING, DecayResult
+
+    status, reentry = whole.status[sl], whole.reentry[sl]
+    ok = ~np.isin(status, (NOT_ORBITING, NEGATIVE_BSTAR))
+    gone = np.sort(reentry[ok & ~np.isnat(reentry)])
+    on = int(ok.sum()) - np.searchsorted(gone, whole.times, side="right")
+    hist = None
+    if whole.history is not None:
+        hist = {k: (v if k == "times" else v[:, sl]) for k, v in whole.history.items()}
+    return DecayResult(reentry=reentry, status=status, times=whole.times, on_orbit=on.astype(np.int64),
+                       elements={k: v[sl] for k, v in whole.elements.items()}, final_time=whole.final_time[sl],
+                       am=whole.am[sl], cd=whole.cd, history=hist,
+                       info={k: (v[sl] if isinstance(v, np.ndarray) and v.shape[:1] == (len(whole),) else v)
+                             for k, v in whole.info.items()})   # per-object entries (epoch) sliced too
 
 
 def _check_out(out: str) -> None:
@@ -320,23 +495,46 @@ def _check_out(out: str) -> None:
                          "give a directory name (it is created when missing)")
 
 
-def _write_report(res: ScenarioResult, out: str, real_cloud) -> list:
-    """report.md, conjunctions.csv and the PNG plots (plots need matplotlib)."""
+def _pc_rows(conj) -> list:
+    """(level, TCA, object, miss km, speed km/s, Pc, flags) of every approach above the
+    lowest of engine.pc.PC_THRESHOLDS, largest Pc first."""
+    from .pc import PC_THRESHOLDS
+
+    lowest = min(t[0] for t in PC_THRESHOLDS)
+    idx = _above(conj, lowest) if len(conj) else np.zeros(0, int)
+    rows = []
+    for k in idx:
+        level = max(t[0] for t in PC_THRESHOLDS if conj.pc[k] > t[0])
+        name = str(conj.secondary_name[k]).strip()
+        rows.append([f"{level:.0e}", np.datetime_as_string(conj.tca[k], unit="s"),
+                     f"{int(conj.secondary_satnum[k])}{f' {name}' if name else ''}", f"{conj.miss_km[k]:.3f}",
+                     f"{conj.vrel_kms[k]:.2f}", f"{conj.pc[k]:.2e}", conj.pc_flag_text(k).replace("|", ", ")])
+    return rows
+
+
+def _write_report(res: ScenarioResult, out: str, real_cloud, real_satcat=None, fraction=RISK_FRACTION) -> list:
+    """iss_conjunctions.csv, the PNG figures, report.md, and (with matplotlib) report.html,
+    summary.json and the CSVs of engine.report."""
     files = []
     csv = os.path.join(out, "iss_conjunctions.csv")
     res.conjunctions.to_csv(csv)
     files.append(csv)
-    plots = []
     try:
-        plots = _plots(res, out, real_cloud)
+        figs = _figures(res, real_cloud, real_satcat)
     except ImportError:
-        pass
-    files += plots
-    lines = ["# Cosmos 1408 scenario", "", "```", res.summary(), "```", ""] + _pc_report(res.conjunctions)
-    for p in plots:
-        lines += [f"![{os.path.basename(p)}]({os.path.basename(p)})", ""]
-    if not plots:
-        lines += ["(no plots: matplotlib is not installed; pip install 'debris-engine[plot]')", ""]
+        figs = {}
+    for name, fig in figs.items():
+        path = os.path.join(out, name)
+        with open(path, "wb") as f:
+            f.write(fig.png)
+        files.append(path)
+    lines = ["# Cosmos 1408 scenario", "",
+             "The full report, with every figure explained, is report.html beside this file.", "",
+             "```", res.summary(), "```", ""] + _pc_report(res.conjunctions)
+    for name in figs:
+        lines += [f"![{name}]({name})", ""]
+    if not figs:
+        lines += ["(no figures and no report.html: matplotlib is not installed; pip install 'debris-engine[plot]')", ""]
     lines += ["Assumptions: interceptor mass and velocity as engine.events.cosmos1408 documents them; "
               f"ISS cross-section {res.flux.area_m2:g} m^2 and hard-body radius {ISS_HBR_KM * 1e3:g} m; "
               "covariances of the element sets assumed (engine.pc.default_covariance); drag from "
@@ -344,41 +542,270 @@ def _write_report(res: ScenarioResult, out: str, real_cloud) -> list:
     path = os.path.join(out, "report.md")
     with open(path, "w") as f:
         f.write("\n".join(lines))
-    return [path] + files
+    files.insert(0, path)
+    if figs:
+        from . import report
+
+        paths = report.write(out, title="Cosmos 1408 breakup of 15 Nov 2021: what the cloud adds to the risk "
+                                        "of the ISS and other spacecraft", intro=_intro(res),
+                             assumptions=_assumption_rows(res), blocks=_html_blocks(res, figs),
+                             summary=_summary_json(res, fraction), csvs=_csvs(res))
+        files = [paths["report.html"], paths["summary.json"]] + [p for k, p in paths.items()
+                                                                  if k not in ("report.html", "summary.json")] + files
+    return files
 
 
-def _plots(res: ScenarioResult, out: str, real_cloud) -> list:
-    """The PNGs of the report, drawn by engine.plots (needs matplotlib)."""
+def _ensemble_text(res) -> str:
+    m = len(res.members)
+    if m <= 1:
+        return "one member (seed and the central assumptions)"
+    return (f"{m} members: member 0 with breakup seed {res.members[0]['seed']} and the central assumptions, "
+            f"members 1-{m - 1} with seeds {res.members[1]['seed']}-{res.members[-1]['seed']} and parent mass, "
+            "interceptor mass, speed and direction drawn uniformly within their documented ranges")
+
+
+def _intro(res) -> str:
+    lc = res.fragments.event["lc_min"]
+    classes = size_classes(lc)
+    sizes = " and ".join(f">= {c * 100:g} cm" for c in classes)
+    ens = res.ensemble
+    span = ((res.decay.times[-1] - res.epoch) / np.timedelta64(1, "D")) if res.decay is not None else 0.0
+    risk = (f"Each member's fragments were decayed together for {span:.0f} days ({span / 365.25:.1f} years) "
+            f"(one engine.longterm.decay run, elements recorded every {RECORD_DAYS:g} days), and at every weekly "
+            f"sample the orbit-averaged flux each member puts on the ISS"
+            + (f" and on {len(res.targets) - 1} further target{'s' if len(res.targets) > 2 else ''}"
+               if len(res.targets) > 1 else "")
+            + f" was computed (engine.exposure, kinetic-gas model) for fragments {sizes}, until fewer than 1 % of "
+            "the fragments remain or the horizon ends. Bands are the 5-95 % range over the members, lines their "
+            "median." if ens is not None else "No risk over time was computed (no decay run of at least a week).")
+    one_cm = ("" if 0.01 in classes else
+              f" Figures for fragments >= 1 cm (about the smallest the ISS's shielding cannot stop) need a run "
+              f"that generates them (--lc-min 0.01); this run generates fragments >= {lc * 100:g} cm only, so "
+              "it gives none rather than repeating the larger class under a smaller size.")
+    return (f"What was simulated: the destruction of Cosmos 1408 by a Russian direct-ascent interceptor at "
+            f"{np.datetime_as_string(res.epoch, unit='s')} UTC, as a catastrophic collision under the NASA "
+            f"Standard Breakup Model (fragments >= {lc * 100:g} cm), in an ensemble of {_ensemble_text(res)}: the "
+            "interceptor's mass, speed and geometry are not public, so the answer is a range, not one run. "
+            + risk + one_cm
+            + f"\n\nThe first week's close-approach screening of the ISS (SGP4, every approach under "
+            f"{res.threshold_km:g} km, with a probability of collision from assumed covariances) and its flux along "
+            "its propagated path were run for member 0 only. Every figure below says what it shows and what to "
+            "conclude; numbers are compared only with numbers of the same kind, and where a comparison is with a "
+            "different quantity (NASA's penetration risk) the text says so.")
+
+
+def _range(values, unit, fmt="{:,.0f}"):
+    lo, hi = min(values), max(values)
+    return fmt.format(lo) + (f" {unit}" if lo == hi else f"-{fmt.format(hi)} {unit}")
+
+
+def _assumption_rows(res) -> list:
+    m = res.members
+    m0 = m[0]
+    drawn = len(m) > 1
+    rows = [
+        ("breakup time", f"{np.datetime_as_string(res.epoch, unit='s')} UTC",
+         "least dispersion of the early element sets propagated back; another reconstruction finds 02:53 UTC "
+         "(engine.events.COSMOS_1408_EPOCH)"),
+        ("parent mass", f"{m0['mass_kg']:,.0f} kg (member 0)" + (f"; members: {_range([x['mass_kg'] for x in m], 'kg')}"
+                                                               if drawn else ""),
+         f"published 1,750 kg (McDowell) and ~2,200 kg (LeoLabs): range {events.COSMOS_1408_MASS_RANGE_KG[0]:,.0f}-"
+         f"{events.COSMOS_1408_MASS_RANGE_KG[1]:,.0f} kg"),
+        ("interceptor mass", f"{m0['projectile_mass_kg']:g} kg (member 0)"
+         + (f"; members: {_range([x['projectile_mass_kg'] for x in m], 'kg', '{:.0f}')}" if drawn else ""),
+         f"not public; assumed range {events.INTERCEPTOR_MASS_RANGE_KG[0]:g}-{events.INTERCEPTOR_MASS_RANGE_KG[1]:g} "
+         "kg (every value catastrophic)"),
+        ("interceptor speed (inertial)", f"{m0['speed_kms']:g} km/s (member 0)"
+         + (f"; members: {_range([x['speed_kms'] for x in m], 'km/s', '{:.1f}')}" if drawn else ""),
+         f"not public; assumed range {events.INTERCEPTOR_SPEED_RANGE_KMS[0]:g}-"
+         f"{events.INTERCEPTOR_SPEED_RANGE_KMS[1]:g} km/s"),
+        ("interceptor direction", f"{m0['off_vertical_deg']:g} deg from the vertical (member 0)"
+         + (f"; members: {_range([x['off_vertical_deg'] for x in m], 'deg', '{:.0f}')}, any azimuth" if drawn else ""),
+         f"not public; assumed {events.INTERCEPTOR_OFF_VERTICAL_RANGE_DEG[0]:g}-"
+         f"{events.INTERCEPTOR_OFF_VERTICAL_RANGE_DEG[1]:g} deg off the vertical"),
+        ("breakup seeds", f"{m0['seed']}" + (f"-{m[-1]['seed']}" if drawn else ""), "one per member"),
+        ("ISS cross-section", f"{res.flux.area_m2:g} m^2", "an assumption (engine.scenario.ISS_CROSS_SECTION_M2); "
+                                                          "expected impacts scale with it"),
+    ]
+    if res.targets is not None and len(res.targets) > 1:
+        rows.append(("other targets' cross-section", f"{res.targets.area_m2[1]:g} m^2",
+                     "an assumption (--target-area); their ranking scales with it"))
+    rows += [
+        ("targets' orbits", "fixed mean elements over the horizon", "stations and satellites are kept in their "
+                                                                   "orbits (engine.exposure)"),
+        ("ISS hard-body radius", f"{ISS_HBR_KM * 1e3:g} m", "the screening volume's scale for large stations"),
+        ("covariances", "assumed (engine.pc.default_covariance)", "element sets carry none: Pc is an order of "
+                                                                  "magnitude"),
+        ("drag", "the breakup model's A/M, Cd 2.2", "engine.longterm.decay(ballistic='bstar')"),
+    ]
+    if res.decay is not None:
+        rows.append(("atmosphere", res.decay.info.get("atmosphere", "n/a"), "NRLMSIS 2.1 with the space-weather "
+                                                                             "file (engine.longterm)"))
+    rows.append(("pre-event background", f"{NASA_ISS_PENETRATION_PER_ORBIT_BEFORE:.1e} per orbit", BACKGROUND_TEXT))
+    return rows
+
+
+def _figures(res, real_cloud, real_satcat) -> dict:
+    """{PNG file name: engine.report.Figure} of the run, in reading order (needs matplotlib)."""
     from . import plots
+    from .report import Figure
 
-    plt = plots._pyplot()
-    files = []
-
-    def save(fig, name):
-        path = os.path.join(out, name)
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        files.append(path)
-
-    clouds, labels = [res.cloud], [f"generated, Lc >= {res.fragments.event['lc_min']:g} m"]
+    figs = {}
+    lc = res.fragments.event["lc_min"]
+    clouds, labels = [res.cloud], [f"generated, Lc >= {lc:g} m (member 0)"]
     if real_cloud is not None and len(real_cloud):
         clouds.append(real_cloud)
         labels.append("catalogued")
-    save(plots.gabbard(clouds, labels, xlim=(86, 110), ylim=(0, 1600), title="Cosmos 1408 cloud"), "gabbard.png")
-    save(plots.approaches(res.approaches_per_day, res.conjunctions.miss_km, res.threshold_km),
-         "iss_approaches.png")
-    save(plots.density_altitude(res.density_alt_edges_km, res.density_per_day, band_km=(400, 430)),
-         "density_altitude.png")
-    if res.decay is not None:
-        save(plots.on_orbit(res.decay.times, res.decay.on_orbit), "on_orbit.png")
+    _, apo, peri = plots.gabbard_points(res.cloud)
+    iss_alt = 420.0
+    below = float(np.mean(peri < iss_alt)) if len(peri) else 0.0
+    figs["gabbard.png"] = Figure.from_matplotlib(
+        plots.gabbard(clouds, labels, xlim=(86, 110), ylim=(0, 1600), title="Cosmos 1408 cloud"),
+        "The cloud just after the breakup (Gabbard diagram)",
+        "Apogee (upper branch) and perigee (lower branch) altitude against orbital period of every fragment in "
+        "orbit of member 0" + (", beside the catalogued element sets given (--real)" if len(clouds) > 1 else "")
+        + ".",
+        f"The fragments spread above and below the parent's 465-490 km orbit; {below:.0%} of member 0's fragments "
+        f"have a perigee below the ISS's ~{iss_alt:.0f} km, so they cross its altitude twice per revolution.")
+    n = len(res.conjunctions)
+    figs["iss_approaches.png"] = Figure.from_matplotlib(
+        plots.approaches(res.approaches_per_day, res.conjunctions.miss_km, res.threshold_km),
+        f"Close approaches of the ISS in the first {res.days:g} days (member 0)",
+        f"Left: number of member 0's fragments passing within {res.threshold_km:g} km of the ISS each day (SGP4 "
+        "screening of the ISS element set of 15 Nov 2021); right: their miss distances.",
+        f"{n} approaches in {res.days:g} days, {int(res.approaches_per_day[0]) if len(res.approaches_per_day) else 0}"
+        " on the first day" + (f"; the closest at {res.conjunctions.miss_km.min():.2f} km" if n else "")
+        + ": which fragments pass is one seed's outcome; the expected rate over the ensemble is in the approaches "
+          "figure above.")
+    edges, dens = res.density_alt_edges_km, res.density_per_day
+    mid = 0.5 * (edges[1:] + edges[:-1])
+    band = (mid >= 400) & (mid <= 430)
+    d_first, d_last = float(dens[0, band].mean()), float(dens[-1, band].mean())
+    figs["density_altitude.png"] = Figure.from_matplotlib(
+        plots.density_altitude(edges, dens, band_km=(400, 430)),
+        "Density of the cloud against altitude, day by day (member 0)",
+        "Number of member 0's fragments per km^3 in 25 km altitude shells, averaged over each day (SGP4 every "
+        "10 min); the shaded band is the ISS's altitude (400-430 km).",
+        f"The cloud spreads from the breakup altitude within days: at the ISS's altitude its density goes from "
+        f"{d_first:.2e} per km^3 on day 1 to {d_last:.2e} on day {dens.shape[0]}.")
     f = res.flux
-    # NASA's figure is a probability of penetration per orbit; spread over the assumed
-    # cross-section it becomes penetrations per m^2 per year, comparable in unit only
     nasa = NASA_ISS_PENETRATION_PER_ORBIT_BEFORE / (ISS_PERIOD_MIN * 60.0) / f.area_m2 * 365.25 * 86400
-    lc = res.fragments.event["lc_min"]
     ref = (nasa, f"NASA: ISS debris penetration risk before the test (1 in 50,000 orbits)\n"
                  f"per m^2 of an assumed {f.area_m2:g} m^2: penetrations by debris of every size,\n"
                  f"not this cloud's fragments >= {lc:g} m")
-    save(plots.flux_on_target(f.times, f.flux_per_km2_s * 1e-6 * 365.25 * 86400, ISS_PERIOD_MIN, reference=ref,
-                              label=f"Cosmos 1408 fragments >= {lc:g} m (this run)"), "iss_flux.png")
-    return files
+    orbits = res.days * 1440.0 / ISS_PERIOD_MIN
+    figs["iss_flux.png"] = Figure.from_matplotlib(
+        plots.flux_on_target(f.times, f.flux_per_km2_s * 1e-6 * 365.25 * 86400, ISS_PERIOD_MIN, reference=ref,
+                             label=f"Cosmos 1408 fragments >= {lc:g} m (this run)"),
+        f"Flux of member 0's cloud on the ISS along its path, first {res.days:g} days",
+        "Kinetic-gas flux (per m^2 per year) of member 0's fragments on the ISS along its SGP4 path, averaged over "
+        "each orbit; the dashed line is NASA's pre-event penetration risk spread over the assumed cross-section: "
+        "a different quantity (penetrations by debris of every size), shown for its order of magnitude only.",
+        f"Mean flux {f.flux_per_m2_yr:.2e} per m^2 per year: {f.expected_impacts / orbits:.2e} expected impacts "
+        f"per orbit of fragments >= {lc * 100:g} cm on {f.area_m2:g} m^2." if orbits > 0 else "n/a")
+    if res.decay is not None:
+        from .report import on_orbit_block
+
+        c = res.on_orbit_members
+        sim = (c[0] if len(c) == 1 else {"median": np.median(c, 0), "p05": np.percentile(c, 5, 0),
+                                         "p95": np.percentile(c, 95, 0)})
+        figs["on_orbit.png"] = on_orbit_block(res.decay.times, sim, satcat=real_satcat, since=res.epoch,
+                                              label=f"simulated fragments >= {lc * 100:g} cm")
+    if res.report_parts:
+        risk_figs = [b for b in res.report_parts[0] if isinstance(b, Figure)]
+        for name, fig in zip(("iss_risk.png", "iss_approach_rate.png"), risk_figs):
+            figs[name] = fig
+    return figs
+
+
+def _html_blocks(res, figs) -> list:
+    from .pc import PC_THRESHOLDS
+    from .report import Heading, Table, Text
+
+    blocks = []
+    if res.report_parts:
+        blocks += res.report_parts[0]
+    blocks += [Heading("The cloud"), Text(res.summary().split("\n")[0] + ". In orbit means a bound orbit whose "
+                                          f"mean perigee is above {REENTRY_KM:g} km (the decay model's re-entry "
+                                          "height); the others fall back within a revolution."),
+               figs["gabbard.png"], figs["density_altitude.png"]]
+    if res.decay is not None:
+        c = res.on_orbit_members
+        blocks += [Heading("How long the cloud stays"),
+                   Text(f"At {np.datetime_as_string(res.decay.times[-1], unit='D')} "
+                        + (f"{int(np.median(c[:, -1]))} fragments are still in orbit (median of {len(c)} members; "
+                           f"5-95 %: {np.percentile(c[:, -1], 5):.0f} to {np.percentile(c[:, -1], 95):.0f}) of "
+                           f"{int(np.median(c[:, 0]))} at the start." if len(c) > 1 else
+                           f"{int(c[0, -1])} of {int(c[0, 0])} fragments are still in orbit.")
+                        + f" Atmosphere: {res.decay.info.get('atmosphere', 'n/a')}."),
+                   figs["on_orbit.png"]]
+    blocks += [Heading("The first week: close approaches of the ISS (member 0 only)"), figs["iss_approaches.png"]]
+    rows = _pc_rows(res.conjunctions)
+    levels = "; ".join(f"{level:.0e}: {what}" for level, _, what in PC_THRESHOLDS)
+    blocks.append(Table("Approaches above the operators' probability levels", ["above", "TCA (UTC)", "object",
+                        "miss (km)", "speed (km/s)", "Pc", "flags"], rows,
+                        f"2D probability of collision with hard-body radius {ISS_HBR_KM * 1e3:g} m and ASSUMED "
+                        "covariances (element sets carry none): an order of magnitude, not an operational Pc. "
+                        f"Levels: {levels}." + ("" if rows else " No approach is above the lowest level.")))
+    per_orbit = res.flux.expected_impacts / (res.days * 1440.0 / ISS_PERIOD_MIN)
+    blocks += [figs["iss_flux.png"], Text("Against NASA's figure: " + res._nasa_comparison(per_orbit).strip()),
+               Heading("Run"), Text("Stage times: " + ", ".join(f"{k} {v:.1f} s" for k, v in res.timings_s.items())
+                                    + ". Files beside this page: summary.json (every headline figure), "
+                                    "risk_over_time.csv, on_orbit.csv, ensemble_members.csv, iss_conjunctions.csv, "
+                                    "report.md and the figures as PNG.")]
+    return blocks
+
+
+def _summary_json(res, fraction) -> dict:
+    """Every headline figure of the run (report.html shows the same numbers)."""
+    conj, f = res.conjunctions, res.flux
+    orbits = res.days * 1440.0 / ISS_PERIOD_MIN
+    above = {}
+    from .pc import PC_THRESHOLDS
+
+    for level, label, _ in PC_THRESHOLDS:
+        above[f"{level:.0e}"] = int(_above(conj, level).size) if len(conj) else 0
+    out = {
+        "event": {"name": "Cosmos 1408", "epoch_utc": res.epoch, "lc_min_m": res.fragments.event["lc_min"],
+                  "fragments": len(res.fragments), "in_orbit": len(res.cloud), "not_in_orbit": res.n_suborbital},
+        "size_classes_m": list(size_classes(res.fragments.event["lc_min"])),
+        "members": res.members,
+        "screening_member_0": {"days": res.days, "threshold_km": res.threshold_km, "approaches": len(conj),
+                               "per_day": res.approaches_per_day,
+                               "closest_km": float(conj.miss_km.min()) if len(conj) else None,
+                               "largest_pc": float(np.nanmax(conj.pc)) if len(conj) and np.isfinite(conj.pc).any()
+                               else None, "above_pc_levels": above},
+        "flux_member_0": {"flux_per_m2_yr": f.flux_per_m2_yr, "area_m2": f.area_m2,
+                          "expected_impacts": f.expected_impacts,
+                          "expected_impacts_per_orbit": f.expected_impacts / orbits if orbits > 0 else None},
+        "background": {"per_orbit": NASA_ISS_PENETRATION_PER_ORBIT_BEFORE, "what": BACKGROUND_TEXT},
+        "timings_s": res.timings_s,
+    }
+    if res.decay is not None:
+        c = res.on_orbit_members
+        out["decay"] = {"end_utc": res.decay.times[-1], "atmosphere": res.decay.info.get("atmosphere"),
+                        "in_orbit_at_start": {"median": float(np.median(c[:, 0]))},
+                        "in_orbit_at_end": {"median": float(np.median(c[:, -1])),
+                                            "p05": float(np.percentile(c[:, -1], 5)),
+                                            "p95": float(np.percentile(c[:, -1], 95))}}
+    if res.risk:
+        out["risk"] = res.risk
+        out["risk"]["targets"] = [{"name": str(n), "area_m2": float(a)} for n, a in
+                                  zip(res.targets.names, res.targets.area_m2)]
+    return out
+
+
+def _csvs(res) -> dict:
+    """{file name: (header, rows)}: the risk bands, the on-orbit counts and the members."""
+    out = dict(res.report_parts[1]) if res.report_parts else {}
+    if res.decay is not None:
+        c = res.on_orbit_members
+        days = (res.decay.times - res.epoch) / np.timedelta64(1, "D")
+        out["on_orbit.csv"] = (["time_utc", "days"] + [f"member_{m}" for m in range(len(c))],
+                               [[res.decay.times[t], float(days[t])] + [int(x) for x in c[:, t]]
+                                for t in range(c.shape[1])])
+    keys = ["seed", "mass_kg", "projectile_mass_kg", "speed_kms", "off_vertical_deg", "azimuth_deg", "fragments",
+            "in_orbit"] + (["in_orbit_at_end"] if res.decay is not None else [])
+    out["ensemble_members.csv"] = (["member"] + keys, [[m] + [info.get(k) for k in keys]
+                                                       for m, info in enumerate(res.members)])
+    return out
