@@ -214,14 +214,11 @@ def _csv_value(v):
 
 
 def _plt():
-    try:
-        import matplotlib
+    """matplotlib.pyplot on the Agg backend (engine.plots' loader: one place says how to
+    install matplotlib)."""
+    from .plots import _pyplot
 
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("engine.report's figures need matplotlib: pip install 'debris-engine[plot]'") from exc
-    return plt
+    return _pyplot()
 
 
 def _size(lc_m):
