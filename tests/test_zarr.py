@@ -15,8 +15,9 @@ from engine import outofcore
 from engine.cli import main
 from engine.timeconv import datetime64_from_jd
 
-zstore = pytest.importorskip("engine.io.zarr")
 pytest.importorskip("zarr", reason="zarr is not installed (pip install 'debris-engine[dask]')")
+
+from engine.io import zarr as zstore  # noqa: E402
 
 
 def _catalog(n, seed=5):
