@@ -29,13 +29,16 @@ def workload(cosmos_cloud, cosmos_satrecs):
     return sats, jd, fr
 
 
-def test_sgp4_numpy(benchmark, record, workload):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_sgp4_numpy(benchmark, record, workload, threads):
+    """threads: the NumPy backend's block threads (threads=), side by side with heyoka's."""
     sats, jd, fr = workload
     cat = engine.Catalog.from_satrecs(sats)
     cat.sgp4(jd[:1], fr[:1], backend="numpy")  # initialise once, outside the timed call
-    e, r, v = benchmark(cat.sgp4, jd, fr, backend="numpy")
+    e, r, v = benchmark(cat.sgp4, jd, fr, backend="numpy", threads=threads)
     assert e.shape == (N_OBJECTS, N_TIMES) and r.shape == (N_OBJECTS, N_TIMES, 3)
-    record(kernel="sgp4", backend="numpy", dtype="float64", device=cpu_name(), n_objects=N_OBJECTS, n_times=N_TIMES)
+    record(kernel="sgp4", backend=f"numpy-{threads}thread", dtype="float64", device=cpu_name(),
+           n_objects=N_OBJECTS, n_times=N_TIMES)
 
 
 def test_sgp4_host_executor(benchmark, record, workload):

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _parallel
 from .errors import DECAYED, MEAN_ECC, MEAN_MOTION, PERT_ECC, SEMI_LATUS
 
 __all__ = [
@@ -766,12 +767,15 @@ def tsince_minutes(model: Sgp4Model, jd, fr) -> np.ndarray:
     return out
 
 
-def sgp4(model: Sgp4Model, tsince, *, out=None):
+def sgp4(model: Sgp4Model, tsince, *, out=None, threads: int | None = None):
     """Propagate every object to ``tsince`` minutes after its epoch.
 
     tsince: (N, M) or (M,) float64, minutes since each object's epoch.
     out: optional (e, r, v) of C-contiguous arrays, e (N, M) uint8, r and v (N, M, 3)
         float64, to be filled and returned.
+    threads: worker threads for the blocks of objects (None: every usable core, or
+        $DEBRIS_ENGINE_THREADS; engine._parallel). The blocks are the same for any thread
+        count and each writes its own rows, so the results are bit-identical to one thread.
     Returns e: (N, M) uint8 error codes (engine.errors; 0 ok), r: (N, M, 3) float64 km,
     v: (N, M, 3) float64 km/s, TEME. As python-sgp4's SatrecArray.sgp4: r and v are NaN
     for codes 1-5; code 6 (decayed) keeps the computed values; the first error wins.
@@ -798,22 +802,28 @@ def sgp4(model: Sgp4Model, tsince, *, out=None):
                 problems.append(f"{name} must be C-contiguous and writeable")
         if problems:
             raise ValueError("bad out= buffers: " + "; ".join(problems))
+    if threads is None:
+        threads = _parallel.threads("cores")
+    elif int(threads) < 1:
+        raise ValueError(f"threads={threads!r}: give a whole number >= 1 (or None for every usable core)")
     if n == 0 or m == 0:
         return e, r, v
-    with np.errstate(all="ignore"):
-        _run_subset(model, model.near, t, e, r, v, _eval_near)
-        if model.deep["index"].size:
-            _run_subset(model, model.deep, t, e, r, v, _eval_deep)
+    _run_subset(model, model.near, t, e, r, v, _eval_near, int(threads))
+    if model.deep["index"].size:
+        _run_subset(model, model.deep, t, e, r, v, _eval_deep, int(threads))
     return e, r, v
 
 
-def _run_subset(model, sub, t, e, r, v, evaluate):
+def _run_subset(model, sub, t, e, r, v, evaluate, nthreads: int = 1):
     """Evaluate one subset in blocks of rows x columns, writing into the outputs.
 
     When a block's objects are consecutive rows of the output (always for an all
     near-earth or all deep-space catalog), the kernel writes straight into views of
     e, r and v: no per-block result arrays and no copy. Otherwise it fills scratch
-    buffers (allocated once) that are scattered to the rows afterwards.
+    buffers (one set per group of rows, so threads never share them) that are scattered
+    to the rows afterwards. Groups of rows run on `nthreads` threads: NumPy releases
+    the GIL inside each ufunc over a block (8192 pairs), and the groups write disjoint
+    rows, so the thread count changes neither the blocks nor any result bit.
     """
     idx = sub["index"]
     k = idx.size
@@ -822,26 +832,32 @@ def _run_subset(model, sub, t, e, r, v, evaluate):
     m = t.shape[1]
     cols = min(m, _BLOCK)
     rows = max(1, _BLOCK // cols)
-    scratch = None
-    for i0 in range(0, k, rows):
+
+    def work(i0):
         i1 = min(k, i0 + rows)
         g = idx[i0:i1]
         # contiguous global rows let us use slices (views) instead of fancy indexing
         gsel = slice(int(g[0]), int(g[-1]) + 1) if int(g[-1]) - int(g[0]) == i1 - i0 - 1 else g
         coeffs = {name: a[i0:i1, None] for name, a in sub.items() if name != "index"}
-        for j0 in range(0, m, cols):
-            j1 = min(m, j0 + cols)
-            tb = np.ascontiguousarray(t[gsel, j0:j1])
-            if isinstance(gsel, slice):
-                evaluate(model, coeffs, tb, (e[gsel, j0:j1], r[gsel, j0:j1], v[gsel, j0:j1]))
-                continue
-            if scratch is None:
-                scratch = (np.empty((rows, cols), np.uint8), np.empty((rows, cols, 3)), np.empty((rows, cols, 3)))
-            eb, rb, vb = (x[: i1 - i0, : j1 - j0] for x in scratch)
-            evaluate(model, coeffs, tb, (eb, rb, vb))
-            e[gsel, j0:j1] = eb
-            r[gsel, j0:j1, :] = rb
-            v[gsel, j0:j1, :] = vb
+        scratch = None
+        # errstate is thread-local in NumPy (a context variable): set it in the worker
+        with np.errstate(all="ignore"):
+            for j0 in range(0, m, cols):
+                j1 = min(m, j0 + cols)
+                tb = np.ascontiguousarray(t[gsel, j0:j1])
+                if isinstance(gsel, slice):
+                    evaluate(model, coeffs, tb, (e[gsel, j0:j1], r[gsel, j0:j1], v[gsel, j0:j1]))
+                    continue
+                if scratch is None:
+                    scratch = (np.empty((rows, cols), np.uint8), np.empty((rows, cols, 3)),
+                               np.empty((rows, cols, 3)))  # fmt: skip
+                eb, rb, vb = (x[: i1 - i0, : j1 - j0] for x in scratch)
+                evaluate(model, coeffs, tb, (eb, rb, vb))
+                e[gsel, j0:j1] = eb
+                r[gsel, j0:j1, :] = rb
+                v[gsel, j0:j1, :] = vb
+
+    _parallel.run_blocks(range(0, k, rows), work, nthreads)
 
 
 def _eval_near(model, c, t, out):

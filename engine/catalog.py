@@ -504,7 +504,7 @@ class Catalog:
 
     # ---- propagation (engine/sgp4.py does the work) -------------------------
 
-    def sgp4(self, jd, fr, *, backend="auto", dtype=np.float64, out=None, to_host=False):
+    def sgp4(self, jd, fr, *, backend="auto", dtype=np.float64, out=None, to_host=False, threads=None):
         """Propagate every object to the split Julian dates ``jd + fr`` (UTC) with SGP4/SDP4.
 
         jd, fr: scalars or (M,) float64 arrays, as python-sgp4's ``SatrecArray.sgp4``.
@@ -514,20 +514,24 @@ class Catalog:
         unless ``to_host=True``; "host" runs kernels/sgp4.cu on the CPU (NumPy arrays).
         dtype: float64, or float32 (the kernels' mixed precision: cuda or host only).
         out: optional ``(e, r, v)`` arrays of those shapes to fill and return.
+        threads: NumPy backend's worker threads (None: $DEBRIS_ENGINE_THREADS, else every
+        usable core); the results are bit-identical for any count.
         """
         from . import sgp4 as _sgp4
 
-        return _sgp4.propagate_jd(self, jd, fr, backend=backend, dtype=dtype, out=out, to_host=to_host)
+        return _sgp4.propagate_jd(self, jd, fr, backend=backend, dtype=dtype, out=out, to_host=to_host,
+                                  threads=threads)
 
-    def sgp4_tsince(self, minutes, *, backend="auto", dtype=np.float64, out=None, to_host=False):
+    def sgp4_tsince(self, minutes, *, backend="auto", dtype=np.float64, out=None, to_host=False, threads=None):
         """Propagate to ``minutes`` since each object's own epoch.
 
         minutes: (M,) float64 (the same offsets for every object) or (N, M).
-        Returns ``(e, r, v)`` as :meth:`sgp4`.
+        Returns ``(e, r, v)`` as :meth:`sgp4`; threads as there.
         """
         from . import sgp4 as _sgp4
 
-        return _sgp4.propagate_tsince(self, minutes, backend=backend, dtype=dtype, out=out, to_host=to_host)
+        return _sgp4.propagate_tsince(self, minutes, backend=backend, dtype=dtype, out=out, to_host=to_host,
+                                      threads=threads)
 
 
 def _rebuild(d, whichconst, opsmode, rejected):

@@ -1,6 +1,7 @@
 """The ``debris-engine`` command line.
 
     debris-engine propagate (INPUT | --example) [--start ISO] [--stop ISO] [--step SECONDS] [--out FILE | --summary-only]
+                            [--overwrite]
     debris-engine breakup cosmos1408|iridium-cosmos [--lc-min 0.1] [--seed 0] [--out FILE] [--tle FILE] [--gabbard FILE.png]
     debris-engine screen SECONDARIES (--primary FILE | --all) [--start ISO] [--stop ISO] [--threshold-km 5]
                          [--hbr-km 0.02] [--out FILE] [--cdm DIR]
@@ -194,6 +195,8 @@ def _estimate(cat, times, jd, fr, backend: str, ext: str | None) -> tuple[float,
         np.savez_compressed(bio, e=e, r_km=r, v_km_s=v)
         nbytes = bio.getbuffer().nbytes
         what = "NPZ"
+    elif ext == ".zarr":
+        per_byte = 1 + 48  # e, r, v uncompressed: an upper bound (the store's zstd saves some)
     elif ext == ".oem":
         from .io import oem
 
@@ -233,10 +236,17 @@ def cmd_propagate(args) -> int:
         raise UserError("give an INPUT file of TLE or OMM element sets, or --example for the bundled catalogue")
     path = example_path() if args.example else args.input
     out = args.out
-    _check_output("--out", out, ends=(".npz", ".csv", ".oem"))
+    ext = None if out is None else os.path.splitext(out.rstrip("/\\"))[1].lower()
+    if ext == ".zarr":  # a directory store, streamed chunk by chunk (engine.io.zarr)
+        out = out.rstrip("/\\")
+        _check_output("--out", out, directory=True,
+                      needs=(("zarr", "write .csv (also streamed) instead"),))
+        if os.path.exists(out) and not args.overwrite:
+            raise UserError(f"--out {out!r} exists: give --overwrite to replace it, or another name")
+    else:
+        _check_output("--out", out, ends=(".npz", ".csv", ".oem", ".zarr"))
     if out is not None and args.summary_only:
         raise UserError("give either --out FILE or --summary-only, not both")
-    ext = None if out is None else os.path.splitext(out)[1].lower()
     backend = _backend.resolve(args.backend)
     cat = _load_catalog(path, args.format, args.errors, args.whichconst, args.opsmode)
     if len(cat) == 0:
@@ -292,6 +302,14 @@ def cmd_propagate(args) -> int:
         v_all = np.empty((n, m, 3))
     radius = 6378.135 if cat.whichconst != "wgs84" else 6378.137
     csv_file = open(out, "w", encoding="utf-8") if ext == ".csv" else None
+    store = None
+    if ext == ".zarr":
+        from .io import zarr as zstore
+
+        # object chunks = the blocks below, so each block writes whole chunks of its own
+        store = zstore.create(out, satnum=cat.satnum, name=cat.name, jd=jd, fr=fr,
+                              chunks=(block, min(m, 1440)), overwrite=args.overwrite,
+                              attrs={"whichconst": cat.whichconst, "opsmode": cat.opsmode})
     iso = np.datetime_as_string(times, unit="us")
     bar = progress(n, "propagate", "objects", enabled=not args.quiet)
     t0, t_write = time.perf_counter(), 0.0
@@ -318,12 +336,18 @@ def cmd_propagate(args) -> int:
                 tw = time.perf_counter()
                 _write_csv_rows(csv_file, cat, iso, sl, e, r, v)
                 t_write += time.perf_counter() - tw
+            elif store is not None:
+                tw = time.perf_counter()
+                zstore.write_block(store, sl, slice(0, m), e, r, v)
+                t_write += time.perf_counter() - tw
             bar.update(sl.stop - sl.start)
     finally:
         bar.close()
         if csv_file is not None:
             csv_file.close()
     elapsed = time.perf_counter() - t0 - t_write  # the propagation's own time, as for .npz and .oem
+    if store is not None:
+        zstore.mark_complete(store)
     if ext == ".oem":
         from .io import oem
 
@@ -601,7 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stop", help="last time, ISO 8601 UTC (default: start + 1 day)")
     p.add_argument("--step", type=float, default=60.0, help="step in seconds (default: 60)")
     _backend_option(p)
-    p.add_argument("--out", help="write the states to FILE.npz, FILE.csv or FILE.oem (CCSDS OEM, TEME)")
+    p.add_argument("--out", help="write the states to FILE.npz, FILE.csv, FILE.oem (CCSDS OEM, TEME) or "
+                   "DIR.zarr (chunk by chunk, for outputs larger than memory; needs zarr)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out DIR.zarr store")
     p.add_argument("--errors", choices=("raise", "skip"), default="raise", help="bad element sets: stop (raise) or skip and report them")
     p.add_argument("--whichconst", choices=("wgs72", "wgs72old", "wgs84"), default="wgs72", help="SGP4 gravity model (default: wgs72)")
     p.add_argument("--opsmode", choices=("i", "a"), default="i", help="SGP4 operation mode: i improved, a AFSPC (default: i)")

@@ -155,12 +155,15 @@ def _check_host(catalog, m: int, backend: str, dt: np.dtype, out, to_host: bool,
     check_memory(len(catalog), m, per_pair, what=what)
 
 
-def propagate_jd(catalog, jd, fr, *, backend="auto", dtype=np.float64, out=None, to_host=False):
+def propagate_jd(catalog, jd, fr, *, backend="auto", dtype=np.float64, out=None, to_host=False,
+                 threads=None):
     """Propagate every object of ``catalog`` to the split Julian dates ``jd + fr``.
 
     jd, fr: scalars or (M,) float64 (UTC). Returns ``(e, r, v)``: e (N, M) uint8,
     r (N, M, 3) km, v (N, M, 3) km/s in TEME; cupy arrays on backend "cuda" unless
     ``to_host=True``. ``out``: optional ``(e, r, v)`` buffers of those shapes to fill.
+    threads: NumPy backend's worker threads (None: $DEBRIS_ENGINE_THREADS, else every
+    usable core); results are bit-identical for any count. Ignored by the CUDA backend.
     """
     name = _backend.resolve(backend)
     dt = _check_dtype(dtype, name)
@@ -173,18 +176,19 @@ def propagate_jd(catalog, jd, fr, *, backend="auto", dtype=np.float64, out=None,
     if name == "numpy":
         from . import _sgp4_numpy
 
-        return _sgp4_numpy.sgp4(model, _sgp4_numpy.tsince_minutes(model, jd, fr), out=out)
+        return _sgp4_numpy.sgp4(model, _sgp4_numpy.tsince_minutes(model, jd, fr), out=out, threads=threads)
     from . import _sgp4_cuda
 
     res = _sgp4_cuda.propagate(model, jd=jd, fr=fr, out=out, dtype=dt)
     return tuple(_backend.to_host(a) for a in res) if to_host else res
 
 
-def propagate_tsince(catalog, minutes, *, backend="auto", dtype=np.float64, out=None, to_host=False):
+def propagate_tsince(catalog, minutes, *, backend="auto", dtype=np.float64, out=None, to_host=False,
+                     threads=None):
     """Propagate to ``minutes`` since each object's own epoch.
 
     minutes: (M,) float64 (the same offsets for every object) or (N, M).
-    Returns ``(e, r, v)`` as :func:`propagate_jd`.
+    Returns ``(e, r, v)`` as :func:`propagate_jd`; threads as there.
     """
     name = _backend.resolve(backend)
     dt = _check_dtype(dtype, name)
@@ -204,7 +208,7 @@ def propagate_tsince(catalog, minutes, *, backend="auto", dtype=np.float64, out=
     if name == "numpy":
         from . import _sgp4_numpy
 
-        return _sgp4_numpy.sgp4(model, t, out=out)
+        return _sgp4_numpy.sgp4(model, t, out=out, threads=threads)
     from . import _sgp4_cuda
 
     res = _sgp4_cuda.propagate(model, tsince=t, out=out, dtype=dt)

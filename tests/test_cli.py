@@ -96,7 +96,7 @@ def test_stop_before_start_and_bad_step(capsys):
     _fails_cleanly(capsys, ["propagate", "--example", "--start", "2021-11-16", "--stop", "2021-11-15"], "before")
     _fails_cleanly(capsys, ["propagate", "--example", "--step", "-5"], "--step")
     _fails_cleanly(capsys, ["propagate", "--example", "--start", "yesterday"], "ISO 8601")
-    _fails_cleanly(capsys, ["propagate", "--example", "--out", "states.txt"], ".npz, .csv or .oem")
+    _fails_cleanly(capsys, ["propagate", "--example", "--out", "states.txt"], ".npz, .csv, .oem or .zarr")
 
 
 @pytest.mark.skipif(_backend.cuda_status()[0], reason="a CUDA device is present here")
