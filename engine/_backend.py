@@ -95,6 +95,43 @@ def resolve(backend: str = "auto") -> str:
     return backend
 
 
+#: implementation module of a capability subpackage for each resolved backend: the NumPy
+#: reference, or the kernel launcher, which serves both kernel executors (GPU and host)
+_IMPLEMENTATION = {"numpy": "_numpy", "cuda": "_cuda", "host": "_cuda"}
+
+
+def implementation(capability: str, backend: str):
+    """The module that implements a capability on a *resolved* backend.
+
+    Parameters
+    ----------
+    capability : str
+        The capability subpackage's dotted name, e.g. ``"engine.sgp4"`` (its ``__name__``).
+    backend : str
+        ``"numpy"``, ``"cuda"`` or ``"host"``, as returned by :func:`resolve`.
+
+    Returns
+    -------
+    module
+        ``<capability>._numpy`` for ``"numpy"``, ``<capability>._cuda`` (the launcher) for
+        ``"cuda"`` and ``"host"``. Both expose the same names, so a capability's public
+        functions call ``implementation(__name__, resolve(backend)).name(...)`` and never
+        branch on the backend themselves. Imported on first use: ``import engine`` loads
+        no launcher and no CuPy.
+
+    Raises
+    ------
+    ValueError
+        For a backend that is not resolved (``"auto"``) or unknown.
+    """
+    try:
+        suffix = _IMPLEMENTATION[backend]
+    except KeyError:
+        raise ValueError(f"implementation() needs a resolved backend ('numpy', 'cuda' or 'host'), "
+                         f"got {backend!r}: call resolve() first") from None
+    return importlib.import_module(f"{capability}.{suffix}")
+
+
 def device_name(backend: str = "auto") -> str:
     """Name of the device a backend computes on: the GPU's name, or the CPU's model and core count."""
     if resolve(backend) == "cuda":

@@ -101,3 +101,8 @@ def test_host_needs_a_compiler_and_is_never_auto(machine, monkeypatch):
     assert _backend.resolve("host") == "host"
     assert _backend.xp("host") is np
     assert _backend.device_name("host") == _backend.cpu_name()
+
+
+def test_implementation_needs_a_resolved_backend():
+    with pytest.raises(ValueError, match="resolved backend.*resolve"):
+        _backend.implementation("engine.sgp4", "auto")
