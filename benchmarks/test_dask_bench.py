@@ -137,3 +137,21 @@ def test_screen_iss_dask(benchmark, record, cosmos_cloud, n, workers):
     benchmark.extra_info["events"] = len(conj)
     record(kernel="screen-dask", backend=f"numpy-dask-{workers}worker", dtype="float64", device=cpu_name(),
            n_objects=n + 1, n_times=1441, host_peak_bytes=peak, workers=workers, events=len(conj))
+
+
+@pytest.mark.parametrize("tasks", [2_000])
+def test_dask_task_overhead(benchmark, record, tasks):
+    """Seconds of scheduling per task on a LocalCluster of 2 worker processes: client.map of
+    `tasks` no-op tasks, gathered. The figure the cluster cost model of benchmarks/NOTES.md
+    divides the work by: a chunk must compute for much longer than this for Dask to scale."""
+    with _cluster(2) as client:
+        def run():
+            client.gather(client.map(_noop, range(tasks), pure=False))
+
+        benchmark.pedantic(run, rounds=3, iterations=1, warmup_rounds=1)
+    record(kernel="dask-task-overhead", backend="dask-2worker", dtype="-", device=cpu_name(), n_objects=tasks,
+           n_times=1, seconds_per_task=lambda s: s / tasks, workers=2)
+
+
+def _noop(i):
+    return i
