@@ -150,8 +150,9 @@ def validate_elements(d: Mapping[str, np.ndarray]) -> list[BadRecord]:
 class Catalog:
     """N objects' SGP4 mean elements as read-only NumPy arrays (see the module docstring).
 
-    Build one with engine.load_tle, engine.load_omm, Catalog.from_satrecs or
-    Catalog.from_arrays; Catalog(...) itself is the internal constructor and trusts its input.
+    Build one with engine.load_tle / Catalog.from_tle, engine.load_omm / Catalog.from_omm,
+    Catalog.from_satrecs or Catalog.from_arrays; Catalog(...) itself is the internal
+    constructor and trusts its input (the arrays engine.io's readers return).
     """
 
 
@@ -401,13 +402,13 @@ class Catalog:
     @classmethod
     def from_tle(cls, source, *, errors: str = "raise", whichconst: str = "wgs72", opsmode: str = "i",
                  checksums: bool = True) -> "Catalog":
-        """Load 2-line or 3-line element sets; the same as engine.load_tle (see there)."""
+        """engine.load_tle as a constructor: the same parameters, Catalog and exceptions (see there)."""
         return _load(cls, _tle.read, source, errors, whichconst, opsmode, checksums=checksums)
 
     @classmethod
     def from_omm(cls, source, *, format: str | None = None, errors: str = "raise", whichconst: str = "wgs72",
                  opsmode: str = "i") -> "Catalog":
-        """Load CCSDS OMM element sets; the same as engine.load_omm (see there)."""
+        """engine.load_omm as a constructor: the same parameters, Catalog and exceptions (see there)."""
         return _load(cls, _omm.read, source, errors, whichconst, opsmode, format=format)
 
     @classmethod
