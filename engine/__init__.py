@@ -10,9 +10,9 @@ kernels are compiled on first use.
 
 from . import atmosphere, breakup, cdm, errors, events, exposure, fit, frames, longterm, numerical, pc, risk, scenario
 from .breakup import Fragments
-from .catalog import Catalog
+from .catalog import Catalog, load_omm, load_tle
 from .screening import Conjunctions, screen
-from .io import BadRecord, BadRecordsWarning, CatalogInputError, OMMError, TLEError, load_omm, load_tle
+from .io import BadRecord, BadRecordsWarning, CatalogInputError, OMMError, TLEError
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
 __version__ = "0.1.0"

@@ -35,11 +35,19 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
-from .io import _time
-from .io._common import BadRecord, CatalogInputError
-from .io.alpha5 import MAX_SATNUM, to_alpha5
+from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec
+from sgp4.propagation import gstime
 
-__all__ = ["Catalog", "WHICHCONST", "OPSMODES"]
+from . import sgp4 as _sgp4
+from .io import _time
+from .io import omm as _omm
+from .io import tle as _tle
+from .io._common import BadRecord, CatalogInputError, check_errors_option
+# the TLE text conventions live with the TLE reader and writer; these names stay importable here
+from .io.tle import FMT_BSTAR_EXP_MINUS, FMT_EPHTYPE_BLANK, FMT_NDDOT_EXP_PLUS, checksum  # noqa: F401
+from .timeconv import datetime64_from_jd
+
+__all__ = ["Catalog", "WHICHCONST", "OPSMODES", "load_tle", "load_omm"]
 
 WHICHCONST = ("wgs72", "wgs72old", "wgs84")
 OPSMODES = ("i", "a")
@@ -76,20 +84,15 @@ FIELDS: dict[str, object] = {
 #   _epoch1950: days since 1949-12-31 00:00 UT exactly as the reference Satrec passed it to
 #       sgp4init (twoline2rv: (jd + unrounded fr) - 2433281.5; omm.initialize: the OMM EPOCH).
 #       It fixes gsto, which the deep-space (SDP4) resonance terms use.
-#   _tle_fmt: presentation hints so that to_tle reproduces the input text; bit flags below.
+#   _tle_fmt: presentation hints so that to_tle reproduces the input text; bit flags
+#       engine.io.tle.FMT_*.
 _PRIVATE: dict[str, object] = {"_epoch1950": _F8, "_tle_fmt": np.dtype(np.uint8)}
 _ALL = {**FIELDS, **_PRIVATE}
-
-FMT_NDDOT_EXP_PLUS = 1   # nddot written "...+0" rather than "...-0" when its exponent is 0
-FMT_BSTAR_EXP_MINUS = 2  # bstar written "...-0" rather than "...+0" when its exponent is 0
-FMT_EPHTYPE_BLANK = 4    # ephemeris type column blank (read as 0)
 
 #: float64 arrays the propagator needs (Catalog.elements())
 ELEMENT_KEYS = ("jdsatepoch", "jdsatepochF", "no_kozai", "ecco", "inclo", "nodeo",
                 "argpo", "mo", "bstar", "ndot", "nddot")
 
-_XPDOTP = 1440.0 / (2.0 * math.pi)  # rev/day per rad/min, as in SGP4.cpp twoline2rv
-_DEG2RAD = math.pi / 180.0
 _TWO_PI = 2.0 * math.pi
 
 # Earth models by (radiusearthkm, mu) as sgp4init sets them (SGP4.cpp getgravconst)
@@ -147,8 +150,9 @@ def validate_elements(d: Mapping[str, np.ndarray]) -> list[BadRecord]:
 class Catalog:
     """N objects' SGP4 mean elements as read-only NumPy arrays (see the module docstring).
 
-    Build one with engine.load_tle, engine.load_omm, Catalog.from_satrecs or
-    Catalog.from_arrays; Catalog(...) itself is the internal constructor and trusts its input.
+    Build one with engine.load_tle / Catalog.from_tle, engine.load_omm / Catalog.from_omm,
+    Catalog.from_satrecs or Catalog.from_arrays; Catalog(...) itself is the internal
+    constructor and trusts its input (the arrays engine.io's readers return).
     """
 
 
@@ -194,8 +198,6 @@ class Catalog:
     @property
     def epoch(self) -> np.ndarray:
         """(N,) datetime64[us] epoch (UT), rounded to the microsecond."""
-        from .timeconv import datetime64_from_jd
-
         return datetime64_from_jd(self._d["jdsatepoch"], self._d["jdsatepochF"])
 
     def elements(self) -> dict[str, np.ndarray]:
@@ -398,6 +400,18 @@ class Catalog:
         return cls(d, whichconst=whichconst, opsmode=opsmode, _owned=True)
 
     @classmethod
+    def from_tle(cls, source, *, errors: str = "raise", whichconst: str = "wgs72", opsmode: str = "i",
+                 checksums: bool = True) -> "Catalog":
+        """engine.load_tle as a constructor: the same parameters, Catalog and exceptions (see there)."""
+        return _load(cls, _tle.read, source, errors, whichconst, opsmode, checksums=checksums)
+
+    @classmethod
+    def from_omm(cls, source, *, format: str | None = None, errors: str = "raise", whichconst: str = "wgs72",
+                 opsmode: str = "i") -> "Catalog":
+        """engine.load_omm as a constructor: the same parameters, Catalog and exceptions (see there)."""
+        return _load(cls, _omm.read, source, errors, whichconst, opsmode, format=format)
+
+    @classmethod
     def from_satrecs(cls, satrecs: Iterable, *, names: Iterable[str] | None = None) -> "Catalog":
         """Copy the fields of sgp4.api.Satrec objects (all of one Earth model and opsmode).
 
@@ -446,8 +460,6 @@ class Catalog:
         the TLE bookkeeping fields (jdsatepoch, jdsatepochF, epochyr, epochdays,
         classification, intldesg, elnum, revnum, ephtype) are copied over.
         """
-        from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec
-
         grav = {"wgs72": WGS72, "wgs72old": WGS72OLD, "wgs84": WGS84}[self.whichconst]
         d = self._d
         out = []
@@ -485,22 +497,14 @@ class Catalog:
         Raises ValueError for an object a TLE cannot hold (satnum > 339999, |ndot| in
         rev/day^2 >= 1, mean motion >= 100 rev/day, elnum > 9999, revnum > 99999).
         """
-        d = self._d
-        lines: list[str] = []
-        for i in range(len(self)):
-            l1, l2 = _tle_lines(d, i)
-            name = str(d["name"][i]).strip()
-            if names and name:
-                lines.append(name)
-            lines.append(l1)
-            lines.append(l2)
-        return lines
+        return _tle.to_lines(self._d, names=names)
 
     def write_tle(self, path: str | os.PathLike, names: bool = True) -> None:
-        """Write to_tle(names) to `path`, one line each, '\\n' line endings."""
-        with open(path, "w", encoding="ascii", newline="\n") as f:
-            for line in self.to_tle(names=names):
-                f.write(line + "\n")
+        """Write to_tle(names) to `path`, one line each, ASCII, '\\n' line endings.
+
+        Raises ValueError (as to_tle) before the file is opened.
+        """
+        _tle.write(self._d, path, names=names)
 
     # ---- propagation (engine/sgp4.py does the work) -------------------------
 
@@ -517,8 +521,6 @@ class Catalog:
         threads: NumPy backend's worker threads (None: $DEBRIS_ENGINE_THREADS, else every
         usable core); the results are bit-identical for any count.
         """
-        from . import sgp4 as _sgp4
-
         return _sgp4.propagate_jd(self, jd, fr, backend=backend, dtype=dtype, out=out, to_host=to_host,
                                   threads=threads)
 
@@ -528,10 +530,97 @@ class Catalog:
         minutes: (M,) float64 (the same offsets for every object) or (N, M).
         Returns ``(e, r, v)`` as :meth:`sgp4`; threads as there.
         """
-        from . import sgp4 as _sgp4
-
         return _sgp4.propagate_tsince(self, minutes, backend=backend, dtype=dtype, out=out, to_host=to_host,
                                       threads=threads)
+
+
+def load_tle(source, *, errors: str = "raise", whichconst: str = "wgs72", opsmode: str = "i",
+             checksums: bool = True) -> Catalog:
+    """Load 2-line or 3-line element sets (TLE / 3LE) into a Catalog.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, file object or iterable of str
+        A path (a str is a path when it names an existing file or holds no newline and
+        ends in .tle/.txt/.3le/.2le), a string of TLE text, a file object, or lines.
+    errors : {"raise", "skip"}
+        "raise" (default): one engine.io.TLEError (a ValueError) listing every problem of
+        every bad record (record, line, satnum, field, problem, fix); "skip": the good
+        records load, Catalog.rejected holds a BadRecord per problem and one
+        engine.io.BadRecordsWarning summarises them.
+    whichconst : {"wgs72", "wgs72old", "wgs84"}
+        The SGP4 gravity model the catalogue is meant for (stored on it).
+    opsmode : {"i", "a"}
+        SGP4 operation mode, improved or AFSPC (stored on it).
+    checksums : bool
+        True (default) rejects a line whose column-69 digit is not its modulo-10 checksum;
+        False accepts any digit there, as python-sgp4's twoline2rv does; meant for
+        hand-edited test files such as Vallado's SGP4-VER.TLE, never for downloaded data.
+
+    Returns
+    -------
+    Catalog
+        N objects in input order (see the module docstring for fields and units).
+
+    Raises
+    ------
+    engine.io.TLEError
+        With errors="raise" for any bad record; in either mode, before anything is parsed,
+        for input that is not text (binary, compressed, UTF-16 or another non-UTF-8
+        encoding), is empty, or holds no element set.
+    ValueError
+        A bad `errors`, `whichconst` or `opsmode` (checked before the source is read).
+    FileNotFoundError
+        A path that does not exist.
+    """
+    return _load(Catalog, _tle.read, source, errors, whichconst, opsmode, checksums=checksums)
+
+
+def load_omm(source, *, format: str | None = None, errors: str = "raise", whichconst: str = "wgs72",
+             opsmode: str = "i") -> Catalog:
+    """Load CCSDS OMM element sets (SGP4 theory) into a Catalog.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, file object or iterable of str
+        A path (a str is a path when it names an existing file or holds no newline and ends
+        in .json/.xml/.csv/.kvn/.omm), a string, a file object, or lines.
+    format : {"json", "xml", "csv", "kvn"} or None
+        None detects it from the content (then from the file name).
+    errors : {"raise", "skip"}
+        "raise" (default): one engine.io.OMMError (a ValueError) listing every problem of
+        every bad record; "skip": good records load, Catalog.rejected lists the bad ones,
+        one engine.io.BadRecordsWarning summarises them.
+    whichconst, opsmode
+        As load_tle.
+
+    Returns
+    -------
+    Catalog
+        N objects in input order.
+
+    Raises
+    ------
+    engine.io.OMMError
+        With errors="raise" for any bad record; in either mode, before anything is parsed,
+        for input that is not text, is empty, holds no element set or is not well-formed.
+    ValueError
+        A bad `errors`, `whichconst`, `opsmode` or `format`, or an encoding that cannot be
+        told from the content.
+    FileNotFoundError
+        A path that does not exist.
+    """
+    return _load(Catalog, _omm.read, source, errors, whichconst, opsmode, format=format)
+
+
+def _load(cls, read, source, errors: str, whichconst: str, opsmode: str, **options) -> Catalog:
+    """Options checked before the source is read, then a `cls` built from what `read` (an
+    engine.io reader) returns. Called directly by the public loaders only: the reader's
+    BadRecordsWarning names the loader's caller (3 frames above the reader)."""
+    check_errors_option(errors)
+    _check_model(whichconst, opsmode)
+    fields, rejected = read(source, errors=errors, stacklevel=3, **options)
+    return cls(fields, whichconst=whichconst, opsmode=opsmode, rejected=rejected, _owned=True)
 
 
 def _rebuild(d, whichconst, opsmode, rejected):
@@ -540,8 +629,6 @@ def _rebuild(d, whichconst, opsmode, rejected):
 
 def _satrec_init_epoch(s) -> float:
     """The epoch (days since 1949-12-31) a Satrec was initialised with, recovered from gsto."""
-    from sgp4.propagation import gstime
-
     jd, fr = float(s.jdsatepoch), float(s.jdsatepochF)
     cands = [(jd - _time.JD_1950) + fr]  # sgp4init route (exact for omm.initialize)
     try:
@@ -556,73 +643,3 @@ def _satrec_init_epoch(s) -> float:
         if gstime(c + _time.JD_1950) == gsto:
             return c
     return cands[-2] if len(cands) > 2 else cands[0]
-
-
-# ---------------------------------------------------------------- TLE text
-# byte -> checksum weight: '0'..'9' their value, '-' one, everything else zero
-_CHECKSUM_TABLE = bytes(
-    (b - 48) if 48 <= b <= 57 else (1 if b == 45 else 0) for b in range(256))
-
-
-def checksum(line: str) -> int:
-    """TLE checksum of columns 1-68: digits count their value, '-' counts 1, modulo 10."""
-    return sum(line[:68].encode("ascii", "replace").translate(_CHECKSUM_TABLE)) % 10
-
-
-def _exp_field(value: float, zero_exp_sign: str, what: str, satnum: int) -> str:
-    """' 12345-5' style: sign, 5-digit mantissa with implied leading '0.', signed exponent."""
-    sign = "-" if value < 0 else " "
-    a = abs(value)
-    if a == 0.0:
-        return f"{sign}00000{zero_exp_sign}0"
-    s = f"{a:.4e}"  # 'd.dddde+XX'
-    mant = s[0] + s[2:6]
-    exp = int(s[7:]) + 1
-    if exp > 9:
-        raise ValueError(f"satnum {satnum}: {what} {value:g} is too large for a TLE")
-    if exp < -9:
-        return f"{sign}00000{zero_exp_sign}0"  # below 1e-10: the format's zero
-    esign = zero_exp_sign if exp == 0 else ("-" if exp < 0 else "+")
-    return f"{sign}{mant}{esign}{abs(exp)}"
-
-
-def _angle(rad: float) -> float:
-    deg = rad / _DEG2RAD
-    if f"{deg:8.4f}" == "360.0000":  # 2 pi from a synthetic catalogue
-        deg = 0.0
-    return deg
-
-
-def _tle_lines(d: Mapping[str, np.ndarray], i: int) -> tuple[str, str]:
-    satnum = int(d["satnum"][i])
-    if satnum > MAX_SATNUM:
-        raise ValueError(f"satnum {satnum} cannot be written in a TLE (Alpha-5 stops at {MAX_SATNUM})")
-    sn = to_alpha5(satnum)
-    fmt = int(d["_tle_fmt"][i])
-    ndot = float(d["ndot"][i]) * (_XPDOTP * 1440.0)
-    nd = f"{ndot:.8f}"
-    if abs(float(nd)) >= 1.0:
-        raise ValueError(f"satnum {satnum}: ndot {ndot} rev/day^2 is too large for a TLE")
-    nd = nd.replace("0.", ".", 1)
-    nd = nd if nd.startswith("-") else " " + nd
-    nddot = _exp_field(float(d["nddot"][i]) * (_XPDOTP * 1440.0 * 1440), "+" if fmt & FMT_NDDOT_EXP_PLUS else "-",
-                       "nddot", satnum)
-    bstar = _exp_field(float(d["bstar"][i]), "-" if fmt & FMT_BSTAR_EXP_MINUS else "+", "bstar", satnum)
-    eph = " " if fmt & FMT_EPHTYPE_BLANK else str(int(d["ephtype"][i]))
-    elnum = int(d["elnum"][i])
-    if not 0 <= elnum <= 9999 or len(eph) != 1:
-        raise ValueError(f"satnum {satnum}: elnum {elnum} / ephtype {eph} do not fit a TLE")
-    cls = str(d["classification"][i]) or "U"
-    l1 = (f"1 {sn}{cls} {str(d['intldesg'][i]):<8} {int(d['epochyr'][i]) % 100:02d}"
-          f"{float(d['epochdays'][i]):012.8f} {nd} {nddot} {bstar} {eph} {elnum:4d}")
-    ecc = f"{float(d['ecco'][i]):.7f}"
-    if not ecc.startswith("0."):
-        raise ValueError(f"satnum {satnum}: eccentricity {d['ecco'][i]} rounds to 1 in a TLE")
-    mm = float(d["no_kozai"][i]) * _XPDOTP
-    mms = f"{mm:11.8f}"
-    revnum = int(d["revnum"][i])
-    if len(mms) != 11 or not 0 <= revnum <= 99999:
-        raise ValueError(f"satnum {satnum}: mean motion {mm} rev/day or revnum {revnum} do not fit a TLE")
-    l2 = (f"2 {sn} {_angle(float(d['inclo'][i])):8.4f} {_angle(float(d['nodeo'][i])):8.4f} {ecc[2:]} "
-          f"{_angle(float(d['argpo'][i])):8.4f} {_angle(float(d['mo'][i])):8.4f} {mms}{revnum:5d}")
-    return l1 + str(checksum(l1)), l2 + str(checksum(l2))

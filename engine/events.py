@@ -15,7 +15,7 @@ import numpy as np
 
 from . import breakup
 from .breakup import Body
-from .io import load_tle
+from .catalog import load_tle
 
 __all__ = [
     "COSMOS_1408_TLE",

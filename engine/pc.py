@@ -80,6 +80,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _backend
+# the RTN frame is the one CDMs give covariances in: defined once, with the CDM codec
+from .io.cdm import rtn_basis
 
 # --------------------------------------------------------------------------- constants
 
@@ -228,20 +230,6 @@ DEFAULT_COVARIANCE = {
     "cross_track_m": (164.0, 0.0),
     "reference": "Aida & Kirschner 2013 (6th European Conference on Space Debris), LEO TLE errors",
 }
-
-
-def rtn_basis(r, v) -> np.ndarray:
-    """(N, 3, 3) matrices whose columns are the R, T, N unit vectors of states r, v (N, 3).
-
-    R = r/|r|, N = (r x v)/|r x v|, T = N x R; C_inertial = Q C_rtn Q^T with Q this matrix.
-    """
-    r = np.asarray(r, dtype=np.float64)
-    v = np.asarray(v, dtype=np.float64)
-    rh = r / np.linalg.norm(r, axis=-1, keepdims=True)
-    n = np.cross(r, v)
-    nh = n / np.linalg.norm(n, axis=-1, keepdims=True)
-    th = np.cross(nh, rh)
-    return np.stack([rh, th, nh], axis=-1)
 
 
 def default_covariance(r, v, age_days=0.0) -> AssumedCovariance:

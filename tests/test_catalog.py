@@ -10,8 +10,9 @@ import pytest
 from sgp4.api import WGS72, WGS84, Satrec, SatrecArray
 from sgp4.api import WGS72OLD
 
-from engine.catalog import ELEMENT_KEYS, FIELDS, Catalog, checksum
-from engine.io import CatalogInputError, load_tle
+from engine.catalog import ELEMENT_KEYS, FIELDS, Catalog, load_tle
+from engine.io import CatalogInputError
+from engine.io.tle import checksum
 
 ISS = ("ISS (ZARYA)",
        "1 25544U 98067A   21319.86359406  .00001699  00000-0  39549-4 0  9996",

@@ -17,6 +17,7 @@ import pytest
 
 from engine import cdm as C
 from engine import pc
+from engine.io import cdm as codec  # the codec's keyword tables
 
 EXAMPLE = Path(__file__).parent / "data" / "cdm_example_iss.cdm"
 ONE_MICRON = 1e-9  # km
@@ -142,12 +143,12 @@ def test_read_write_read_preserves_example():
 def test_written_keywords_follow_the_standard_order():
     text = C.dumps(C.read(EXAMPLE))
     keys = [ln.split("=")[0].strip() for ln in text.splitlines() if not ln.startswith("COMMENT")]
-    order = [k for table in (C._HEADER, C._RELATIVE) for k, *_ in table]
-    obj = [k for table in C._OBJECT_SECTIONS.values() for k, *_ in table]
+    order = [k for table in (codec._HEADER, codec._RELATIVE) for k, *_ in table]
+    obj = [k for table in codec._OBJECT_SECTIONS.values() for k, *_ in table]
     first_obj = keys.index("OBJECT")
     second_obj = keys.index("OBJECT", first_obj + 1)
-    mandatory_top = [k for k, _, m, _ in C._HEADER + C._RELATIVE if m]
-    mandatory_obj = [k for t in C._OBJECT_SECTIONS.values() for k, _, m, _ in t if m]
+    mandatory_top = [k for k, _, m, _ in codec._HEADER + codec._RELATIVE if m]
+    mandatory_obj = [k for t in codec._OBJECT_SECTIONS.values() for k, _, m, _ in t if m]
     for part, table, mandatory in ((keys[:first_obj], order, mandatory_top),
                                    (keys[first_obj:second_obj], obj, mandatory_obj),
                                    (keys[second_obj:], obj, mandatory_obj)):

@@ -14,7 +14,8 @@ import engine
 import engine.sgp4 as sgp4_mod
 from engine.cli import example_path
 from engine.errors import InsufficientMemoryError
-from engine.io import OMMError, TLEError, load_omm, load_tle
+from engine.catalog import load_omm, load_tle
+from engine.io import OMMError, TLEError
 
 ISS = ("ISS (ZARYA)",
        "1 25544U 98067A   21319.86359406  .00001699  00000-0  39549-4 0  9996",
@@ -337,7 +338,7 @@ def test_all_nan_objects_leak_no_warning(capsys, tmp_path):
     """Was: numpy's "All-NaN slice encountered" RuntimeWarning when an object had no valid time."""
     import warnings
 
-    from engine.catalog import checksum
+    from engine.io.tle import checksum
 
     l1 = ISS[1][:53] + " 99999+1" + ISS[1][61:]  # BSTAR 9.9999: error code 1 from a day after epoch
     src = tmp_path / "two.tle"

@@ -1,4 +1,4 @@
-"""engine.io.load_omm: JSON, XML, CSV, KVN as CelesTrak and Space-Track publish them.
+"""engine.load_omm (engine.io.omm.read): JSON, XML, CSV, KVN as CelesTrak and Space-Track publish them.
 
 Every element set of SGP4-VER.TLE and the Cosmos 1408 cloud is written as OMM in all four
 encodings; load_omm must equal python-sgp4's sgp4.omm.initialize bit for bit and load_tle
@@ -19,9 +19,10 @@ import pytest
 from sgp4 import omm as sgp4_omm
 from sgp4.api import WGS72, Satrec
 
-from engine.catalog import FIELDS, Catalog
-from engine.io import BadRecordsWarning, OMMError, load_omm, load_tle
+from engine.catalog import FIELDS, Catalog, load_omm, load_tle
+from engine.io import BadRecordsWarning, OMMError
 from engine.io import _time
+from engine.io import omm as omm_io
 
 from test_io_tle import COSMOS, ISS, _need, ver_fixed
 
@@ -398,3 +399,34 @@ def test_batch_good_and_bad_both_modes():
 def test_space_track_strings_and_celestrak_numbers_agree():
     a, b = load_omm(ISS_CELESTRAK_JSON), load_omm(ISS_SPACETRACK_JSON)
     assert a.equals(b)
+
+
+def test_catalog_from_omm_is_load_omm_and_io_hands_arrays_up():
+    """engine.io.omm.read returns plain arrays and the rejected records; Catalog.from_omm and
+    engine.load_omm build the same Catalog from them (issue 15)."""
+    recs = [_celestrak(), _celestrak(ECCENTRICITY=-0.1, NORAD_CAT_ID=3), _celestrak(NORAD_CAT_ID=4)]
+    text = json.dumps(recs)
+    with pytest.warns(BadRecordsWarning):
+        fields, rejected = omm_io.read(text, errors="skip")
+    assert isinstance(fields, dict) and all(type(a) is np.ndarray and a.shape == (2,) for a in fields.values())
+    assert fields["satnum"].tolist() == [25544, 4] and [b.satnum for b in rejected] == [3]
+    with pytest.warns(BadRecordsWarning):
+        a = Catalog.from_omm(text, errors="skip", whichconst="wgs84")
+    with pytest.warns(BadRecordsWarning):
+        b = load_omm(text, errors="skip", whichconst="wgs84")
+    assert a.equals(b) and a.equals(Catalog(fields, whichconst="wgs84", _owned=True))
+    assert a.rejected == b.rejected == rejected
+    # the values are sgp4.omm.initialize's, bit for bit
+    sat = Satrec()
+    sgp4_omm.initialize(sat, {k: str(v) for k, v in recs[0].items()})
+    assert a.no_kozai[0] == sat.no_kozai and a.inclo[0] == sat.inclo and a.bstar[0] == sat.bstar
+
+
+@pytest.mark.parametrize("load", [load_omm, Catalog.from_omm], ids=["load_omm", "Catalog.from_omm"])
+def test_bad_records_warning_names_the_callers_line(load):
+    """The one BadRecordsWarning of errors="skip" points at the caller's line, through catalog -> io."""
+    text = json.dumps([_celestrak(), _celestrak(ECCENTRICITY=-0.1, NORAD_CAT_ID=3)])
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        load(text, errors="skip")
+    assert len(w) == 1 and w[0].filename == __file__, (w[0].filename, w[0].lineno)

@@ -1,4 +1,5 @@
-"""engine.io.load_tle and Catalog.to_tle: exact round trips, Satrec equality, every error."""
+"""engine.load_tle and Catalog.to_tle (engine.io.tle: read, to_lines): exact round trips,
+Satrec equality, every error."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sgp4.api import Satrec
 
-from engine.catalog import FIELDS, Catalog, checksum
-from engine.io import (BadRecord, BadRecordsWarning, TLEError, from_alpha5, load_tle,
-                       to_alpha5)
+import engine
+from engine import catalog as catalog_mod
+from engine.catalog import FIELDS, Catalog, load_tle
+from engine.io import BadRecord, BadRecordsWarning, TLEError, from_alpha5, to_alpha5
+from engine.io import tle as tle_io
+from engine.io.tle import checksum
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 COSMOS = DATA / "cosmos1408_debris_2021-11.tle"
@@ -343,3 +347,52 @@ def test_inserted_character_in_line_2_is_rejected_even_when_the_checksum_matches
     l2 = "2 25544  51.6442 312.7312 0004574 201.3017 242.9752 15.248581038312108"
     with pytest.raises(engine.TLEError, match="column 70"):
         engine.load_tle(l1 + "\n" + l2 + "\n")
+
+
+# ------------------------------------------- the reader and writer in engine.io.tle
+def test_io_reader_hands_arrays_up_and_the_writer_gives_the_lines_back():
+    """engine.io.tle.read returns plain (N,) arrays equal bit for bit to python-sgp4's Satrec
+    fields, and engine.io.tle.to_lines writes them back as the input lines (issue 15: io owns
+    the format both ways, catalog builds the Catalog)."""
+    text = ver_fixed()
+    fields, rejected = tle_io.read(text)
+    assert rejected == ()
+    assert isinstance(fields, dict) and set(fields) == set(tle_io.FIELD_DTYPES)
+    assert all(type(a) is np.ndarray and a.dtype.kind == np.dtype(tle_io.FIELD_DTYPES[k]).kind and a.ndim == 1
+               for k, a in fields.items())
+    lines = _tle_lines(text)
+    assert tle_io.to_lines(fields) == lines
+    assert_matches_satrecs(Catalog(fields, _owned=True), lines)
+
+
+def test_catalog_from_tle_is_load_tle():
+    text = [s for r in (ISS, C1408, ("BAD", ISS[1][:68] + "0", ISS[2])) for s in r]
+    with pytest.warns(BadRecordsWarning):
+        a = Catalog.from_tle(text, errors="skip", whichconst="wgs84", opsmode="a")
+    with pytest.warns(BadRecordsWarning):
+        b = load_tle(text, errors="skip", whichconst="wgs84", opsmode="a")
+    assert a.equals(b) and a.rejected == b.rejected and len(a.rejected) == 1
+    assert list(a.satnum) == [25544, 13552]
+    with pytest.raises(TLEError) as ei:
+        Catalog.from_tle(text)
+    assert [b.record for b in ei.value.bad] == [3]
+
+
+@pytest.mark.parametrize("load", [load_tle, Catalog.from_tle, engine.load_tle], ids=["catalog.load_tle",
+                                                                                      "Catalog.from_tle",
+                                                                                      "engine.load_tle"])
+def test_bad_records_warning_names_the_callers_line(load):
+    """The one BadRecordsWarning of errors="skip" points at the line that called the loader
+    (warnings' stacklevel counted through catalog -> io)."""
+    text = [*ISS, "BAD", ISS[1][:68] + "0", ISS[2]]
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        load(text, errors="skip")
+    assert len(w) == 1 and w[0].filename == __file__, (w[0].filename, w[0].lineno)
+
+
+def test_engine_catalog_keeps_the_moved_tle_names():
+    """checksum and the FMT_* flags moved to engine.io.tle; engine.catalog's names still work."""
+    assert catalog_mod.checksum(ISS[1]) == int(ISS[1][68]) == tle_io.checksum(ISS[1])
+    assert (catalog_mod.FMT_NDDOT_EXP_PLUS, catalog_mod.FMT_BSTAR_EXP_MINUS, catalog_mod.FMT_EPHTYPE_BLANK) == (
+        tle_io.FMT_NDDOT_EXP_PLUS, tle_io.FMT_BSTAR_EXP_MINUS, tle_io.FMT_EPHTYPE_BLANK) == (1, 2, 4)

@@ -1,4 +1,8 @@
-"""CCSDS Orbit Mean-Elements Messages (OMM, CCSDS 502.0) with SGP4 theory -> engine.Catalog.
+"""CCSDS Orbit Mean-Elements Messages (OMM, CCSDS 502.0) with SGP4 theory -> arrays.
+
+    fields, rejected = read(source)        # dict of (N,) arrays in Satrec units, BadRecords
+
+engine.load_omm / engine.Catalog.from_omm build a Catalog from what `read` returns.
 
 Four encodings, as CelesTrak (GP data, FORMAT=json|xml|csv|kvn) and Space-Track
 (class gp / omm) publish them:
@@ -41,12 +45,11 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from .. import catalog as _catalog  # bound as a module: engine.catalog imports engine.io
 from . import _time
 from ._common import BadRecord, OMMError, check_errors_option, check_some_records, read_source, report
 from .alpha5 import from_alpha5
 
-__all__ = ["load_omm", "FORMATS"]
+__all__ = ["read", "FORMATS"]
 
 FORMATS = ("json", "xml", "csv", "kvn")
 _EXTENSIONS = (".json", ".xml", ".csv", ".kvn", ".omm")
@@ -85,24 +88,37 @@ _FLOATS = (
 _INTS = (("EPHEMERIS_TYPE", 0), ("ELEMENT_SET_NO", 0), ("REV_AT_EPOCH", 0))
 
 
-def load_omm(source, *, format: str | None = None, errors: str = "raise",
-             whichconst: str = "wgs72", opsmode: str = "i") -> "_catalog.Catalog":
-    """Load CCSDS OMM element sets (SGP4 theory) into a Catalog.
+def read(source, *, format: str | None = None, errors: str = "raise",
+         stacklevel: int = 1) -> tuple[dict[str, np.ndarray], tuple[BadRecord, ...]]:
+    """Read CCSDS OMM element sets (SGP4 theory) into arrays in Satrec units (engine.load_omm's reader).
 
-    source: a path (str or os.PathLike; a str is a path when it names an existing file or
-    holds no newline and ends in .json/.xml/.csv/.kvn/.omm), a string, a file object, or
-    an iterable of lines.
-    format: "json" | "xml" | "csv" | "kvn", or None to detect it from the content
-    (then from the file name).
-    errors: "raise" (default) -> one engine.io.OMMError (a ValueError) listing every
-    problem of every bad record; "skip" -> good records load, Catalog.rejected lists the
-    bad ones, one engine.io.BadRecordsWarning summarises them.
-    Input that is not text (binary, compressed, UTF-16 or another non-UTF-8 encoding), is
-    empty, or holds no element set raises one engine.io.OMMError naming the source, the
-    line and the fix before anything is parsed, whatever `errors` says.
+    Parameters
+    ----------
+    source, format, errors
+        As engine.load_omm: a path, text, file object or lines; "json", "xml", "csv",
+        "kvn" or None (detected); "raise" or "skip".
+    stacklevel : int
+        As engine.io.tle.read.
+
+    Returns
+    -------
+    fields : dict of str to ndarray
+        The keys of engine.io.tle.FIELD_DTYPES, each (N,) over the N good records in input
+        order, in the Satrec's units; _epoch1950 as sgp4.omm.initialize computes it,
+        _tle_fmt zeros.
+    rejected : tuple of BadRecord
+        One per problem (empty with errors="raise").
+
+    Raises
+    ------
+    OMMError
+        Bad records with errors="raise"; in either mode input that is not text, is empty,
+        holds no element set or is not well-formed, before anything is parsed.
+    ValueError, FileNotFoundError
+        A bad `errors` or `format`, an encoding that cannot be told from the content; a
+        path that does not exist.
     """
     check_errors_option(errors)
-    _catalog._check_model(whichconst, opsmode)
     if format is not None and format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS} or None, got format={format!r}")
     data, desc = read_source(source, _EXTENSIONS, OMMError)
@@ -120,10 +136,8 @@ def load_omm(source, *, format: str | None = None, errors: str = "raise",
         else:
             good.append(vals)
     bad.sort(key=lambda b: (b.record, b.line))
-    rejected = report(bad, errors, OMMError, f"{desc} ({fmt.upper()})", len(good), stacklevel=3)
-    cat = _build(good, whichconst, opsmode)
-    cat.rejected = rejected
-    return cat
+    rejected = report(bad, errors, OMMError, f"{desc} ({fmt.upper()})", len(good), stacklevel=stacklevel + 2)
+    return _arrays(good), rejected
 
 
 def _detect(text: str, desc: str) -> str:
@@ -416,7 +430,8 @@ def _leap(y: int) -> bool:
     return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
 
 
-def _build(good: list[dict], whichconst: str, opsmode: str):
+def _arrays(good: list[dict]) -> dict[str, np.ndarray]:
+    """The records' OMM values as arrays in Satrec units (sgp4.omm.initialize's expressions)."""
     n = len(good)
 
     def col(k, dt):
@@ -449,4 +464,4 @@ def _build(good: list[dict], whichconst: str, opsmode: str):
         "_epoch1950": e1950,
         "_tle_fmt": np.zeros(n, np.uint8),
     }
-    return _catalog.Catalog(d, whichconst=whichconst, opsmode=opsmode, _owned=True)
+    return d

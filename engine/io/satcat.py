@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..timeconv import to_datetime64
 from ._common import BadRecord, CatalogInputError, check_errors_option, read_source, report
 
 __all__ = ["Satcat", "SatcatError", "load_satcat"]
@@ -53,8 +54,6 @@ class Satcat:
         an object counting as gone from 00:00 UTC of its decay date (the catalogue gives days).
         since: count only objects not decayed before it (e.g. the event, for a cloud whose
         parent's row is included); None counts every row."""
-        from ..timeconv import to_datetime64
-
         t = np.atleast_1d(to_datetime64(times)).astype("datetime64[us]")
         dec = self.decay_date.astype("datetime64[us]")
         keep = np.ones(len(self), dtype=bool) if since is None else (

@@ -1,9 +1,14 @@
-"""Two-line and three-line element sets (TLE / 3LE) -> engine.Catalog.
+"""Two-line and three-line element sets (TLE / 3LE): read into arrays, write back as lines.
+
+    fields, rejected = read(source)        # dict of (N,) arrays in Satrec units, BadRecords
+    lines = to_lines(fields, names=True)   # the same element sets as TLE text
+
+engine.load_tle / engine.Catalog.from_tle build a Catalog from what `read` returns.
 
 Format: https://celestrak.org/columns/v04n03/ and Space-Track's TLE documentation. The
 values are converted to Satrec units with the same floating-point operations, in the same
-order, as Vallado's SGP4.cpp twoline2rv and python-sgp4's wrapper, so every field of the
-Catalog equals the Satrec's bit for bit.
+order, as Vallado's SGP4.cpp twoline2rv and python-sgp4's wrapper, so every array equals the
+Satrec's field bit for bit.
 
 Rules (a record is a name line, optional, then line 1 and line 2):
 - blank lines and lines starting with '#' are ignored;
@@ -25,13 +30,21 @@ import re
 
 import numpy as np
 
-# engine.catalog imports engine.io helpers: bind the module, look names up at call time
-from .. import catalog as _catalog
+from typing import Mapping
+
 from . import _time
 from ._common import BadRecord, TLEError, check_errors_option, check_some_records, read_source, report
-from .alpha5 import from_alpha5
+from .alpha5 import MAX_SATNUM, from_alpha5, to_alpha5
 
-__all__ = ["load_tle", "parse_tle_lines"]
+__all__ = ["read", "read_lines", "to_lines", "write", "checksum", "FIELD_DTYPES",
+           "FMT_NDDOT_EXP_PLUS", "FMT_BSTAR_EXP_MINUS", "FMT_EPHTYPE_BLANK"]
+
+# presentation hints kept per record (the "_tle_fmt" array) so that to_lines reproduces the
+# input text: which of the two conventions for a zero exponent ('-0' / '+0') it used and
+# whether the ephemeris-type column was blank
+FMT_NDDOT_EXP_PLUS = 1   # nddot written "...+0" rather than "...-0" when its exponent is 0
+FMT_BSTAR_EXP_MINUS = 2  # bstar written "...-0" rather than "...+0" when its exponent is 0
+FMT_EPHTYPE_BLANK = 4    # ephemeris type column blank (read as 0)
 
 _XPDOTP = 1440.0 / (2.0 * math.pi)  # SGP4.cpp twoline2rv: 229.1831180523293
 _DEG2RAD = math.pi / 180.0
@@ -81,37 +94,88 @@ def _tle_line_number(s: str) -> str | None:
     return t[0] if _is_tle_line(t) else None
 
 
-def load_tle(source, *, errors: str = "raise", whichconst: str = "wgs72",
-             opsmode: str = "i", checksums: bool = True) -> "_catalog.Catalog":
-    """Load 2-line or 3-line element sets into a Catalog.
+#: the arrays `read` returns: key -> dtype (every one (N,)), with the Satrec's field names
+#: and units (see engine.catalog: angles rad, no_kozai rad/min, ndot rad/min^2, nddot
+#: rad/min^3, bstar 1/earth radii), plus _epoch1950 (days since 1949-12-31 00:00 UT as
+#: twoline2rv passes it to sgp4init) and _tle_fmt (FMT_* bit flags)
+FIELD_DTYPES = {
+    "satnum": np.int64, "classification": "U1", "intldesg": str, "name": str,
+    "epochyr": np.int64, "epochdays": np.float64, "jdsatepoch": np.float64, "jdsatepochF": np.float64,
+    "ndot": np.float64, "nddot": np.float64, "bstar": np.float64, "inclo": np.float64,
+    "nodeo": np.float64, "argpo": np.float64, "mo": np.float64, "ecco": np.float64,
+    "no_kozai": np.float64, "elnum": np.int64, "revnum": np.int64, "ephtype": np.int64,
+    "_epoch1950": np.float64, "_tle_fmt": np.uint8,
+}
 
-    source: a path (str or os.PathLike; a str is a path when it names an existing file or
-    holds no newline and ends in .tle/.txt/.3le/.2le), a string of TLE text, a file
-    object, or an iterable of lines.
-    errors: "raise" (default) -> one engine.io.TLEError (a ValueError) listing every
-    problem of every bad record (record, line, satnum, field, problem, fix);
-    "skip" -> the good records load, Catalog.rejected holds a BadRecord per problem and
-    one engine.io.BadRecordsWarning summarises them.
-    whichconst, opsmode: the SGP4 model the catalogue is meant for (stored on it).
-    Input that is not text (binary, compressed, UTF-16 or another non-UTF-8 encoding), is
-    empty, or holds no element set raises one engine.io.TLEError naming the source, the
-    line and the fix before anything is parsed, whatever `errors` says.
-    checksums: True (default) rejects a line whose column-69 digit is not its modulo-10
-    checksum. False accepts any digit there, as python-sgp4's twoline2rv does; meant for
-    hand-edited test files such as Vallado's SGP4-VER.TLE, never for downloaded data.
+
+def read(source, *, errors: str = "raise", checksums: bool = True,
+         stacklevel: int = 1) -> tuple[dict[str, np.ndarray], tuple[BadRecord, ...]]:
+    """Read 2-line or 3-line element sets into arrays in Satrec units (engine.load_tle's reader).
+
+    Parameters
+    ----------
+    source, errors, checksums
+        As engine.load_tle: a path, text, file object or lines; "raise" or "skip"; whether
+        column 69 must be the modulo-10 checksum.
+    stacklevel : int
+        The BadRecordsWarning (errors="skip") names the frame this many levels above
+        `read` (1: its caller).
+
+    Returns
+    -------
+    fields : dict of str to ndarray
+        The FIELD_DTYPES keys, each (N,) over the N good records in input order, in the
+        Satrec's units (see FIELD_DTYPES).
+    rejected : tuple of BadRecord
+        One per problem (empty with errors="raise").
+
+    Raises
+    ------
+    TLEError
+        Bad records with errors="raise"; in either mode input that is not text, is empty
+        or holds no element set, before anything is parsed.
+    ValueError, FileNotFoundError
+        A bad `errors`; a path that does not exist.
     """
     check_errors_option(errors)
-    _catalog._check_model(whichconst, opsmode)
     data, desc = read_source(source, _EXTENSIONS, TLEError)
     lines = data.splitlines() if isinstance(data, str) else data
-    return parse_tle_lines(lines, errors=errors, whichconst=whichconst, opsmode=opsmode,
-                           source=desc, checksums=checksums)
+    good, bad = _parse(lines, desc, checksums)
+    rejected = report(bad, errors, TLEError, desc, len(good), stacklevel=stacklevel + 2)
+    return _arrays(good), rejected
 
 
-def parse_tle_lines(lines, *, errors="raise", whichconst="wgs72", opsmode="i", source="",
-                    checksums=True):
-    """load_tle on a list of lines (line numbers count from 1)."""
+def read_lines(lines, *, errors: str = "raise", source: str = "", checksums: bool = True,
+               stacklevel: int = 1) -> tuple[dict[str, np.ndarray], tuple[BadRecord, ...]]:
+    """`read` on a list of str lines (line numbers count from 1).
+
+    Parameters
+    ----------
+    lines : list of str
+        The text's lines, line endings allowed.
+    source : str
+        How messages name the input ("input lines" when empty).
+    errors, checksums, stacklevel
+        As `read`.
+
+    Returns
+    -------
+    fields, rejected
+        As `read`.
+
+    Raises
+    ------
+    TLEError, ValueError
+        As `read`.
+    """
     check_errors_option(errors)
+    good, bad = _parse(lines, source, checksums)
+    rejected = report(bad, errors, TLEError, source, len(good), stacklevel=stacklevel + 2)
+    return _arrays(good), rejected
+
+
+def _parse(lines, source: str, checksums: bool = True) -> tuple[list[dict], list[BadRecord]]:
+    """Good records as dicts of TLE values, and every problem found, sorted by record and line."""
     records, bad = _group(lines)
     check_some_records(len(records) + len(bad), TLEError, source or "input lines")
     good = []
@@ -123,10 +187,7 @@ def parse_tle_lines(lines, *, errors="raise", whichconst="wgs72", opsmode="i", s
             vals["name"] = name
             good.append(vals)
     bad.sort(key=lambda b: (b.record, b.line))
-    rejected = report(bad, errors, TLEError, source, len(good), stacklevel=4)
-    cat = _build(good, whichconst, opsmode)
-    cat.rejected = rejected
-    return cat
+    return good, bad
 
 
 def _group(lines):
@@ -249,7 +310,7 @@ def _check_line(rec: _Rec, line: str, lineno: int, which: int, blanks, points,
                 "append the modulo-10 checksum of columns 1-68")
         ok = False
     elif checksums:
-        expected = _catalog.checksum(core)
+        expected = checksum(core)
         if int(core[68]) != expected:
             rec.add(lineno, f"{tag} checksum",
                     f"expected {expected} from the modulo-10 sum, found {core[68]}", _FIX_CHECKSUM)
@@ -312,8 +373,8 @@ def _parse_line1(rec, c, n, v):
               "write sign and 8 decimals, e.g. ' .00001699' or '-.00000084'"):
         v["ndot"] = float(c[33:43])
     for key, sl, what, zbit, zsign in (("nddot", slice(44, 52), "mean motion second derivative (nddot)",
-                                        _catalog.FMT_NDDOT_EXP_PLUS, "+"),
-                                       ("bstar", slice(53, 61), "BSTAR drag term", _catalog.FMT_BSTAR_EXP_MINUS, "-")):
+                                        FMT_NDDOT_EXP_PLUS, "+"),
+                                       ("bstar", slice(53, 61), "BSTAR drag term", FMT_BSTAR_EXP_MINUS, "-")):
         f = c[sl]
         if _field(rec, n, t, f, _RE_EXP, what,
                   "write sign, 5-digit mantissa (implied leading '0.') and signed exponent, e.g. ' 12345-4'"):
@@ -323,7 +384,7 @@ def _parse_line1(rec, c, n, v):
                 v["fmt"] = v.get("fmt", 0) | zbit
     if c[62] == " ":
         v["ephtype"] = 0
-        v["fmt"] = v.get("fmt", 0) | _catalog.FMT_EPHTYPE_BLANK
+        v["fmt"] = v.get("fmt", 0) | FMT_EPHTYPE_BLANK
     elif c[62].isdigit():
         v["ephtype"] = int(c[62])
     else:
@@ -367,7 +428,8 @@ def _parse_line2(rec, c, n, v):
         v["revnum"] = int(c[63:68])
 
 
-def _build(good: list[dict], whichconst: str, opsmode: str) -> "_catalog.Catalog":
+def _arrays(good: list[dict]) -> dict[str, np.ndarray]:
+    """The records' TLE values as FIELD_DTYPES arrays in Satrec units."""
     n = len(good)
 
     def col(k, dt, default=None):
@@ -397,4 +459,145 @@ def _build(good: list[dict], whichconst: str, opsmode: str) -> "_catalog.Catalog
     d["jdsatepoch"], d["jdsatepochF"] = jd, fr
     # twoline2rv passes (jdsatepoch + jdsatepochF) - 2433281.5, before the wrapper rounds F
     d["_epoch1950"] = (jd + fr_unrounded) - _time.JD_1950
-    return _catalog.Catalog(d, whichconst=whichconst, opsmode=opsmode, _owned=True)
+    return d
+
+
+# ---------------------------------------------------------------- TLE text
+# byte -> checksum weight: '0'..'9' their value, '-' one, everything else zero
+_CHECKSUM_TABLE = bytes(
+    (b - 48) if 48 <= b <= 57 else (1 if b == 45 else 0) for b in range(256))
+
+
+def checksum(line: str) -> int:
+    """TLE checksum of columns 1-68: digits count their value, '-' counts 1, modulo 10.
+
+    Parameters
+    ----------
+    line : str
+        A TLE line; only its first 68 characters count.
+
+    Returns
+    -------
+    int
+        0..9, the digit column 69 must hold.
+    """
+    return sum(line[:68].encode("ascii", "replace").translate(_CHECKSUM_TABLE)) % 10
+
+
+def _exp_field(value: float, zero_exp_sign: str, what: str, satnum: int) -> str:
+    """' 12345-5' style: sign, 5-digit mantissa with implied leading '0.', signed exponent."""
+    sign = "-" if value < 0 else " "
+    a = abs(value)
+    if a == 0.0:
+        return f"{sign}00000{zero_exp_sign}0"
+    s = f"{a:.4e}"  # 'd.dddde+XX'
+    mant = s[0] + s[2:6]
+    exp = int(s[7:]) + 1
+    if exp > 9:
+        raise ValueError(f"satnum {satnum}: {what} {value:g} is too large for a TLE")
+    if exp < -9:
+        return f"{sign}00000{zero_exp_sign}0"  # below 1e-10: the format's zero
+    esign = zero_exp_sign if exp == 0 else ("-" if exp < 0 else "+")
+    return f"{sign}{mant}{esign}{abs(exp)}"
+
+
+def _angle(rad: float) -> float:
+    deg = rad / _DEG2RAD
+    if f"{deg:8.4f}" == "360.0000":  # 2 pi from a synthetic catalogue
+        deg = 0.0
+    return deg
+
+
+def to_lines(fields: Mapping[str, np.ndarray], names: bool = False) -> list[str]:
+    """TLE lines: 2 per record, or 3 (name line first) when names=True.
+
+    Parameters
+    ----------
+    fields : mapping of str to ndarray
+        (N,) arrays with the FIELD_DTYPES keys in Satrec units, as `read` returns them
+        (engine.Catalog holds the same arrays).
+    names : bool
+        Write each non-empty name, stripped and without a '0 ' prefix, on a line before
+        the record (records with no name get no name line).
+
+    Returns
+    -------
+    list of str
+        2 N lines (or more with names), without line endings; columns 1-69, checksums
+        computed. Reading canonically formatted TLEs and writing them back gives identical
+        lines (see engine.Catalog.to_tle for what canonical means).
+
+    Raises
+    ------
+    ValueError
+        For a record a TLE cannot hold (satnum > 339999, |ndot| in rev/day^2 >= 1, mean
+        motion >= 100 rev/day, elnum > 9999, revnum > 99999), naming its satnum.
+    """
+    lines: list[str] = []
+    for i in range(len(fields["satnum"])):
+        l1, l2 = _tle_lines(fields, i)
+        name = str(fields["name"][i]).strip()
+        if names and name:
+            lines.append(name)
+        lines.append(l1)
+        lines.append(l2)
+    return lines
+
+
+def write(fields: Mapping[str, np.ndarray], path, names: bool = True) -> None:
+    """Write to_lines(fields, names) to `path`, one line each, ASCII, '\\n' line endings.
+
+    Parameters
+    ----------
+    fields : mapping of str to ndarray
+        As `to_lines`.
+    path : str or os.PathLike
+        The file to write (replaced if it exists).
+    names : bool
+        As `to_lines` (default True: 3-line element sets).
+
+    Raises
+    ------
+    ValueError
+        As `to_lines`, before the file is opened.
+    """
+    lines = to_lines(fields, names=names)
+    with open(path, "w", encoding="ascii", newline="\n") as f:
+        for line in lines:
+            f.write(line + "\n")
+
+
+def _tle_lines(d: Mapping[str, np.ndarray], i: int) -> tuple[str, str]:
+    """Lines 1 and 2 of record i of `d` (the arrays `read` returns)."""
+    satnum = int(d["satnum"][i])
+    if satnum > MAX_SATNUM:
+        raise ValueError(f"satnum {satnum} cannot be written in a TLE (Alpha-5 stops at {MAX_SATNUM})")
+    sn = to_alpha5(satnum)
+    fmt = int(d["_tle_fmt"][i])
+    ndot = float(d["ndot"][i]) * (_XPDOTP * 1440.0)
+    nd = f"{ndot:.8f}"
+    if abs(float(nd)) >= 1.0:
+        raise ValueError(f"satnum {satnum}: ndot {ndot} rev/day^2 is too large for a TLE")
+    nd = nd.replace("0.", ".", 1)
+    nd = nd if nd.startswith("-") else " " + nd
+    nddot = _exp_field(float(d["nddot"][i]) * (_XPDOTP * 1440.0 * 1440), "+" if fmt & FMT_NDDOT_EXP_PLUS else "-",
+                       "nddot", satnum)
+    bstar = _exp_field(float(d["bstar"][i]), "-" if fmt & FMT_BSTAR_EXP_MINUS else "+", "bstar", satnum)
+    eph = " " if fmt & FMT_EPHTYPE_BLANK else str(int(d["ephtype"][i]))
+    elnum = int(d["elnum"][i])
+    if not 0 <= elnum <= 9999 or len(eph) != 1:
+        raise ValueError(f"satnum {satnum}: elnum {elnum} / ephtype {eph} do not fit a TLE")
+    cls = str(d["classification"][i]) or "U"
+    l1 = (f"1 {sn}{cls} {str(d['intldesg'][i]):<8} {int(d['epochyr'][i]) % 100:02d}"
+          f"{float(d['epochdays'][i]):012.8f} {nd} {nddot} {bstar} {eph} {elnum:4d}")
+    ecc = f"{float(d['ecco'][i]):.7f}"
+    if not ecc.startswith("0."):
+        raise ValueError(f"satnum {satnum}: eccentricity {d['ecco'][i]} rounds to 1 in a TLE")
+    mm = float(d["no_kozai"][i]) * _XPDOTP
+    mms = f"{mm:11.8f}"
+    revnum = int(d["revnum"][i])
+    if len(mms) != 11 or not 0 <= revnum <= 99999:
+        raise ValueError(f"satnum {satnum}: mean motion {mm} rev/day or revnum {revnum} do not fit a TLE")
+    l2 = (f"2 {sn} {_angle(float(d['inclo'][i])):8.4f} {_angle(float(d['nodeo'][i])):8.4f} {ecc[2:]} "
+          f"{_angle(float(d['argpo'][i])):8.4f} {_angle(float(d['mo'][i])):8.4f} {mms}{revnum:5d}")
+    return l1 + str(checksum(l1)), l2 + str(checksum(l2))

@@ -30,6 +30,8 @@ import os
 
 import numpy as np
 
+from ..timeconv import datetime64_from_jd
+
 __all__ = ["FORMAT", "create", "open", "write_block", "mark_complete", "read", "NOT_WRITTEN"]
 
 #: the layout's name and version, in the group's attributes
@@ -42,7 +44,7 @@ _TIME_UNITS = "microseconds since 1970-01-01T00:00:00"
 
 def _zarr():
     try:
-        import zarr
+        import zarr  # optional dependency (the dask extra): imported on first use
     except ImportError:
         raise ImportError("Zarr output needs the zarr package: pip install 'debris-engine[dask]'") from None
     return zarr
@@ -57,8 +59,6 @@ def create(path, *, satnum, name, jd, fr, chunks, frame: str = "TEME", overwrite
     coordinate frame of r and v. Raises FileExistsError when `path` exists and
     overwrite is False, ValueError for inconsistent shapes, before anything is written.
     """
-    from ..timeconv import datetime64_from_jd
-
     zarr = _zarr()
     satnum = np.asarray(satnum, dtype=np.int64)
     name = np.asarray(name, dtype=object)
