@@ -64,17 +64,13 @@ REFILL = 0.125
 # ---------------------------------------------------------------------------------------
 # Status codes (per object and output time). Codes from 10 up are debris-engine's own;
 # the same numbers are engine/errors.py's and kernels/common.cuh's DE_ERR_* codes.
-OK = 0
+OK = errors.OK
 REENTERED = errors.REENTERED            # 20: altitude fell below reentry_km before this time: r, v NaN
 STEP_UNDERFLOW = errors.STEP_UNDERFLOW  # 21: the adaptive step fell below hmin (singular or stiff): NaN
 MAX_STEPS = errors.MAX_STEPS            # 22: the object used max_steps steps before this time: NaN
 
-STATUS_MESSAGES = {
-    OK: "success",
-    REENTERED: "object re-entered (altitude below reentry_km) before this time; r, v are NaN",
-    STEP_UNDERFLOW: "adaptive step size fell below hmin before this time; r, v are NaN",
-    MAX_STEPS: "max_steps integration steps were used before this time; r, v are NaN",
-}
+#: the codes numerical propagation writes -> their message (engine.errors.ERROR_CODES)
+STATUS_MESSAGES = {code: errors.message(code) for code in (OK, REENTERED, STEP_UNDERFLOW, MAX_STEPS)}
 
 # ---------------------------------------------------------------------------------------
 # Earth constants.

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from ._sgp4_numpy import gravity
 from .atmosphere import FLATTENING, R_EQ_KM
+from .errors import ORBIT_STATUS_MESSAGES, OrbitStatus
 
 _WGS72 = gravity("wgs72")
 MU_KM3_S2 = _WGS72.mu
@@ -145,17 +146,13 @@ def mean_perigee_height_km(a_km, ecco, inclo, argpo):
     return a_km * (1.0 - ecco) + j2_radius_offset(a_km, si) - R_EQ_KM * (1.0 - FLATTENING * s * s)
 
 
-#: reasons of :func:`orbit_status` (0: in orbit)
-IN_ORBIT = 0
-ESCAPING = 1
-SUBORBITAL = 2
-REENTERS = 3
-REASONS = {
-    IN_ORBIT: "in orbit",
-    ESCAPING: "escaping: not a bound orbit (e >= 1)",
-    SUBORBITAL: "sub-orbital: the osculating perigee is below the Earth's surface",
-    REENTERS: f"re-entering: mean perigee at or below {REENTRY_KM:g} km",
-}
+#: reasons of :func:`orbit_status` (0: in orbit): engine.errors.OrbitStatus, whose values
+#: these names keep (plain ints: see engine.errors on NumPy and int subclasses)
+IN_ORBIT = int(OrbitStatus.IN_ORBIT)
+ESCAPING = int(OrbitStatus.ESCAPING)
+SUBORBITAL = int(OrbitStatus.SUBORBITAL)
+REENTERS = int(OrbitStatus.REENTERS)
+REASONS = ORBIT_STATUS_MESSAGES
 
 
 def orbit_status(a_km, ecco, inclo, argpo):

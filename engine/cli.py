@@ -37,11 +37,9 @@ from importlib import resources
 
 import numpy as np
 
+from .errors import UserError  # defined there; engine.cli.UserError keeps working
+
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BACKEND = 0, 1, 2, 3
-
-
-class UserError(Exception):
-    """A mistake in the command line or its inputs: printed without a traceback."""
 
 
 def _check_output(opt: str, path: str | None, *, ends: tuple[str, ...] = (), directory: bool = False,

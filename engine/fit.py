@@ -60,8 +60,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _sgp4_numpy as _sgp4
-from .errors import ERROR_CODES
-from .io._common import BadRecord, CatalogInputError, check_errors_option, report
+from .errors import ERROR_CODES, FIT_STATUS_MESSAGES, FitError, FitStatus
+from .io._common import BadRecord, check_errors_option, report
 
 __all__ = [
     "fit_sgp4",
@@ -76,21 +76,16 @@ __all__ = [
     "FIT_STATUS",
 ]
 
-#: status codes of FitResult.status
-FIT_OK = 0
-FIT_HYPERBOLIC = 1
-FIT_SUBORBITAL = 2
-FIT_NOT_CONVERGED = 3
-FIT_SGP4_ERROR = 4
+#: status codes of FitResult.status: engine.errors.FitStatus, whose values these names keep
+#: (plain ints: see engine.errors on NumPy and int subclasses)
+FIT_OK = int(FitStatus.OK)
+FIT_HYPERBOLIC = int(FitStatus.HYPERBOLIC)
+FIT_SUBORBITAL = int(FitStatus.SUBORBITAL)
+FIT_NOT_CONVERGED = int(FitStatus.NOT_CONVERGED)
+FIT_SGP4_ERROR = int(FitStatus.SGP4_ERROR)
 
 #: status code -> message
-FIT_STATUS: dict[int, str] = {
-    FIT_OK: "fitted",
-    FIT_HYPERBOLIC: "state is not on a bound orbit (osculating eccentricity >= 1): SGP4 cannot represent it",
-    FIT_SUBORBITAL: "osculating perigee is below the earth's surface (suborbital state)",
-    FIT_NOT_CONVERGED: "fit did not converge to tol_km within max_iter iterations",
-    FIT_SGP4_ERROR: "SGP4 returned an error at the epoch for the elements tried",
-}
+FIT_STATUS: dict[int, str] = FIT_STATUS_MESSAGES
 
 _ELEMENT_KEYS = ("jdsatepoch", "jdsatepochF", "no_kozai", "ecco", "inclo", "nodeo", "argpo", "mo", "bstar")
 _TWOPI = 2.0 * math.pi
@@ -113,12 +108,6 @@ class FitFailure(NamedTuple):
     index: int
     status: int
     message: str
-
-
-class FitError(CatalogInputError):
-    """Objects whose states could not be fitted (a ValueError); .bad lists them as BadRecords."""
-
-    kind = "state"
 
 
 @dataclass(frozen=True, eq=False)

@@ -116,6 +116,7 @@ import numpy as np
 
 from . import _backend
 from . import atmosphere as _atm
+from .errors import DECAY_STATUS_MESSAGES, DecayStatus
 from ._orbits import (J2_WGS84, REENTRY_KM, j2_radius_offset, mean_a_period, mean_perigee_height_km,
                       sgp4_mean_a_rate)
 from ._parallel import run_blocks, threads
@@ -134,30 +135,24 @@ OMEGA_EARTH = 7.292115e-5
 RHO0_SGP4 = 0.15696615
 DAY_S = 86400.0
 
-#: per-object status codes of DecayResult.status
-IN_ORBIT = 0
-REENTERED = 1
-BELOW_AT_EPOCH = 2
-NOT_ORBITING = 3
-NEGATIVE_BSTAR = 4
-AFTER_STOP = 5
-STEP_LIMIT = 6
-STEP_FAILED = 7
+#: per-object status codes of DecayResult.status: engine.errors.DecayStatus, whose values
+#: these names keep (plain ints: see engine.errors on NumPy and int subclasses)
+IN_ORBIT = int(DecayStatus.IN_ORBIT)
+REENTERED = int(DecayStatus.REENTERED)
+BELOW_AT_EPOCH = int(DecayStatus.BELOW_AT_EPOCH)
+NOT_ORBITING = int(DecayStatus.NOT_ORBITING)
+NEGATIVE_BSTAR = int(DecayStatus.NEGATIVE_BSTAR)
+AFTER_STOP = int(DecayStatus.AFTER_STOP)
+STEP_LIMIT = int(DecayStatus.STEP_LIMIT)
+STEP_FAILED = int(DecayStatus.STEP_FAILED)
+STATUS_MESSAGES = DECAY_STATUS_MESSAGES
 
-STATUS_MESSAGES = {
-    IN_ORBIT: "in orbit at stop",
-    REENTERED: "re-entered (mean perigee height fell to reentry_km)",
-    BELOW_AT_EPOCH: "mean perigee already at or below reentry_km at its epoch: re-entry = epoch",
-    NOT_ORBITING: "not propagated: state is not a bound orbit (e >= 1 or a <= Earth radius)",
-    NEGATIVE_BSTAR: "not propagated: B* is negative, so no physical A/M follows from it",
-    AFTER_STOP: "not propagated: epoch is after stop",
-    STEP_LIMIT: "stopped early: more than MAX_STEPS steps (elements and final_time where it stopped)",
-    STEP_FAILED: ("stopped early: no step gave a bound orbit (e -> 1 under extreme drag, or the "
-                  "averaged model outside its range); elements and final_time where it stopped"),
-}
-
-#: most steps one object may take (a guard; a 5-year run takes about 2,000)
-MAX_STEPS = 1_000_000
+#: most steps one object may take (a guard; a 5-year run takes about 2,000): decay's
+#: default max_steps, a step count, not a status code
+MAX_STEPS_PER_OBJECT = 1_000_000
+#: old name of MAX_STEPS_PER_OBJECT, kept for existing callers; not engine.errors.MAX_STEPS
+#: (the per-element code 22 of numerical propagation)
+MAX_STEPS = MAX_STEPS_PER_OBJECT
 
 #: element columns of DecayResult.elements and of the kernels' (N, 5) state
 ELEMENTS = ("a_km", "ecco", "inclo", "nodeo", "argpo")
@@ -437,7 +432,7 @@ class _Params:
     sin_e: np.ndarray
     step_days: float
     reentry_km: float
-    max_steps: int = MAX_STEPS
+    max_steps: int = MAX_STEPS_PER_OBJECT
     #: coef's three columns as contiguous (D * A,) arrays (None: taken from coef); a
     #: gather from a 1-d array is ~3x faster than coef[i, j]
     cols: tuple | None = None
