@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from ._sgp4_numpy import gravity
 from .atmosphere import FLATTENING, R_EQ_KM
+from .constants import EGM96_J2
 from .errors import ORBIT_STATUS_MESSAGES, OrbitStatus
 
 _WGS72 = gravity("wgs72")
@@ -35,8 +36,9 @@ MU_KM3_S2 = _WGS72.mu
 RE_KM = _WGS72.radiusearthkm
 J2 = _WGS72.j2
 _XKE = _WGS72.xke
-#: WGS-84 J2 (unnormalised), with R_EQ_KM the constants of the decay model's geometry
-J2_WGS84 = 1.08262668e-3
+#: J2 (unnormalised; EGM-96's, engine.constants.EGM96_J2), with R_EQ_KM the constants of the
+#: decay model's geometry; the name is kept for existing callers
+J2_WGS84 = EGM96_J2
 
 #: km: re-entry height of the mean perigee above the WGS-84 ellipsoid; an object whose mean
 #: perigee is at or below it is not in orbit (module docstring)

@@ -35,6 +35,7 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
+from .constants import SGP4_GRAVITY
 from .io import _time
 from .io._common import BadRecord, CatalogInputError
 from .io.alpha5 import MAX_SATNUM, to_alpha5
@@ -93,8 +94,7 @@ _DEG2RAD = math.pi / 180.0
 _TWO_PI = 2.0 * math.pi
 
 # Earth models by (radiusearthkm, mu) as sgp4init sets them (SGP4.cpp getgravconst)
-_GRAV = {(6378.135, 398600.8): "wgs72", (6378.135, 398600.79964): "wgs72old",
-         (6378.137, 398600.5): "wgs84"}
+_GRAV = {(g.radiusearthkm, g.mu): name for name, g in SGP4_GRAVITY.items()}
 
 
 def _check_model(whichconst: str, opsmode: str) -> None:

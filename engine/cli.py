@@ -37,6 +37,7 @@ from importlib import resources
 
 import numpy as np
 
+from .constants import SGP4_GRAVITY
 from .errors import UserError  # defined there; engine.cli.UserError keeps working
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BACKEND = 0, 1, 2, 3
@@ -298,7 +299,7 @@ def cmd_propagate(args) -> int:
         e_all = np.empty((n, m), np.uint8)
         r_all = np.empty((n, m, 3))
         v_all = np.empty((n, m, 3))
-    radius = 6378.135 if cat.whichconst != "wgs84" else 6378.137
+    radius = SGP4_GRAVITY[cat.whichconst].radiusearthkm
     csv_file = open(out, "w", encoding="utf-8") if ext == ".csv" else None
     store = None
     if ext == ".zarr":

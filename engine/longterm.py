@@ -116,6 +116,7 @@ import numpy as np
 
 from . import _backend
 from . import atmosphere as _atm
+from .constants import SECONDS_PER_DAY, SGP4_RHO0_KG_M2_ER, WGS84_GM_KM3_S2, WGS84_OMEGA_RAD_S
 from .errors import DECAY_STATUS_MESSAGES, DecayStatus
 from ._orbits import (J2_WGS84, REENTRY_KM, j2_radius_offset, mean_a_period, mean_perigee_height_km,
                       sgp4_mean_a_rate)
@@ -124,16 +125,16 @@ from ._progress import Tally
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
 #: km^3/s^2, EGM-96 / WGS-84 (Vallado table D-1)
-MU = 398600.4418
-#: WGS-84 J2 (unnormalised)
+MU = WGS84_GM_KM3_S2
+#: J2 (unnormalised) of EGM-96, with the WGS-84 radius
 J2 = J2_WGS84
 #: km, WGS-84 equatorial radius
 R_EQ = _atm.R_EQ_KM
 #: rad/s, Earth rotation rate (the atmosphere co-rotates)
-OMEGA_EARTH = 7.292115e-5
+OMEGA_EARTH = WGS84_OMEGA_RAD_S
 #: kg/m^2 per earth radius: SGP4's reference density (engine.breakup.Fragments.bstar)
-RHO0_SGP4 = 0.15696615
-DAY_S = 86400.0
+RHO0_SGP4 = SGP4_RHO0_KG_M2_ER
+DAY_S = SECONDS_PER_DAY
 
 #: per-object status codes of DecayResult.status: engine.errors.DecayStatus, whose values
 #: these names keep (plain ints: see engine.errors on NumPy and int subclasses)

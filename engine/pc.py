@@ -80,13 +80,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _backend
+from .constants import WGS84_GM_KM3_S2
 from .errors import PC_FLAGS, PcFlag
 
 # --------------------------------------------------------------------------- constants
 
 #: Earth's gravitational parameter (EGM-96 / WGS-84), km^3/s^2: orbital periods for the
 #: CARA duration indicators
-GM_EARTH_KM3_S2 = 398600.4418
+GM_EARTH_KM3_S2 = WGS84_GM_KM3_S2
 #: eigenvalue clipping factor: eigenvalues below (FCLIP * HBR)^2 are raised to it (CARA Fclip)
 FCLIP = 1e-4
 #: an encounter-plane eigenvalue with |l| <= COLLAPSE_RTOL * trace(C) is zero: forming C

@@ -67,15 +67,16 @@ import numpy as np
 from . import _backend
 from . import errors as _errors
 from ._orbits import IN_ORBIT, catalog_orbit_status
+from .constants import SGP4_WGS72
 from .catalog import Catalog
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
 __all__ = ["screen", "Conjunctions", "capture_radius"]
 
 #: WGS-72 gravitational parameter, km^3/s^2 (SGP4's default model)
-MU_KM3_S2 = 398600.8
+MU_KM3_S2 = SGP4_WGS72.mu
 #: smallest radius an orbiting object can have, km (below it SGP4 reports decay, code 6)
-R_EARTH_KM = 6378.135
+R_EARTH_KM = SGP4_WGS72.radiusearthkm
 #: relative speed margin on the two-body perigee speeds (SGP4 perturbations, decay)
 SPEED_MARGIN = 1.02
 #: a Hermite minimum this far above the threshold is still refined with SGP4: the
