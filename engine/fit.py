@@ -60,6 +60,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _sgp4_numpy as _sgp4
+from ._orbits import osculating_vectors
 from .errors import ERROR_CODES, FIT_STATUS_MESSAGES, FitError, FitStatus
 from .io._common import BadRecord, check_errors_option, report
 
@@ -279,16 +280,12 @@ def _osculating(r, v, retro, mu, xke):
     (RV2COE). Unbound states give NaN n and lambda.
     """
     sgn = np.where(retro, -1.0, 1.0)
-    rn = np.sqrt(np.einsum("ij,ij->i", r, r))
-    v2 = np.einsum("ij,ij->i", v, v)
-    hv = np.cross(r, v)
+    a, ev, hv, rn = osculating_vectors(r, v, mu)
     hn = np.sqrt(np.einsum("ij,ij->i", hv, hv))
     w = hv / hn[:, None]
     den = 1.0 + sgn * w[:, 2]
     p = w[:, 0] / den
     q = -w[:, 1] / den
-    ev = np.cross(v, hv) / mu - r / rn[:, None]
-    a = 1.0 / (2.0 / rn - v2 / mu)
     # equinoctial frame (f, g) with the retrograde factor I = sgn (Danielson et al. 1995)
     s2 = 1.0 + p * p + q * q
     f = np.stack([1.0 - p * p + q * q, 2.0 * p * q, -2.0 * sgn * p], axis=1) / s2[:, None]

@@ -119,7 +119,7 @@ from . import atmosphere as _atm
 from .constants import SECONDS_PER_DAY, SGP4_RHO0_KG_M2_ER, WGS84_GM_KM3_S2, WGS84_OMEGA_RAD_S
 from .errors import DECAY_STATUS_MESSAGES, DecayStatus
 from ._orbits import (J2_WGS84, REENTRY_KM, j2_radius_offset, mean_a_period, mean_perigee_height_km,
-                      sgp4_mean_a_rate)
+                      osculating_vectors, sgp4_mean_a_rate)
 from ._parallel import run_blocks, threads
 from ._progress import Tally
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
@@ -234,13 +234,7 @@ def osculating_elements(r, v):
     """Osculating semi-major axis a (N,) km, eccentricity vector (N, 3) and angular
     momentum (N, 3) km^2/s of states r, v (N, 3) km, km/s (two-body, MU); the angles are
     taken from the vectors by :func:`_angles`."""
-    r = np.asarray(r, dtype=np.float64)
-    v = np.asarray(v, dtype=np.float64)
-    rn = np.linalg.norm(r, axis=-1)
-    v2 = np.einsum("...i,...i->...", v, v)
-    h = np.cross(r, v)
-    a = 1.0 / (2.0 / rn - v2 / MU)
-    ev = np.cross(v, h) / MU - r / rn[..., None]
+    a, ev, h, _ = osculating_vectors(r, v, MU)
     return a, ev, h
 
 
