@@ -37,7 +37,7 @@ from importlib import resources
 
 import numpy as np
 
-from .constants import SGP4_GRAVITY
+from .constants import SECONDS_PER_DAY, SGP4_GRAVITY
 from .errors import UserError  # defined there; engine.cli.UserError keeps working
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BACKEND = 0, 1, 2, 3
@@ -152,7 +152,7 @@ def _duration(seconds: float) -> str:
         return f"{seconds / 60:.0f} min"
     if seconds < 172800.0:
         return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
+    return f"{seconds / SECONDS_PER_DAY:.1f} days"
 
 
 def _estimate(cat, times, jd, fr, backend: str, ext: str | None) -> tuple[float, float, str]:

@@ -604,7 +604,7 @@ def matched_ballistic(p: _Params, el, t, bc, da_target, nodes=None):
 #: hardly at all), sampled LOCAL_SAMPLES times at equal steps (15 min: 96 distinct phases
 #: of a 94-min orbit over 15 revolutions; against 288 samples the ratio of the 103 Cosmos
 #: 1408 fragments moves by 0.16 % in the median, 2.4 % at most)
-LOCAL_SPAN_S = 86400.0
+LOCAL_SPAN_S = SECONDS_PER_DAY
 LOCAL_SAMPLES = 96
 def local_density_ratio(cat, table, *, span_s: float = LOCAL_SPAN_S, samples: int = LOCAL_SAMPLES):
     """(N,) float64: for each object of an engine.Catalog, the drag-weighted mean NRLMSIS 2.1
