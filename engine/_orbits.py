@@ -1,7 +1,7 @@
 """Size and shape of orbits from SGP4 mean elements or Cartesian states (shared helpers),
 and the one definition of "in orbit" used across the engine.
 
-WGS-72 constants, those SGP4 element sets are fitted with (engine._sgp4_numpy.gravity,
+WGS-72 constants, those SGP4 element sets are fitted with (engine.constants.SGP4_WGS72,
 Vallado's getgravconst): mu = 398600.8 km^3/s^2, earth radius 6378.135 km, J2 = 0.001082616.
 
 In orbit (:func:`in_orbit`, :data:`REENTRY_KM`): an object is in orbit when its state is a
@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 from ._sgp4_numpy import gravity
 from .atmosphere import FLATTENING, R_EQ_KM
-from .constants import EGM96_J2
+from .constants import EGM96_J2, SGP4_WGS72
 from .errors import ORBIT_STATUS_MESSAGES, OrbitStatus
 
-_WGS72 = gravity("wgs72")
+_WGS72 = SGP4_WGS72
 MU_KM3_S2 = _WGS72.mu
 RE_KM = _WGS72.radiusearthkm
 J2 = _WGS72.j2
