@@ -12,7 +12,9 @@ from . import atmosphere, breakup, cdm, errors, events, exposure, fit, frames, l
 from .breakup import Fragments
 from .catalog import Catalog, load_omm, load_tle
 from .screening import Conjunctions, screen
-from .io import BadRecord, BadRecordsWarning, CatalogInputError, OMMError, TLEError
+from .errors import (BackendUnavailable, BadRecordsWarning, CatalogInputError, FitError, HostBuildError,
+                     InsufficientMemoryError, KernelArgumentError, OMMError, SatcatError, TLEError, UserError)
+from .io import BadRecord
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
 __version__ = "0.1.0"
@@ -41,6 +43,13 @@ __all__ = [
     "CatalogInputError",
     "TLEError",
     "OMMError",
+    "SatcatError",
+    "FitError",
+    "BackendUnavailable",
+    "HostBuildError",
+    "KernelArgumentError",
+    "InsufficientMemoryError",
+    "UserError",
     "errors",
     "jd_from_datetime64",
     "datetime64_from_jd",

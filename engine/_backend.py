@@ -23,16 +23,13 @@ import platform
 
 import numpy as np
 
+from .errors import BackendUnavailable  # defined there; this import path keeps working
+
 BACKENDS = ("auto", "numpy", "cuda", "host")
 #: the backends that run kernels/*.cu (through an executor of engine/_hostexec.py)
 KERNEL_BACKENDS = ("cuda", "host")
 
 log = logging.getLogger("engine")
-
-
-class BackendUnavailable(RuntimeError):
-    """``backend="cuda"`` (or ``"host"``) was asked for explicitly but cannot run here: no
-    CUDA device, or no C++ compiler for the host executor."""
 
 
 @functools.lru_cache(maxsize=1)

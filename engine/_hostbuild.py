@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from engine._kernels import kernel_dir
+from engine.errors import HostBuildError  # defined there; this import path keeps working
 
 #: no fast-math; no FMA contraction so results match python-sgp4's x86-64 build;
 #: -ffloat-store is what python-sgp4's setup.py passes (a no-op on SSE2, kept for parity).
@@ -42,10 +43,6 @@ DEFAULT_OPT = "-O2"
 
 _lock = threading.Lock()
 _loaded: dict[str, ctypes.CDLL] = {}
-
-
-class HostBuildError(RuntimeError):
-    """The host build of a kernel shim failed (compiler missing or compile error)."""
 
 
 def cache_dir() -> Path:

@@ -47,6 +47,7 @@ import numpy as np
 
 from engine import _hostbuild
 from engine._kernels import kernel_dir
+from engine.errors import KernelArgumentError  # defined there; this import path keeps working
 
 #: C types a kernel parameter may have, and the NumPy dtype of their bytes (LP64: long
 #: is left out on purpose, its width differs between platforms)
@@ -72,12 +73,6 @@ MAX_BLOCK = (1024, 1024, 64)
 MAX_THREADS_PER_BLOCK = 1024
 
 HEADER = "host/cuda_host.h"
-
-
-class KernelArgumentError(TypeError):
-    """A launch argument that the device would read wrongly (wrong C type or width, an
-    array of the wrong dtype, memory the kernel cannot read) or a launch configuration
-    outside CUDA's limits."""
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ import numpy as np
 
 from . import _parallel, errors
 from ._orbits import osculating_aei
+from .constants import (EGM2008_CBAR_N0, EGM2008_GM_KM3_S2, EGM2008_R_KM, SECONDS_PER_DAY, WGS84_A_KM,
+                        WGS84_OMEGA_RAD_S)
 from .atmosphere import FLATTENING, R_EQ_KM
 
 #: objects in the working set of the NumPy driver: a lock-step iteration has a fixed cost
@@ -64,32 +66,23 @@ REFILL = 0.125
 # ---------------------------------------------------------------------------------------
 # Status codes (per object and output time). Codes from 10 up are debris-engine's own;
 # the same numbers are engine/errors.py's and kernels/common.cuh's DE_ERR_* codes.
-OK = 0
+OK = errors.OK
 REENTERED = errors.REENTERED            # 20: altitude fell below reentry_km before this time: r, v NaN
 STEP_UNDERFLOW = errors.STEP_UNDERFLOW  # 21: the adaptive step fell below hmin (singular or stiff): NaN
 MAX_STEPS = errors.MAX_STEPS            # 22: the object used max_steps steps before this time: NaN
 
-STATUS_MESSAGES = {
-    OK: "success",
-    REENTERED: "object re-entered (altitude below reentry_km) before this time; r, v are NaN",
-    STEP_UNDERFLOW: "adaptive step size fell below hmin before this time; r, v are NaN",
-    MAX_STEPS: "max_steps integration steps were used before this time; r, v are NaN",
-}
+#: the codes numerical propagation writes -> their message (engine.errors.ERROR_CODES)
+STATUS_MESSAGES = {code: errors.message(code) for code in (OK, REENTERED, STEP_UNDERFLOW, MAX_STEPS)}
 
 # ---------------------------------------------------------------------------------------
 # Earth constants.
 #: EGM2008 (Pavlis et al. 2012, J. Geophys. Res. 117, B04406; NGA EGM2008 coefficient file,
 #: tide-free): GM (km^3/s^2) and reference radius (km) of the geopotential
-GM = 398600.4415
-R_EARTH = 6378.1363
+GM = EGM2008_GM_KM3_S2
+R_EARTH = EGM2008_R_KM
 #: EGM2008 fully normalised zonal coefficients Cbar_n0, n = 2..12 (from the NGA file);
 #: unnormalised J_n = -sqrt(2n + 1) Cbar_n0 (Kaula normalisation, m = 0)
-CBAR_N0 = (
-    -0.484165143790815e-03, 0.957161207093473e-06, 0.539965866638991e-06,
-    0.686702913736681e-07, -0.149953927978527e-06, 0.905120844521618e-07,
-    0.494756003005199e-07, 0.280180753216300e-07, 0.533304381729473e-07,
-    -0.507683787085927e-07, 0.364361922614572e-07,
-)
+CBAR_N0 = EGM2008_CBAR_N0
 #: J_0..J_12 (J_0 = J_1 = 0), unnormalised
 J = np.array([0.0, 0.0] + [-np.sqrt(2.0 * n + 1.0) * c for n, c in enumerate(CBAR_N0, start=2)])
 MAX_ZONAL = len(J) - 1
@@ -98,14 +91,14 @@ MAX_ZONAL = len(J) - 1
 WGS84_A = R_EQ_KM
 WGS84_F = FLATTENING
 #: Earth rotation rate (rad/s), WGS84 / IERS nominal, about the pole of the integration frame
-OMEGA_EARTH = 7.292115e-5
+OMEGA_EARTH = WGS84_OMEGA_RAD_S
 #: Sun and Moon GM (km^3/s^2, JPL DE430, Folkner et al. 2014), astronomical unit (km, IAU 2012),
 #: Earth radius of the lunar parallax (km), solar radiation pressure at 1 AU (N/m^2,
 #: Vallado 4th ed. sec. 8.6.4)
 GM_SUN = 1.32712440041939e11
 GM_MOON = 4902.800066
 AU = 149597870.7
-R_MOON_UNIT = 6378.137
+R_MOON_UNIT = WGS84_A_KM
 P_SRP = 4.56e-6
 
 # ---------------------------------------------------------------------------------------
@@ -442,10 +435,10 @@ def derivative(y, t, model: Model, pars, out=None):
                 i = kinks_below(h, model.kinks, model.kink_lut)
                 rho = np.exp(a[i] - h * inv_h[i])
         else:
-            rho = model.atmosphere.density(h, model.jd0 + t / 86400.0)
+            rho = model.atmosphere.density(h, model.jd0 + t / SECONDS_PER_DAY)
         acc += (pars[0] * rho * vr) * vrel
     if model.sun_moon or model.srp is not None:
-        t2000 = model.t2000 + t / 86400.0
+        t2000 = model.t2000 + t / SECONDS_PER_DAY
         sun = sun_position(t2000)
     if model.sun_moon:
         # Sun and Moon as point masses (Vallado 4th ed., eq. 8-37)

@@ -1,7 +1,7 @@
 """Size and shape of orbits from SGP4 mean elements or Cartesian states (shared helpers),
 and the one definition of "in orbit" used across the engine.
 
-WGS-72 constants, those SGP4 element sets are fitted with (engine._sgp4_numpy.gravity,
+WGS-72 constants, those SGP4 element sets are fitted with (engine.constants.SGP4_WGS72,
 Vallado's getgravconst): mu = 398600.8 km^3/s^2, earth radius 6378.135 km, J2 = 0.001082616.
 
 In orbit (:func:`in_orbit`, :data:`REENTRY_KM`): an object is in orbit when its state is a
@@ -28,14 +28,17 @@ from dataclasses import dataclass
 
 from ._sgp4_numpy import gravity
 from .atmosphere import FLATTENING, R_EQ_KM
+from .constants import EGM96_J2, SGP4_WGS72
+from .errors import ORBIT_STATUS_MESSAGES, OrbitStatus
 
-_WGS72 = gravity("wgs72")
+_WGS72 = SGP4_WGS72
 MU_KM3_S2 = _WGS72.mu
 RE_KM = _WGS72.radiusearthkm
 J2 = _WGS72.j2
 _XKE = _WGS72.xke
-#: WGS-84 J2 (unnormalised), with R_EQ_KM the constants of the decay model's geometry
-J2_WGS84 = 1.08262668e-3
+#: J2 (unnormalised; EGM-96's, engine.constants.EGM96_J2), with R_EQ_KM the constants of the
+#: decay model's geometry; the name is kept for existing callers
+J2_WGS84 = EGM96_J2
 
 #: km: re-entry height of the mean perigee above the WGS-84 ellipsoid; an object whose mean
 #: perigee is at or below it is not in orbit (module docstring)
@@ -58,18 +61,66 @@ def mean_a_period(no_kozai, ecco, inclo, whichconst: str = "wgs72"):
     return np.power(g.xke / n, 2.0 / 3.0) * g.radiusearthkm, 2.0 * math.pi / n
 
 
-def osculating_aei(r, v):
-    """Osculating semi-major axis (km; NaN when unbound), eccentricity and inclination
-    (rad) of states r, v (N, 3) km, km/s, two-body with MU_KM3_S2."""
+def osculating_vectors(r, v, mu):
+    """Two-body osculating quantities of Cartesian states: the one implementation that
+    engine.longterm.osculating_elements, engine.fit's equinoctial elements and
+    :func:`osculating_aei` build on.
+
+    Parameters
+    ----------
+    r, v : array_like, (..., 3)
+        Positions and velocities in consistent units: km and km/s with mu in km^3/s^2
+        (earth radii and er/min with mu = xke^2 in er^3/min^2 for SGP4's units).
+    mu : float
+        Gravitational parameter in the units of r and v.
+
+    Returns
+    -------
+    a : ndarray, (...)
+        Semi-major axis 1 / (2/|r| - |v|^2/mu) (vis-viva), units of r: negative for an
+        unbound (hyperbolic) state, infinite for an exactly parabolic one.
+    ev : ndarray, (..., 3)
+        Eccentricity vector (v x h) / mu - r / |r| (Vallado, Fundamentals of Astrodynamics
+        and Applications, 4th ed., algorithm 9, RV2COE); |ev| = e.
+    h : ndarray, (..., 3)
+        Specific angular momentum r x v (units of r times v).
+    rn : ndarray, (...)
+        |r|.
+    """
     r = np.asarray(r, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
-    rn = np.linalg.norm(r, axis=1)
-    v2 = np.einsum("ij,ij->i", v, v)
-    inv_a = 2.0 / rn - v2 / MU_KM3_S2
-    a = np.where(inv_a > 0, 1.0 / np.where(inv_a > 0, inv_a, 1.0), np.nan)
+    rn = np.sqrt(np.einsum("...i,...i->...", r, r))
+    v2 = np.einsum("...i,...i->...", v, v)
     h = np.cross(r, v)
-    hn = np.linalg.norm(h, axis=1)
-    p = hn * hn / MU_KM3_S2
+    a = 1.0 / (2.0 / rn - v2 / mu)
+    ev = np.cross(v, h) / mu - r / rn[..., None]
+    return a, ev, h, rn
+
+
+def osculating_aei(r, v, mu=MU_KM3_S2):
+    """Osculating semi-major axis, eccentricity and inclination of Cartesian states.
+
+    Parameters
+    ----------
+    r, v : array_like, (N, 3)
+        Positions (km) and velocities (km/s).
+    mu : float, optional
+        Gravitational parameter, km^3/s^2; default MU_KM3_S2 (SGP4's WGS-72).
+
+    Returns
+    -------
+    a : ndarray, (N,)
+        Semi-major axis, km; NaN when the state is not bound.
+    e : ndarray, (N,)
+        Eccentricity, sqrt(1 - p / a) with p = |h|^2 / mu (NaN when unbound).
+    inc : ndarray, (N,)
+        Inclination, rad, in [0, pi].
+    """
+    with np.errstate(divide="ignore"):  # a parabolic state (2/r = v^2/mu) has a = inf: NaN below
+        a, _, h, _ = osculating_vectors(r, v, mu)
+    a = np.where((a > 0) & np.isfinite(a), a, np.nan)
+    hn = np.sqrt(np.einsum("ij,ij->i", h, h))
+    p = hn * hn / mu
     e = np.sqrt(np.maximum(0.0, 1.0 - p / a))
     inc = np.arccos(np.clip(h[:, 2] / hn, -1.0, 1.0))
     return a, e, inc
@@ -145,17 +196,13 @@ def mean_perigee_height_km(a_km, ecco, inclo, argpo):
     return a_km * (1.0 - ecco) + j2_radius_offset(a_km, si) - R_EQ_KM * (1.0 - FLATTENING * s * s)
 
 
-#: reasons of :func:`orbit_status` (0: in orbit)
-IN_ORBIT = 0
-ESCAPING = 1
-SUBORBITAL = 2
-REENTERS = 3
-REASONS = {
-    IN_ORBIT: "in orbit",
-    ESCAPING: "escaping: not a bound orbit (e >= 1)",
-    SUBORBITAL: "sub-orbital: the osculating perigee is below the Earth's surface",
-    REENTERS: f"re-entering: mean perigee at or below {REENTRY_KM:g} km",
-}
+#: reasons of :func:`orbit_status` (0: in orbit): engine.errors.OrbitStatus, whose values
+#: these names keep (plain ints: see engine.errors on NumPy and int subclasses)
+IN_ORBIT = int(OrbitStatus.IN_ORBIT)
+ESCAPING = int(OrbitStatus.ESCAPING)
+SUBORBITAL = int(OrbitStatus.SUBORBITAL)
+REENTERS = int(OrbitStatus.REENTERS)
+REASONS = ORBIT_STATUS_MESSAGES
 
 
 def orbit_status(a_km, ecco, inclo, argpo):

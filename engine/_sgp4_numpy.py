@@ -28,11 +28,11 @@ angles in radians; velocities km/s on output; frame TEME.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import _parallel
+from .constants import SGP4_GRAVITY, Gravity  # Gravity: defined there, this name keeps working
 from .errors import DECAYED, MEAN_ECC, MEAN_MOTION, PERT_ECC, SEMI_LATUS
 
 __all__ = [
@@ -65,41 +65,12 @@ ELEMENT_FIELDS = ("jdsatepoch", "jdsatepochF", "no_kozai", "ecco", "inclo", "nod
 _BLOCK = 8192
 
 
-@dataclass(frozen=True)
-class Gravity:
-    """Earth constants of one gravity model (Vallado's getgravconst).
-
-    tumin: minutes per time unit; mu: km^3/s^2; radiusearthkm: km; xke: 1/tumin
-    (earth radii^1.5 / min); j2, j3, j4: unnormalised zonal harmonics; j3oj2 = j3/j2.
-    """
-
-    name: str
-    tumin: float
-    mu: float
-    radiusearthkm: float
-    xke: float
-    j2: float
-    j3: float
-    j4: float
-    j3oj2: float
-
-
 def gravity(whichconst: str) -> Gravity:
-    """Constants of 'wgs72old', 'wgs72' or 'wgs84' exactly as Vallado's getgravconst."""
-    if whichconst == "wgs72old":
-        mu, re, xke = 398600.79964, 6378.135, 0.0743669161
-        j2, j3, j4 = 0.001082616, -0.00000253881, -0.00000165597
-    elif whichconst == "wgs72":
-        mu, re = 398600.8, 6378.135
-        xke = 60.0 / math.sqrt(re * re * re / mu)
-        j2, j3, j4 = 0.001082616, -0.00000253881, -0.00000165597
-    elif whichconst == "wgs84":
-        mu, re = 398600.5, 6378.137
-        xke = 60.0 / math.sqrt(re * re * re / mu)
-        j2, j3, j4 = 0.00108262998905, -0.00000253215306, -0.00000161098761
-    else:
+    """Constants of 'wgs72old', 'wgs72' or 'wgs84' exactly as Vallado's getgravconst
+    (engine.constants.SGP4_GRAVITY); raises ValueError naming the choices for another name."""
+    if whichconst not in SGP4_GRAVITY:
         raise ValueError(f"whichconst must be one of {GRAVITY_MODELS}, got {whichconst!r}")
-    return Gravity(whichconst, 1.0 / xke, mu, re, xke, j2, j3, j4, j3 / j2)
+    return SGP4_GRAVITY[whichconst]
 
 
 def gstime(jdut1):

@@ -42,11 +42,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .constants import WGS84_A_KM, WGS84_F
 from .timeconv import jd_from_datetime64, to_datetime64
 
 #: WGS-84 equatorial radius (km) and flattening, for the ellipsoidal altitude
-R_EQ_KM = 6378.137
-FLATTENING = 1.0 / 298.257223563
+R_EQ_KM = WGS84_A_KM
+FLATTENING = WGS84_F
 
 # Vallado (2013) table 8-4, "Exponential atmospheric model": base altitude h0 (km) and
 # nominal density rho0 (kg/m^3) of each band [h0, next h0); the last band (1000 km and up)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _backend
+from .constants import EGM2008_GM_KM3_S2, WGS84_A_KM
 
 __all__ = ["Case", "run", "sgp4_cases", "breakup_cases", "cowell_cases", "screen_cases", "dsgp4_batch",
            "format_table", "plot"]
@@ -190,8 +191,8 @@ def cowell_cases(sizes, backends) -> list[Case]:
         for b in backends:
             def prepare(n=n, b=b):
                 rng = np.random.default_rng(0)
-                a = 6378.137 + 480.0
-                vc = math.sqrt(398600.4415 / a)
+                a = WGS84_A_KM + 480.0  # 480 km above the equator (WGS-84), circular in EGM2008's GM
+                vc = math.sqrt(EGM2008_GM_KM3_S2 / a)
                 inc = math.radians(82.56)
                 r = np.tile([a, 0.0, 0.0], (n, 1))
                 v = np.tile([0.0, vc * math.cos(inc), vc * math.sin(inc)], (n, 1)) + rng.normal(0, 0.06, (n, 3))

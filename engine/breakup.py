@@ -59,6 +59,7 @@ import numpy as np
 from . import _backend
 from . import _breakup_numpy as _bn
 from ._philox import check_seed
+from .constants import SGP4_RHO0_KG_M2_ER
 from .timeconv import jd_from_datetime64, to_datetime64
 
 __all__ = [
@@ -267,7 +268,7 @@ class Fragments:
         """SGP4 drag term (1/earth radii) from A/M: B* = cd (A/M) rho0 / 2, rho0 =
         2.461e-5 kg/m^2/km x 6378.135 km = 0.15696615 kg/m^2/earth radius (the SGP4
         reference density; Vallado, Fundamentals of Astrodynamics, 4th ed., eq. 9-46)."""
-        return 0.5 * cd * _backend.to_host(self.am) * 0.15696615
+        return 0.5 * cd * _backend.to_host(self.am) * SGP4_RHO0_KG_M2_ER
 
     #: catalogue numbers given to generated fragments by to_catalog (first, last): the
     #: 18th Space Defense Squadron's additional analyst range, Alpha-5 'T0000'-'Z9999', which

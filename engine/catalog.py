@@ -38,6 +38,8 @@ import numpy as np
 from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec
 from sgp4.propagation import gstime
 
+from .constants import SGP4_GRAVITY
+
 from . import sgp4 as _sgp4
 from .io import _time
 from .io import omm as _omm
@@ -96,8 +98,7 @@ ELEMENT_KEYS = ("jdsatepoch", "jdsatepochF", "no_kozai", "ecco", "inclo", "nodeo
 _TWO_PI = 2.0 * math.pi
 
 # Earth models by (radiusearthkm, mu) as sgp4init sets them (SGP4.cpp getgravconst)
-_GRAV = {(6378.135, 398600.8): "wgs72", (6378.135, 398600.79964): "wgs72old",
-         (6378.137, 398600.5): "wgs84"}
+_GRAV = {(g.radiusearthkm, g.mu): name for name, g in SGP4_GRAVITY.items()}
 
 
 def _check_model(whichconst: str, opsmode: str) -> None:

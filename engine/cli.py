@@ -37,11 +37,10 @@ from importlib import resources
 
 import numpy as np
 
+from .constants import SECONDS_PER_DAY, SGP4_GRAVITY
+from .errors import UserError  # defined there; engine.cli.UserError keeps working
+
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BACKEND = 0, 1, 2, 3
-
-
-class UserError(Exception):
-    """A mistake in the command line or its inputs: printed without a traceback."""
 
 
 def _check_output(opt: str, path: str | None, *, ends: tuple[str, ...] = (), directory: bool = False,
@@ -153,7 +152,7 @@ def _duration(seconds: float) -> str:
         return f"{seconds / 60:.0f} min"
     if seconds < 172800.0:
         return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
+    return f"{seconds / SECONDS_PER_DAY:.1f} days"
 
 
 def _estimate(cat, times, jd, fr, backend: str, ext: str | None) -> tuple[float, float, str]:
@@ -300,7 +299,7 @@ def cmd_propagate(args) -> int:
         e_all = np.empty((n, m), np.uint8)
         r_all = np.empty((n, m, 3))
         v_all = np.empty((n, m, 3))
-    radius = 6378.135 if cat.whichconst != "wgs84" else 6378.137
+    radius = SGP4_GRAVITY[cat.whichconst].radiusearthkm
     csv_file = open(out, "w", encoding="utf-8") if ext == ".csv" else None
     store = None
     if ext == ".zarr":

@@ -60,8 +60,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _sgp4_numpy as _sgp4
-from .errors import ERROR_CODES
-from .io._common import BadRecord, CatalogInputError, check_errors_option, report
+from ._orbits import osculating_vectors
+from .errors import ERROR_CODES, FIT_STATUS_MESSAGES, FitError, FitStatus
+from .io._common import BadRecord, check_errors_option, report
 
 __all__ = [
     "fit_sgp4",
@@ -76,21 +77,16 @@ __all__ = [
     "FIT_STATUS",
 ]
 
-#: status codes of FitResult.status
-FIT_OK = 0
-FIT_HYPERBOLIC = 1
-FIT_SUBORBITAL = 2
-FIT_NOT_CONVERGED = 3
-FIT_SGP4_ERROR = 4
+#: status codes of FitResult.status: engine.errors.FitStatus, whose values these names keep
+#: (plain ints: see engine.errors on NumPy and int subclasses)
+FIT_OK = int(FitStatus.OK)
+FIT_HYPERBOLIC = int(FitStatus.HYPERBOLIC)
+FIT_SUBORBITAL = int(FitStatus.SUBORBITAL)
+FIT_NOT_CONVERGED = int(FitStatus.NOT_CONVERGED)
+FIT_SGP4_ERROR = int(FitStatus.SGP4_ERROR)
 
 #: status code -> message
-FIT_STATUS: dict[int, str] = {
-    FIT_OK: "fitted",
-    FIT_HYPERBOLIC: "state is not on a bound orbit (osculating eccentricity >= 1): SGP4 cannot represent it",
-    FIT_SUBORBITAL: "osculating perigee is below the earth's surface (suborbital state)",
-    FIT_NOT_CONVERGED: "fit did not converge to tol_km within max_iter iterations",
-    FIT_SGP4_ERROR: "SGP4 returned an error at the epoch for the elements tried",
-}
+FIT_STATUS: dict[int, str] = FIT_STATUS_MESSAGES
 
 _ELEMENT_KEYS = ("jdsatepoch", "jdsatepochF", "no_kozai", "ecco", "inclo", "nodeo", "argpo", "mo", "bstar")
 _TWOPI = 2.0 * math.pi
@@ -113,12 +109,6 @@ class FitFailure(NamedTuple):
     index: int
     status: int
     message: str
-
-
-class FitError(CatalogInputError):
-    """Objects whose states could not be fitted (a ValueError); .bad lists them as BadRecords."""
-
-    kind = "state"
 
 
 @dataclass(frozen=True, eq=False)
@@ -290,16 +280,12 @@ def _osculating(r, v, retro, mu, xke):
     (RV2COE). Unbound states give NaN n and lambda.
     """
     sgn = np.where(retro, -1.0, 1.0)
-    rn = np.sqrt(np.einsum("ij,ij->i", r, r))
-    v2 = np.einsum("ij,ij->i", v, v)
-    hv = np.cross(r, v)
+    a, ev, hv, rn = osculating_vectors(r, v, mu)
     hn = np.sqrt(np.einsum("ij,ij->i", hv, hv))
     w = hv / hn[:, None]
     den = 1.0 + sgn * w[:, 2]
     p = w[:, 0] / den
     q = -w[:, 1] / den
-    ev = np.cross(v, hv) / mu - r / rn[:, None]
-    a = 1.0 / (2.0 / rn - v2 / mu)
     # equinoctial frame (f, g) with the retrograde factor I = sgn (Danielson et al. 1995)
     s2 = 1.0 + p * p + q * q
     f = np.stack([1.0 - p * p + q * q, 2.0 * p * q, -2.0 * sgn * p], axis=1) / s2[:, None]

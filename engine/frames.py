@@ -78,6 +78,8 @@ import math
 
 import numpy as np
 
+from .constants import SECONDS_PER_DAY
+
 __all__ = [
     "LEAP_SECONDS",
     "LEAP_SECONDS_EXPIRES",
@@ -138,7 +140,7 @@ LEAP_SECONDS_EXPIRES = "2027-06-28"
 _MJD0 = 2400000.5  # JD of MJD 0
 _J2000 = 2451545.0  # JD of J2000.0 (TT)
 _DAYS_PER_CENTURY = 36525.0
-_SEC_PER_DAY = 86400.0
+_SEC_PER_DAY = SECONDS_PER_DAY
 _SEC_PER_CENTURY = _SEC_PER_DAY * _DAYS_PER_CENTURY
 _AS2R = math.pi / (180.0 * 3600.0)  # arcsec -> rad
 _TWOPI = 2.0 * math.pi

@@ -116,48 +116,44 @@ import numpy as np
 
 from . import _backend
 from . import atmosphere as _atm
+from .constants import SECONDS_PER_DAY, SGP4_RHO0_KG_M2_ER, WGS84_GM_KM3_S2, WGS84_OMEGA_RAD_S
+from .errors import DECAY_STATUS_MESSAGES, DecayStatus
 from ._orbits import (J2_WGS84, REENTRY_KM, j2_radius_offset, mean_a_period, mean_perigee_height_km,
-                      sgp4_mean_a_rate)
+                      osculating_vectors, sgp4_mean_a_rate)
 from ._parallel import run_blocks, threads
 from ._progress import Tally
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
 #: km^3/s^2, EGM-96 / WGS-84 (Vallado table D-1)
-MU = 398600.4418
-#: WGS-84 J2 (unnormalised)
+MU = WGS84_GM_KM3_S2
+#: J2 (unnormalised) of EGM-96, with the WGS-84 radius
 J2 = J2_WGS84
 #: km, WGS-84 equatorial radius
 R_EQ = _atm.R_EQ_KM
 #: rad/s, Earth rotation rate (the atmosphere co-rotates)
-OMEGA_EARTH = 7.292115e-5
+OMEGA_EARTH = WGS84_OMEGA_RAD_S
 #: kg/m^2 per earth radius: SGP4's reference density (engine.breakup.Fragments.bstar)
-RHO0_SGP4 = 0.15696615
-DAY_S = 86400.0
+RHO0_SGP4 = SGP4_RHO0_KG_M2_ER
+DAY_S = SECONDS_PER_DAY
 
-#: per-object status codes of DecayResult.status
-IN_ORBIT = 0
-REENTERED = 1
-BELOW_AT_EPOCH = 2
-NOT_ORBITING = 3
-NEGATIVE_BSTAR = 4
-AFTER_STOP = 5
-STEP_LIMIT = 6
-STEP_FAILED = 7
+#: per-object status codes of DecayResult.status: engine.errors.DecayStatus, whose values
+#: these names keep (plain ints: see engine.errors on NumPy and int subclasses)
+IN_ORBIT = int(DecayStatus.IN_ORBIT)
+REENTERED = int(DecayStatus.REENTERED)
+BELOW_AT_EPOCH = int(DecayStatus.BELOW_AT_EPOCH)
+NOT_ORBITING = int(DecayStatus.NOT_ORBITING)
+NEGATIVE_BSTAR = int(DecayStatus.NEGATIVE_BSTAR)
+AFTER_STOP = int(DecayStatus.AFTER_STOP)
+STEP_LIMIT = int(DecayStatus.STEP_LIMIT)
+STEP_FAILED = int(DecayStatus.STEP_FAILED)
+STATUS_MESSAGES = DECAY_STATUS_MESSAGES
 
-STATUS_MESSAGES = {
-    IN_ORBIT: "in orbit at stop",
-    REENTERED: "re-entered (mean perigee height fell to reentry_km)",
-    BELOW_AT_EPOCH: "mean perigee already at or below reentry_km at its epoch: re-entry = epoch",
-    NOT_ORBITING: "not propagated: state is not a bound orbit (e >= 1 or a <= Earth radius)",
-    NEGATIVE_BSTAR: "not propagated: B* is negative, so no physical A/M follows from it",
-    AFTER_STOP: "not propagated: epoch is after stop",
-    STEP_LIMIT: "stopped early: more than MAX_STEPS steps (elements and final_time where it stopped)",
-    STEP_FAILED: ("stopped early: no step gave a bound orbit (e -> 1 under extreme drag, or the "
-                  "averaged model outside its range); elements and final_time where it stopped"),
-}
-
-#: most steps one object may take (a guard; a 5-year run takes about 2,000)
-MAX_STEPS = 1_000_000
+#: most steps one object may take (a guard; a 5-year run takes about 2,000): decay's
+#: default max_steps, a step count, not a status code
+MAX_STEPS_PER_OBJECT = 1_000_000
+#: old name of MAX_STEPS_PER_OBJECT, kept for existing callers; not engine.errors.MAX_STEPS
+#: (the per-element code 22 of numerical propagation)
+MAX_STEPS = MAX_STEPS_PER_OBJECT
 
 #: element columns of DecayResult.elements and of the kernels' (N, 5) state
 ELEMENTS = ("a_km", "ecco", "inclo", "nodeo", "argpo")
@@ -238,13 +234,7 @@ def osculating_elements(r, v):
     """Osculating semi-major axis a (N,) km, eccentricity vector (N, 3) and angular
     momentum (N, 3) km^2/s of states r, v (N, 3) km, km/s (two-body, MU); the angles are
     taken from the vectors by :func:`_angles`."""
-    r = np.asarray(r, dtype=np.float64)
-    v = np.asarray(v, dtype=np.float64)
-    rn = np.linalg.norm(r, axis=-1)
-    v2 = np.einsum("...i,...i->...", v, v)
-    h = np.cross(r, v)
-    a = 1.0 / (2.0 / rn - v2 / MU)
-    ev = np.cross(v, h) / MU - r / rn[..., None]
+    a, ev, h, _ = osculating_vectors(r, v, MU)
     return a, ev, h
 
 
@@ -437,7 +427,7 @@ class _Params:
     sin_e: np.ndarray
     step_days: float
     reentry_km: float
-    max_steps: int = MAX_STEPS
+    max_steps: int = MAX_STEPS_PER_OBJECT
     #: coef's three columns as contiguous (D * A,) arrays (None: taken from coef); a
     #: gather from a 1-d array is ~3x faster than coef[i, j]
     cols: tuple | None = None
@@ -614,7 +604,7 @@ def matched_ballistic(p: _Params, el, t, bc, da_target, nodes=None):
 #: hardly at all), sampled LOCAL_SAMPLES times at equal steps (15 min: 96 distinct phases
 #: of a 94-min orbit over 15 revolutions; against 288 samples the ratio of the 103 Cosmos
 #: 1408 fragments moves by 0.16 % in the median, 2.4 % at most)
-LOCAL_SPAN_S = 86400.0
+LOCAL_SPAN_S = SECONDS_PER_DAY
 LOCAL_SAMPLES = 96
 def local_density_ratio(cat, table, *, span_s: float = LOCAL_SPAN_S, samples: int = LOCAL_SAMPLES):
     """(N,) float64: for each object of an engine.Catalog, the drag-weighted mean NRLMSIS 2.1

@@ -71,6 +71,7 @@ import numpy as np
 
 from . import _backend
 from . import _numerical_numpy as _nn
+from .constants import SECONDS_PER_DAY
 from .timeconv import jd_from_datetime64
 
 __all__ = ["Forces", "Exponential", "Propagation", "propagate", "OK", "REENTERED",
@@ -223,7 +224,7 @@ def _times(times, jd0: float, fr0: float) -> np.ndarray:
     arr = np.asarray(times)
     if arr.dtype.kind in "MUO":
         jd, fr = jd_from_datetime64(arr)
-        t = ((jd - jd0) + (fr - fr0)) * 86400.0
+        t = ((jd - jd0) + (fr - fr0)) * SECONDS_PER_DAY
     elif arr.dtype.kind in "iuf":
         t = arr.astype(np.float64)
     else:
@@ -263,7 +264,7 @@ def _t2000(jd0: float, fr0: float) -> float:
         jd, fr = utc_to_tt(jd0, fr0)
         return float((np.asarray(jd) - 2451545.0) + np.asarray(fr))
     except ValueError:
-        return (jd0 - 2451545.0) + fr0 + 42.184 / 86400.0
+        return (jd0 - 2451545.0) + fr0 + 42.184 / SECONDS_PER_DAY
 
 
 def _rotation(jd0: float, fr0: float) -> np.ndarray:

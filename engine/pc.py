@@ -80,6 +80,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _backend
+from .constants import WGS84_GM_KM3_S2
+from .errors import PC_FLAGS, PcFlag
 # the RTN frame is the one CDMs give covariances in: defined once, with the CDM codec
 from .io.cdm import rtn_basis
 
@@ -87,7 +89,7 @@ from .io.cdm import rtn_basis
 
 #: Earth's gravitational parameter (EGM-96 / WGS-84), km^3/s^2: orbital periods for the
 #: CARA duration indicators
-GM_EARTH_KM3_S2 = 398600.4418
+GM_EARTH_KM3_S2 = WGS84_GM_KM3_S2
 #: eigenvalue clipping factor: eigenvalues below (FCLIP * HBR)^2 are raised to it (CARA Fclip)
 FCLIP = 1e-4
 #: an encounter-plane eigenvalue with |l| <= COLLAPSE_RTOL * trace(C) is zero: forming C
@@ -112,20 +114,16 @@ QUAD_PANEL_SIGMAS = 2.0
 _GOLDEN_ITERS = 48
 _BISECT_ITERS = 48
 
-FLAG_SLOW = 1
-FLAG_LONG = 2
-FLAG_NPD = 4
-FLAG_ASSUMED_COVARIANCE = 8
-FLAG_OFFSET = 16
-#: bit -> (name, meaning); kernels/pc.cuh carries the same numbers (tests/test_pc.py checks)
-FLAGS: dict[int, tuple[str, str]] = {
-    FLAG_SLOW: ("SLOW", "relative speed below SLOW_SPEED_KM_S (zero: Pc is NaN); short-encounter model doubtful"),
-    FLAG_LONG: ("LONG", "CARA 'Extended' indicator > 2e-2: the encounter lasts too long for the 2D method"),
-    FLAG_NPD: ("NPD", "covariance not positive definite (or below (1e-4*HBR)^2): eigenvalues clipped; "
-                      "collapsed to a line or point in the encounter plane: exact limit, not clipped"),
-    FLAG_ASSUMED_COVARIANCE: ("ASSUMED_COVARIANCE", "a covariance is an assumed default, not an estimate"),
-    FLAG_OFFSET: ("OFFSET", "CARA 'Offset' indicator > 1e-2: the encounter is offset from the given TCA"),
-}
+#: flag bits: engine.errors.PcFlag, whose values these names keep (plain ints, so that
+#: `uint8 flags |= FLAG_x` stays uint8: see engine.errors on NumPy and int subclasses)
+FLAG_SLOW = int(PcFlag.SLOW)
+FLAG_LONG = int(PcFlag.LONG)
+FLAG_NPD = int(PcFlag.NPD)
+FLAG_ASSUMED_COVARIANCE = int(PcFlag.ASSUMED_COVARIANCE)
+FLAG_OFFSET = int(PcFlag.OFFSET)
+#: bit -> (name, meaning); kernels/pc.cuh carries the same numbers (tests/test_pc.py and
+#: tests/test_errors.py check)
+FLAGS: dict[int, tuple[str, str]] = PC_FLAGS
 
 #: Pc levels operators act on, (level, who uses it and what for), largest first. Sources:
 #: NASA ISS flight rules as NASA states them (ISS debris avoidance: a manoeuvre when Pc >

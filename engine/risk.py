@@ -32,12 +32,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._orbits import MU_KM3_S2, RE_KM, aei_of
+from .constants import SECONDS_PER_DAY
 
 __all__ = ["DensityGrid", "FluxResult", "spatial_density", "flux", "time_fraction_radius",
            "time_fraction_latitude", "cell_volumes"]
 
 _CHUNK = 4096
-_SECONDS_PER_YEAR = 365.25 * 86400.0
+_SECONDS_PER_YEAR = 365.25 * SECONDS_PER_DAY
 
 
 def _mean_anomaly_at_radius(r, a, e):

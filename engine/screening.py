@@ -67,15 +67,16 @@ import numpy as np
 from . import _backend
 from . import errors as _errors
 from ._orbits import IN_ORBIT, catalog_orbit_status
+from .constants import SECONDS_PER_DAY, SGP4_WGS72
 from .catalog import Catalog
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
 __all__ = ["screen", "Conjunctions", "capture_radius"]
 
 #: WGS-72 gravitational parameter, km^3/s^2 (SGP4's default model)
-MU_KM3_S2 = 398600.8
+MU_KM3_S2 = SGP4_WGS72.mu
 #: smallest radius an orbiting object can have, km (below it SGP4 reports decay, code 6)
-R_EARTH_KM = 6378.135
+R_EARTH_KM = SGP4_WGS72.radiusearthkm
 #: relative speed margin on the two-body perigee speeds (SGP4 perturbations, decay)
 SPEED_MARGIN = 1.02
 #: a Hermite minimum this far above the threshold is still refined with SGP4: the
@@ -132,7 +133,7 @@ def _radius_band(cat: Catalog, jd0, fr0, span_s, backend):
     a = (MU_KM3_S2 / (n * n)) ** (1.0 / 3.0)
     q = a * (1.0 - cat.ecco)
     big_q = a * (1.0 + cat.ecco)
-    e, r, v = cat.sgp4(np.full(2, jd0), fr0 + np.array([0.0, span_s / 86400.0]), backend=backend, to_host=True)
+    e, r, v = cat.sgp4(np.full(2, jd0), fr0 + np.array([0.0, span_s / SECONDS_PER_DAY]), backend=backend, to_host=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         rn = np.linalg.norm(r, axis=2)
         vv = np.einsum("nmi,nmi->nm", v, v)
@@ -184,7 +185,7 @@ class _Side:
         out["satnum"] = self.cat.satnum[idx]
         out["code"] = self.first_code[idx]
         out["n_samples"] = self.n_bad[idx]
-        out["first_time"] = datetime64_from_jd(jd0, fr0 + self.first_bad[idx] * h / 86400.0)
+        out["first_time"] = datetime64_from_jd(jd0, fr0 + self.first_bad[idx] * h / SECONDS_PER_DAY)
         return out
 
 
@@ -335,7 +336,7 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
             lo, hi = max(0, b0 - 1), min(nt, b1 + 1)
             t = np.arange(lo, hi) * h
             jd = np.full(t.size, jd0)
-            fr = fr0 + t / 86400.0
+            fr = fr0 + t / SECONDS_PER_DAY
             rs, vs = sec.sample(jd, fr, lo, name)
             rp, vp = (rs, vs) if all_vs_all else pri.sample(jd, fr, lo, name)
             own = slice(b0 - lo, b1 - lo)
@@ -477,7 +478,7 @@ def _refine(cat_p: Catalog, cat_s: Catalog, cand: np.ndarray, jd0, fr0, h, backe
             rec = np.zeros(1, _EXCLUDED_DTYPE)
             rec["role"], rec["index"], rec["satnum"] = role, idx[n], cat.satnum[n]
             rec["code"], rec["n_samples"] = e[n], 1
-            rec["first_time"] = datetime64_from_jd(jd0, fr0 + t[n] / 86400.0)
+            rec["first_time"] = datetime64_from_jd(jd0, fr0 + t[n] / SECONDS_PER_DAY)
             excl.append(rec)
     rho, w = rb - ra, vb - va
     miss = np.linalg.norm(rho, axis=1)
@@ -487,7 +488,7 @@ def _refine(cat_p: Catalog, cat_s: Catalog, cand: np.ndarray, jd0, fr0, h, backe
     nhat = nvec / np.linalg.norm(nvec, axis=1, keepdims=True)
     that = np.cross(nhat, rhat)
     cosang = np.einsum("ij,ij->i", va, vb) / (np.linalg.norm(va, axis=1) * np.linalg.norm(vb, axis=1))
-    total = fr0 + t / 86400.0
+    total = fr0 + t / SECONDS_PER_DAY
     whole = np.floor(total)
     tca_jd, tca_fr = jd0 + whole, total - whole
     return dict(

@@ -100,3 +100,116 @@ def test_sgp4_codes_written_by_the_kernel_are_python_sgp4s():
     np.testing.assert_array_equal(e, ref)
     codes = set(np.unique(e).tolist())
     assert {1, 6} <= codes and codes <= set(_header_codes().values())
+
+
+# ---- issue 15: every code table and every exception in engine.errors
+def _header_enum(header: str, enum_re: str) -> dict[str, int]:
+    text = (kernel_dir() / header).read_text()
+    body = re.search(enum_re, text, re.S)
+    assert body, f"kernels/{header} has no enum matching {enum_re!r}"
+    return {name: int(value) for name, value in re.findall(r"\b(\w+)\s*=\s*(\d+)", body.group(1))}
+
+
+def test_pc_flags_and_pc_cuh_agree():
+    header = _header_enum("pc.cuh", r"enum\s+pc_flag\s*\{(.*?)\};")
+    assert header == {f"PC_FLAG_{f.name}": int(f) for f in errors.PcFlag}
+    assert set(errors.PC_FLAGS) == set(errors.PcFlag)
+    assert all(errors.PC_FLAGS[f][0] == f.name for f in errors.PcFlag)
+
+
+def test_longterm_kernel_run_status_maps_to_decay_status():
+    """kernels/longterm.cuh's enum Status is the kernel's own run outcome; the launcher maps
+    RUN_<name> to DecayStatus.<name> (RUN_OK: still in orbit)."""
+    from engine import _longterm_cuda
+
+    header = _header_enum("longterm.cuh", r"enum\s+Status\s*\{(.*?)\};")
+    assert set(header) == {"RUN_OK", "RUN_STEP_LIMIT", "RUN_STEP_FAILED"}
+    names = {"RUN_OK": "IN_ORBIT", "RUN_STEP_LIMIT": "STEP_LIMIT", "RUN_STEP_FAILED": "STEP_FAILED"}
+    got = _longterm_cuda._codes([header[k] for k in names])
+    assert got.tolist() == [int(errors.DecayStatus[v]) for v in names.values()]
+
+
+def test_old_code_names_are_the_new_members():
+    """The names the modules had keep their values, now those of one enum each; each table
+    is the errors one, with a message for every member."""
+    from engine import _orbits, fit, longterm, numerical, pc
+
+    for enum_cls, module, prefix, table in (
+            (errors.DecayStatus, longterm, "", longterm.STATUS_MESSAGES),
+            (errors.FitStatus, fit, "FIT_", fit.FIT_STATUS),
+            (errors.OrbitStatus, _orbits, "", _orbits.REASONS),
+            (errors.PcFlag, pc, "FLAG_", pc.FLAGS)):
+        for member in enum_cls:
+            alias = getattr(module, prefix + member.name)
+            assert alias == member and type(alias) is int, (module.__name__, member)
+            assert member.message
+        assert table is {errors.DecayStatus: errors.DECAY_STATUS_MESSAGES, errors.FitStatus: errors.FIT_STATUS_MESSAGES,
+                         errors.OrbitStatus: errors.ORBIT_STATUS_MESSAGES, errors.PcFlag: errors.PC_FLAGS}[enum_cls]
+        assert set(table) == set(enum_cls)
+    for name in ("OK", "REENTERED", "STEP_UNDERFLOW", "MAX_STEPS"):
+        assert getattr(numerical, name) == getattr(errors, name)
+        assert numerical.STATUS_MESSAGES[getattr(errors, name)] == errors.message(getattr(errors, name))
+    # the decay step limit is a count, not the numerical code 22
+    assert longterm.MAX_STEPS_PER_OBJECT == longterm.MAX_STEPS == 1_000_000
+    assert errors.DecayStatus.REENTERED == 1 and errors.REENTERED == 20
+    assert f"{_orbits.REENTRY_KM:g} km" in errors.OrbitStatus.REENTERS.message
+
+
+def test_flag_aliases_keep_uint8_arithmetic():
+    """The module aliases are plain ints: NumPy 2 widens uint8 | IntFlag to int64, and
+    refuses it in place, so a member in their place would change result dtypes."""
+    import numpy as np
+
+    from engine import pc
+
+    flags = np.zeros(3, np.uint8)
+    flags |= pc.FLAG_SLOW
+    assert flags.dtype == np.uint8 and (flags | pc.FLAG_NPD).dtype == np.uint8
+    assert pc.FLAG_SLOW | pc.FLAG_NPD == errors.PcFlag.SLOW | errors.PcFlag.NPD == 5
+
+
+def test_every_exception_is_in_errors_and_exported():
+    import engine
+    from engine import _backend, _hostbuild, _hostexec, cli, fit
+    from engine.io import _common, satcat
+
+    names = ("BackendUnavailable", "HostBuildError", "KernelArgumentError", "CatalogInputError", "TLEError",
+             "OMMError", "SatcatError", "FitError", "BadRecordsWarning", "InsufficientMemoryError", "UserError")
+    for name in names:
+        cls = getattr(errors, name)
+        assert cls.__module__ == "engine.errors" and name in errors.__all__
+        assert getattr(engine, name) is cls and name in engine.__all__
+    # the old import paths name the same classes
+    old = {_backend: "BackendUnavailable", _hostbuild: "HostBuildError", _hostexec: "KernelArgumentError",
+           _common: ("CatalogInputError", "TLEError", "OMMError", "BadRecordsWarning"), satcat: "SatcatError",
+           fit: "FitError", cli: "UserError", engine.io: ("CatalogInputError", "TLEError", "OMMError",
+                                                          "BadRecordsWarning")}
+    for module, which in old.items():
+        for name in (which,) if isinstance(which, str) else which:
+            assert getattr(module, name) is getattr(errors, name), (module.__name__, name)
+    # no exception class is defined anywhere else in the package
+    import ast
+    from pathlib import Path
+
+    root = Path(engine.__file__).parent
+    for path in root.rglob("*.py"):
+        if path.name == "errors.py" and path.parent == root:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                bases = {ast.unparse(b) for b in node.bases}
+                assert not any(b.endswith(("Error", "Exception", "Warning", "Unavailable")) for b in bases), \
+                    (str(path.relative_to(root)), node.name)
+
+
+def test_errors_imports_nothing_from_engine():
+    """engine.errors is the lowest layer: it imports only the standard library."""
+    import ast
+    import sys
+
+    tree = ast.parse(__import__("pathlib").Path(errors.__file__).read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            assert node.level == 0 and node.module.split(".")[0] in sys.stdlib_module_names | {"__future__"}
+        elif isinstance(node, ast.Import):
+            assert all(a.name.split(".")[0] in sys.stdlib_module_names for a in node.names)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
+
+# defined in engine.errors; engine.io._common.<name> keeps working
+from ..errors import BadRecordsWarning, CatalogInputError, OMMError, TLEError
 
 __all__ = [
     "BadRecord",
@@ -47,41 +50,6 @@ class BadRecord(NamedTuple):
             where.append(f"satnum {self.satnum}")
         loc = f" ({', '.join(where)})" if where else ""
         return f"record {self.record}{loc}: {self.field}: {self.problem}; fix: {self.fix}"
-
-
-class CatalogInputError(ValueError):
-    """Bad catalogue input; .bad holds every BadRecord found (the message lists them all)."""
-
-    kind = "input"
-
-    def __init__(self, bad: Iterable[BadRecord], source: str = ""):
-        self.bad = tuple(bad)
-        self.source = source
-        n = len({b.record for b in self.bad})
-        head = f"{n} bad {self.kind} record{'s' if n != 1 else ''}"
-        if len(self.bad) != n:
-            head += f" ({len(self.bad)} problems)"
-        if self.bad and all(b.record == 0 for b in self.bad):
-            head = f"bad {self.kind} input"  # the file as a whole (encoding, syntax, empty), no record yet
-        if source:
-            head += f" in {source}"
-        super().__init__(head + ":\n" + "\n".join("  " + str(b) for b in self.bad))
-
-
-class TLEError(CatalogInputError):
-    """Bad TLE / 3LE input (a ValueError)."""
-
-    kind = "TLE"
-
-
-class OMMError(CatalogInputError):
-    """Bad CCSDS OMM input (a ValueError)."""
-
-    kind = "OMM"
-
-
-class BadRecordsWarning(UserWarning):
-    """Issued once per load with errors="skip" when records were rejected."""
 
 
 def check_errors_option(errors: str) -> None:

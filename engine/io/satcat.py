@@ -19,16 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import SatcatError  # defined there; this import path keeps working
 from ..timeconv import to_datetime64
-from ._common import BadRecord, CatalogInputError, check_errors_option, read_source, report
+from ._common import BadRecord, check_errors_option, read_source, report
 
 __all__ = ["Satcat", "SatcatError", "load_satcat"]
-
-
-class SatcatError(CatalogInputError):
-    """Bad SATCAT input; .bad holds every BadRecord found."""
-
-    kind = "SATCAT"
 
 
 @dataclass
