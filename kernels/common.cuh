@@ -32,6 +32,24 @@ typedef long long int64_t;
 #include <stdint.h>
 #endif
 
+// Earth and gravity models, each value written once for every kernel family. engine/constants.py
+// holds the same values under the same names; tests/test_constants.py checks that they agree and
+// that no other header writes them out. (SGP4's own sets, WGS-72 and WGS-84 as Vallado's
+// getgravconst gives them, live with SGP4 in sgp4.cuh.)
+namespace de_model {
+// WGS-84 (NIMA TR8350.2, table 3.1): ellipsoid, GM and rotation rate
+constexpr double WGS84_A_KM = 6378.137;
+constexpr double WGS84_F = 1.0 / 298.257223563;
+constexpr double WGS84_GM_KM3_S2 = 398600.4418;
+constexpr double WGS84_OMEGA_RAD_S = 7.292115e-5;
+// EGM2008 (Pavlis et al. 2012), tide-free: GM and reference radius
+constexpr double EGM2008_GM_KM3_S2 = 398600.4415;
+constexpr double EGM2008_R_KM = 6378.1363;
+// EGM-96 (Lemoine et al. 1998): J2 = -sqrt(5) Cbar_20
+constexpr double EGM96_J2 = 1.08262668e-3;
+constexpr double SECONDS_PER_DAY = 86400.0;
+}  // namespace de_model
+
 enum de_error_code {
     DE_OK = 0,                // success
     DE_ERR_MEAN_ECC = 1,      // mean eccentricity < 0 or >= 1, or mean semi-major axis < 0.95 er

@@ -35,18 +35,18 @@
 namespace de_cowell {
 
 // EGM2008 (Pavlis et al. 2012), tide-free: GM km^3/s^2, reference radius km
-constexpr double GM = 398600.4415;
-constexpr double R_EARTH = 6378.1363;
+constexpr double GM = de_model::EGM2008_GM_KM3_S2;
+constexpr double R_EARTH = de_model::EGM2008_R_KM;
 // WGS84 ellipsoid (altitudes) and Earth rotation rate (rad/s)
-constexpr double WGS84_A = 6378.137;
-constexpr double WGS84_F = 1.0 / 298.257223563;
-constexpr double OMEGA_EARTH = 7.292115e-5;
+constexpr double WGS84_A = de_model::WGS84_A_KM;
+constexpr double WGS84_F = de_model::WGS84_F;
+constexpr double OMEGA_EARTH = de_model::WGS84_OMEGA_RAD_S;
 constexpr int MAX_ZONAL = 12;
 // Sun, Moon GM (km^3/s^2, DE430), AU (km), lunar-parallax Earth radius (km)
 constexpr double GM_SUN = 1.32712440041939e11;
 constexpr double GM_MOON = 4902.800066;
 constexpr double AU = 149597870.7;
-constexpr double R_MOON_UNIT = 6378.137;
+constexpr double R_MOON_UNIT = de_model::WGS84_A_KM;
 constexpr double DEG = 3.14159265358979323846 / 180.0;
 
 // unnormalised zonal coefficients J_n = -sqrt(2n+1) Cbar_n0, n = 0..12 (EGM2008 Cbar_n0)

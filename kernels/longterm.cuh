@@ -26,12 +26,12 @@
 
 namespace de_longterm {
 
-constexpr double MU = 398600.4418;          // km^3/s^2
-constexpr double J2 = 1.08262668e-3;
-constexpr double R_EQ = 6378.137;           // km
-constexpr double FLAT = 1.0 / 298.257223563;
-constexpr double OMEGA_E = 7.292115e-5;     // rad/s
-constexpr double DAY_S = 86400.0;
+constexpr double MU = de_model::WGS84_GM_KM3_S2;  // km^3/s^2
+constexpr double J2 = de_model::EGM96_J2;
+constexpr double R_EQ = de_model::WGS84_A_KM;  // km
+constexpr double FLAT = de_model::WGS84_F;
+constexpr double OMEGA_E = de_model::WGS84_OMEGA_RAD_S;  // rad/s
+constexpr double DAY_S = de_model::SECONDS_PER_DAY;
 constexpr double PI = 3.141592653589793;
 constexpr double TWO_PI = 6.283185307179586;
 

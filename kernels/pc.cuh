@@ -38,7 +38,7 @@ enum pc_flag {
 constexpr int PACKED_IN = 19;
 constexpr int PACKED_OUT = 7;
 
-constexpr double GM_EARTH_KM3_S2 = 398600.4418;   // EGM-96 / WGS-84
+constexpr double GM_EARTH_KM3_S2 = de_model::WGS84_GM_KM3_S2;  // EGM-96 / WGS-84
 constexpr double FCLIP = 1e-4;                     // CARA eigenvalue clipping factor
 constexpr double COLLAPSE_RTOL = 1e-13;             // |eigenvalue| <= this * trace(C): zero (pc.py)
 constexpr double SQRT2_ERFCINV_GAMMA = 8.304785425194114;  // sqrt(2) erfcinv(1e-16)

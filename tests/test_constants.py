@@ -24,9 +24,50 @@ def _eval(expr: str) -> float:
     return float(eval(expr, {"__builtins__": {}}))  # numbers and * / only (checked above)
 
 
+def _model_table() -> dict[str, float]:
+    """The de_model namespace of kernels/common.cuh: name -> value."""
+    text = (kernel_dir() / "common.cuh").read_text()
+    body = re.search(r"namespace de_model \{(.*?)\}  // namespace de_model", text, re.S).group(1)
+    return {m[0]: _eval(m[1]) for m in re.findall(r"constexpr\s+double\s+(\w+)\s*=\s*([^;]+);", body)}
+
+
 def _constexprs(header: str) -> dict[str, float]:
+    """constexpr doubles of a header: numbers, or a de_model:: name of common.cuh."""
+    model = _model_table()
     text = (kernel_dir() / header).read_text()
-    return {m[0]: _eval(m[1]) for m in re.findall(r"constexpr\s+double\s+(\w+)\s*=\s*([^;]+);", text)}
+    out = {}
+    for name, expr in re.findall(r"constexpr\s+double\s+(\w+)\s*=\s*([^;]+);", text):
+        ref = re.fullmatch(r"\s*de_model::(\w+)\s*", expr)
+        out[name] = model[ref.group(1)] if ref else _eval(expr)
+    return out
+
+
+def test_common_header_models_are_constants():
+    """kernels/common.cuh's de_model holds each model value once, under engine.constants' names."""
+    model = _model_table()
+    assert model and all(model[k] == getattr(C, k) for k in model), {k: (v, getattr(C, k, None))
+                                                                     for k, v in model.items()}
+
+
+def test_no_model_value_written_in_another_header():
+    """Outside common.cuh's de_model (and SGP4's own sets in sgp4.cuh's gravconst), no kernel
+    header or source writes an Earth model value as a number: they name de_model's."""
+    found = []
+    for path in sorted(kernel_dir().rglob("*.cu*")):
+        text = path.read_text()
+        if path.name == "common.cuh":
+            text = re.sub(r"namespace de_model \{.*?\}  // namespace de_model", "", text, flags=re.S)
+        if path.name == "sgp4.cuh":
+            text = re.sub(r"GravConst gravconst\(int whichconst\) \{.*?\n\}", "", text, flags=re.S)
+        code = re.sub(r"//[^\n]*|/\*.*?\*/", "", text, flags=re.S)
+        for number in re.findall(_NUMBER, code):
+            try:
+                value = float(number)
+            except ValueError:
+                continue
+            if value in _MODEL_VALUES:
+                found.append(f"{path.name}: {number}")
+    assert not found, found
 
 
 @pytest.mark.parametrize("name", ["wgs72old", "wgs72", "wgs84"])
