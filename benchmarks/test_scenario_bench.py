@@ -38,4 +38,6 @@ def test_scenario_cpu(benchmark, record, tmp_path, lc_min, members, budget_s):
            n_decayed=sum(m["n_fragments"] for m in res.members),
            small_weights=sorted({w for m in res.members for w, _ in m["weights"] if w != 1.0}),
            within_budget=lambda s: s <= budget_s, stage_seconds=dict(res.timings_s),
-           threads=os.environ.get("OMP_NUM_THREADS", "default"))
+           threads=os.environ.get("OMP_NUM_THREADS", "default"), answer=res.risk.get("answer"),
+           sampling=res.sampling_text() or "every member complete",
+           in_orbit_at_end=[m["in_orbit_at_end"] for m in res.members])

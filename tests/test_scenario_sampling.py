@@ -14,6 +14,8 @@ The sample is seeded, so the outcome is fixed; 5 sigma is a deviation of probabi
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -172,6 +174,10 @@ def test_scenario_represents_small_fragments_beyond_the_budget(tmp_path):
     assert "representative fragments" in text and "fragments decayed per member" in text
     rows = (tmp_path / "run" / "ensemble_members.csv").read_text().splitlines()
     assert rows[0].endswith("n_fragments,n_represented,small_weight") and len(rows) == 3
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())["ensemble_sampling"]
+    assert summary["fragments_decayed"] == sum(i["n_fragments"] for i in res.members)
+    assert summary["fragments_represented"] == sum(i["in_orbit"] for i in res.members)
+    assert summary["small_fragment_weights"] == sorted(w for i in res.members for w, _ in i["weights"] if w != 1)
     full = scenario.cosmos1408(lc_min=0.05, days=0.25, years=0.1, seed=2, members=1, backend="numpy",
                                threshold_km=25.0, quiet=True, log=lambda *a: None, ensemble_fragments=None)
     # member 0's first-week stages do not depend on the ensemble's sampling
