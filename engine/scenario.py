@@ -739,8 +739,9 @@ def _intro(res) -> str:
 
 
 def _range(values, unit, fmt="{:,.0f}"):
-    lo, hi = min(values), max(values)
-    return fmt.format(lo) + (f" {unit}" if lo == hi else f"-{fmt.format(hi)} {unit}")
+    """'lo-hi unit', or 'lo unit' when both read the same in fmt (e.g. weights 11.491 and 11.493)."""
+    lo, hi = fmt.format(min(values)), fmt.format(max(values))
+    return f"{lo} {unit}" if lo == hi else f"{lo}-{hi} {unit}"
 
 
 def _assumption_rows(res) -> list:
