@@ -173,19 +173,23 @@ class ScenarioResult:
         rejected = len(getattr(self.cloud, "rejected", ()))
         return out.summary() + (f"; {rejected:,} not fitted (errors)" if rejected else "")
 
-    def sampling_text(self) -> str:
+    def sampling_text(self, *, sentence: bool = False) -> str:
         """How the ensemble stage represented the fragments below KEEP_LC_M, in words ("" when
-        every member was decayed complete)."""
+        every member was decayed complete); sentence: as a sentence of the report's intro."""
         m = self.members
         if not m or all(i.get("n_fragments", i["in_orbit"]) == i.get("n_represented", i["in_orbit"]) for i in m):
             return ""
         small = [w for i in m for w, _ in i["weights"] if w != 1.0]
         n, rep = sum(i["n_fragments"] for i in m), sum(i["n_represented"] for i in m)
-        return (f"ensemble decay by representative fragments: each member's fragments >= {KEEP_LC_M * 100:g} cm all "
-                f"(weight 1) and a seeded random sample of its smaller ones, each standing for "
-                f"{_range(small, 'fragments', '{:.2f}')} (1 / the sampled fraction); {n:,} fragments decayed for "
-                f"{rep:,} in orbit over the {len(m)} members (member 0: {m[0]['n_fragments']:,} for "
-                f"{m[0]['n_represented']:,}); the bands over the members include the sampling error")
+        how = (f"every fragment >= {KEEP_LC_M * 100:g} cm (weight 1) and a seeded random sample of the smaller ones, "
+               f"each standing for {_range(small, 'fragments', '{:.2f}')} (1 / the sampled fraction): {n:,} "
+               f"fragments decayed for {rep:,} in orbit over the {len(m)} members (member 0: "
+               f"{m[0]['n_fragments']:,} for {m[0]['n_represented']:,})")
+        if sentence:
+            return (f"To fit the time budget each member was decayed as representative fragments: {how}. Every count "
+                    "and rate of the risk over time is the weighted sum, and the bands over the members include the "
+                    "sampling error.")
+        return f"ensemble decay by representative fragments: {how}; the bands over the members include the sampling error"
 
     def summary(self) -> str:
         f = self.flux
@@ -719,9 +723,7 @@ def _intro(res) -> str:
             + f" was computed (engine.exposure, kinetic-gas model) for fragments {sizes}, until fewer than 1 % of "
             "the fragments remain or the horizon ends. Bands are the 5-95 % range over the members, lines their "
             "median." if ens is not None else "No risk over time was computed (no decay run of at least a week).")
-    sampled = res.sampling_text()
-    risk += (f" To fit the time budget the {sampled[0].lower()}{sampled[1:]}: every count and rate of the risk "
-             "over time is the weighted sum." if sampled and ens is not None else "")
+    risk += (" " + res.sampling_text(sentence=True) if ens is not None and res.sampling_text() else "")
     one_cm = ("" if 0.01 in classes else
               f" Figures for fragments >= 1 cm (about the smallest the ISS's shielding cannot stop) need a run "
               f"that generates them (--lc-min 0.01); this run generates fragments >= {lc * 100:g} cm only, so "
