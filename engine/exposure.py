@@ -109,11 +109,14 @@ class CloudHistory:
     alive (T, N) bool: the fragment is in orbit at that time.
     lc_m (N,) float64: characteristic length (m), for the size classes.
     weights (N,) float64: how many real fragments each one stands for (default 1; a
-        sample of a larger cloud carries the ratio).
+        sample of a larger cloud carries 1 / its sampling fraction, engine.scenario.represent).
+        Every count and rate (remaining, the flux and all that derives from it) is the
+        weighted sum. Weights must be finite and > 0: a bad one raises ValueError naming the
+        fragments, since leaving a fragment out would bias every count of a sample silently.
     label: what the history is (e.g. "seed 3, 1,750 kg"), for reports.
 
     Fragments whose values are unusable (non-finite or out-of-range elements while alive,
-    lc or weight not positive finite) are reported once (BadRecordsWarning, listed in
+    lc not positive finite) are reported once (BadRecordsWarning, listed in
     .bad with the field and the fix) and left out (alive set to False, weight 0); the
     rest are kept. Inconsistent shapes or times raise ValueError.
     """
@@ -151,6 +154,14 @@ class CloudHistory:
             problems.append(f"lc_m and weights must both be (N,), got {lc.shape} and {w.shape}")
         if problems:
             raise ValueError("CloudHistory: " + "; ".join(problems))
+        with np.errstate(invalid="ignore"):
+            wrong = np.flatnonzero(~(np.isfinite(w) & (w > 0)))
+        if wrong.size:
+            shown = ", ".join(f"fragment {j} ({w[j]!r})" for j in wrong[:5])
+            raise ValueError(f"CloudHistory{' ' + self.label if self.label else ''}: weights must be finite and > 0 "
+                             f"(the number of real fragments each stands for); {wrong.size} are not: {shown}"
+                             f"{' ...' if wrong.size > 5 else ''}; give 1 for a complete cloud, 1 / the sampling "
+                             "fraction for a sample, and leave out the fragments that stand for none")
         bad = []
 
         def flag(mask, field_, problem, fix):
@@ -165,7 +176,6 @@ class CloudHistory:
             flag(np.any(alive & ~((i >= 0) & (i <= math.pi)), axis=0), "inclo",
                  "inclination outside [0, pi] rad while alive", "give radians")
             flag(~(np.isfinite(lc) & (lc > 0)), "lc_m", "not a positive finite length", "give metres")
-            flag(~(np.isfinite(w) & (w >= 0)), "weights", "not a finite weight >= 0", "give a multiplicity >= 0")
         if bad:
             out = np.zeros(lc.shape, dtype=bool)
             out[[b.record - 1 for b in bad]] = True

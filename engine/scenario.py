@@ -24,7 +24,14 @@ Stages (the long ones with a progress bar, with the time remaining, on a termina
                   the risk it adds to the ISS and to the user's targets (engine.exposure):
                   flux, expected impacts per orbit, approaches per day, cumulative impacts,
                   with bands (median, 5-95 %) over the members and the one-line answer;
-                  stages 2-4 run for member 0 only;
+                  stages 2-4 run for member 0 only, on its whole cloud. Beyond
+                  ENSEMBLE_FRAGMENTS fragments in all (the 1 cm run: ~580,000 in orbit over
+                  12 members) each member is decayed as representative fragments: every
+                  fragment >= KEEP_LC_M (10 cm) and a seeded random sample of the smaller
+                  ones, each weighted by 1 / the sampled fraction (represent), so that every
+                  count and rate above is a weighted sum; the members' info records
+                  n_fragments (decayed), n_represented (in orbit) and the weights, and the
+                  bands over the members include the sampling error;
   6. report       report.html (self-contained, engine.report), summary.json, CSVs,
                   report.md and the PNG figures in `out`.
 
@@ -53,7 +60,7 @@ from ._orbits import RE_KM, REENTRY_KM
 from ._progress import callback, progress
 from .timeconv import jd_from_datetime64, to_datetime64
 
-__all__ = ["ScenarioResult", "cosmos1408", "ISS_CROSS_SECTION_M2", "ISS_HBR_KM",
+__all__ = ["ScenarioResult", "cosmos1408", "sample_fraction", "represent", "ISS_CROSS_SECTION_M2", "ISS_HBR_KM",
            "NASA_ISS_PENETRATION_PER_ORBIT_BEFORE", "NASA_ISS_PENETRATION_PER_ORBIT_AFTER"]
 
 #: ISS cross-section used for the expected number of impacts (m^2): the order of the
@@ -81,6 +88,26 @@ DECAY_ATMOSPHERE = "nrlmsis-repeat-cycle"
 #: years of decay, risk over the whole life) stays within two minutes on a 2-core CPU
 #: (benchmarks/test_scenario_bench.py); the decay of all members in one call dominates
 MEMBERS = 12
+#: fragments at or above this characteristic length (m) are all decayed in every ensemble
+#: member; smaller ones may be represented by a seeded random sample (ENSEMBLE_FRAGMENTS).
+#: 10 cm: the catalogued size, whose figures then carry no sampling error
+KEEP_LC_M = 0.1
+#: most fragments decayed in the ensemble stage, all members together, before the fragments
+#: below KEEP_LC_M are represented by a sample ("representative particles", as long-term
+#: debris environment models do: each sampled fragment carries a weight, the number of
+#: real fragments it stands for). Sized on the 2-core CPU (benchmarks/NOTES.md, "The
+#: scenario"): two complete 1 cm members (95,217 fragments) took 374 s of decay, and the
+#: 1 cm run with 12 members also pays member 0's full screening and flux (~460 s), 11 more
+#: breakups (~35 s) and the atmosphere table (~30 s) within its 15 minutes, so the decay
+#: gets about two thirds of two complete members. The default run (fragments >= 10 cm,
+#: 12 members, ~17,000 fragments) stays far below it and is never sampled
+ENSEMBLE_FRAGMENTS = 64_000
+#: fewest fragments below KEEP_LC_M sampled per member when the budget is spent on the
+#: larger ones (many members): the small fragments' figures keep a sampling error of a few %
+MIN_SAMPLED = 500
+#: stream tag of the sampling's random numbers: with the member's seed it makes the sample
+#: independent of the breakup's own draws (which use the seed alone) and of the backend
+_SAMPLE_STREAM = 1408
 #: cross-section (m^2) of the user's targets (--targets) unless given: the order of a
 #: small to medium satellite's projected area with its arrays; an assumption, shown in the
 #: report (the ranking scales with it)
@@ -146,6 +173,24 @@ class ScenarioResult:
         rejected = len(getattr(self.cloud, "rejected", ()))
         return out.summary() + (f"; {rejected:,} not fitted (errors)" if rejected else "")
 
+    def sampling_text(self, *, sentence: bool = False) -> str:
+        """How the ensemble stage represented the fragments below KEEP_LC_M, in words ("" when
+        every member was decayed complete); sentence: as a sentence of the report's intro."""
+        m = self.members
+        if not m or all(i.get("n_fragments", i["in_orbit"]) == i.get("n_represented", i["in_orbit"]) for i in m):
+            return ""
+        small = [w for i in m for w, _ in i["weights"] if w != 1.0]
+        n, rep = sum(i["n_fragments"] for i in m), sum(i["n_represented"] for i in m)
+        how = (f"every fragment >= {KEEP_LC_M * 100:g} cm (weight 1) and a seeded random sample of the smaller ones, "
+               f"each standing for {_range(small, 'fragments', '{:.2f}')} (1 / the sampled fraction): {n:,} "
+               f"fragments decayed for {rep:,} in orbit over the {len(m)} members (member 0: "
+               f"{m[0]['n_fragments']:,} for {m[0]['n_represented']:,})")
+        if sentence:
+            return (f"To fit the time budget each member was decayed as representative fragments: {how}. Every count "
+                    "and rate of the risk over time is the weighted sum, and the bands over the members include the "
+                    "sampling error.")
+        return f"ensemble decay by representative fragments: {how}; the bands over the members include the sampling error"
+
     def summary(self) -> str:
         f = self.flux
         orbits = self.days * 1440.0 / ISS_PERIOD_MIN
@@ -168,13 +213,18 @@ class ScenarioResult:
         ]
         if self.decay is not None:
             d = self.decay
-            left = int(d.on_orbit[-1]) if len(d.on_orbit) else 0
-            lines.append(f"Decay: {left:,} of {len(self.cloud):,} fragments still in orbit at "
+            left = float(d.on_orbit[-1]) if len(d.on_orbit) else 0.0
+            w = d.info.get("weights")   # the sample's weights when member 0 was represented by one
+            life = (np.nanmedian(d.lifetime_days()) if w is None else _weighted_median(d.lifetime_days(), w))
+            lines.append(f"Decay: {left:,.0f} of {len(self.cloud):,} fragments still in orbit at "
                          f"{np.datetime_as_string(d.times[-1], unit='D')}; median lifetime of those that "
-                         f"re-entered {np.nanmedian(d.lifetime_days()):.0f} days" if np.any(~np.isnat(d.reentry))
-                         else f"Decay: all {left:,} fragments still in orbit at "
+                         f"re-entered {life:.0f} days" if np.any(~np.isnat(d.reentry))
+                         else f"Decay: all {left:,.0f} fragments still in orbit at "
                          f"{np.datetime_as_string(d.times[-1], unit='D')}")
             lines.append(f"  atmosphere: {d.info.get('atmosphere', 'n/a')}")
+            sampled = self.sampling_text()
+            if sampled:
+                lines.append(f"  {sampled}")
         if self.ensemble is not None and self.risk:
             lines.append(f"Risk over time ({len(self.members)} ensemble members, weekly samples, until fewer than "
                          f"1 % of the fragments remain or the {self.risk['classes'][0]['horizon_days']:.0f} days "
@@ -260,7 +310,8 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
                out: str | None = None, threshold_km: float = 10.0, years: float = 5.0,
                area_m2: float = ISS_CROSS_SECTION_M2, real_cloud=None, quiet: bool = False,
                log=print, members: int = MEMBERS, targets=None, target_area_m2: float = TARGET_AREA_M2,
-               real_satcat=None, fraction: float = RISK_FRACTION) -> ScenarioResult:
+               real_satcat=None, fraction: float = RISK_FRACTION,
+               ensemble_fragments: int | None = ENSEMBLE_FRAGMENTS) -> ScenarioResult:
     """Run the scenario (see the module docstring) and, with `out`, write report.html,
     summary.json, the CSVs, report.md and the figures there.
 
@@ -273,6 +324,10 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     engine.Catalog of catalogued fragments drawn beside the generated cloud in the Gabbard
     diagram; real_satcat: an engine.io.satcat.Satcat of the real fragments, whose decay is
     drawn beside the simulated one. fraction: the stated fraction of the first-week risk.
+    ensemble_fragments: most fragments decayed in the ensemble stage, all members together
+    (None: every member complete); beyond it each member keeps its fragments >= KEEP_LC_M
+    and a seeded random sample of the smaller ones, weighted (represent), and every count
+    and rate of stage 5 is a weighted sum. Member 0's stages 2-4 always use its whole cloud.
     Every argument is checked before any work starts.
     """
     from . import longterm
@@ -295,6 +350,11 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
         raise ValueError(f"area_m2 (the ISS's cross-section) must be positive m^2, got {area_m2!r}")
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"fraction must be in (0, 1), got {fraction!r}")
+    if ensemble_fragments is not None and (isinstance(ensemble_fragments, bool)
+                                           or not isinstance(ensemble_fragments, (int, np.integer))
+                                           or ensemble_fragments < 1):
+        raise ValueError(f"ensemble_fragments must be a whole number >= 1 (most fragments decayed in the ensemble "
+                         f"stage) or None (every member complete), got {ensemble_fragments!r}")
     if targets is not None and not isinstance(targets, Catalog):
         raise TypeError(f"targets must be an engine.Catalog (engine.load_tle or engine.load_omm of a file), "
                         f"got {type(targets).__name__}")
@@ -362,6 +422,21 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
             clouds.append(c)
             lcs.append(_lc_in_catalog(f, c))
             member_info.append(dict(a, fragments=len(f), in_orbit=len(c)))
+        # representative particles: every fragment >= KEEP_LC_M, and of the smaller ones a
+        # seeded sample weighted by the inverse of its fraction when all members together
+        # exceed ensemble_fragments (the 1 cm run); member 0's stages 2-4 above used its
+        # whole cloud. Sampling the fragments in orbit only: the others are never decayed
+        n_large = [int(np.sum(lc >= KEEP_LC_M)) for lc in lcs]
+        share = sample_fraction(n_large, [lc.size - n for lc, n in zip(lcs, n_large)], ensemble_fragments)
+        weights = [None] * len(clouds)
+        for m, info in enumerate(member_info):
+            if share < 1.0:
+                idx, weights[m] = represent(lcs[m], share, info["seed"])
+                clouds[m], lcs[m] = clouds[m][idx], lcs[m][idx]
+            w = weights[m]
+            info.update(n_fragments=len(clouds[m]), n_represented=info["in_orbit"],
+                        weights=[[1.0, len(clouds[m])]] if w is None else
+                        [[float(v), int(np.sum(w == v))] for v in np.unique(w)])
         timings["ensemble breakups"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         end = epoch + np.timedelta64(int(round(years * 365.25 * 86400)), "s")
@@ -383,18 +458,20 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
                                    record_dtype=np.float32 if len(every) > 200_000 else np.float64,
                                    progress=callback(bar))
         bounds = np.cumsum([0] + [len(c) for c in clouds])
-        parts = [_member_decay(whole, slice(bounds[m], bounds[m + 1])) for m in range(len(clouds))]
+        parts = [_member_decay(whole, slice(bounds[m], bounds[m + 1]), weights[m]) for m in range(len(clouds))]
         dec = parts[0]
         counts = np.stack([p.on_orbit for p in parts])
         for info, p in zip(member_info, parts):
-            info["in_orbit_at_end"] = int(p.on_orbit[-1])
+            info["in_orbit_at_end"] = p.on_orbit[-1].item()   # weighted (float) when sampled
         timings["decay"] = time.perf_counter() - t0
-        log(f"decay: {int(dec.on_orbit[-1]):,} of {len(cloud):,} in orbit after {years:g} years (member 0; "
-            f"{len(clouds)} members, {len(every):,} fragments in one run, {timings['decay']:.1f} s)")
+        log(f"decay: {dec.on_orbit[-1]:,.0f} of {len(cloud):,} in orbit after {years:g} years (member 0; "
+            f"{len(clouds)} members, {len(every):,} fragments in one run"
+            + (f" standing for {sum(i['n_represented'] for i in member_info):,}" if share < 1.0 else "")
+            + f", {timings['decay']:.1f} s)")
         if years * 365.25 >= 7.0:
             t0 = time.perf_counter()
-            hists = [exposure.history_from_decay(p, lc, label=f"member {m}")
-                     for m, (p, lc) in enumerate(zip(parts, lcs))]
+            hists = [exposure.history_from_decay(p, lc, weights=w, label=f"member {m}")
+                     for m, (p, lc, w) in enumerate(zip(parts, lcs, weights))]
             ens = exposure.ensemble(hists, tg, lc_classes_m=size_classes(lc_min))
             timings["exposure"] = time.perf_counter() - t0
             log(f"exposure: {len(ens.times)} weekly samples x {len(tg)} targets x {len(hists)} members "
@@ -425,6 +502,64 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
         result.files = _write_report(result, out, real_cloud, real_satcat, fraction)
         timings["report"] = time.perf_counter() - t0
     return result
+
+
+def sample_fraction(n_large, n_small, budget: int | None = ENSEMBLE_FRAGMENTS) -> float:
+    """Fraction of the fragments below KEEP_LC_M that the ensemble stage decays.
+
+    n_large, n_small: (M,) counts per member of in-orbit fragments at or above KEEP_LC_M
+    (all kept) and below it. budget: most fragments decayed, all members together (None:
+    no limit). Returns 1.0 when everything fits (the default 10 cm run), else the fraction
+    that fills the budget left by the large fragments, with at least MIN_SAMPLED small
+    fragments per member (so the budget is exceeded only when the large ones alone fill it).
+    """
+    large, small = int(np.sum(n_large)), int(np.sum(n_small))
+    if budget is None or small == 0 or large + small <= budget:
+        return 1.0
+    room = max(budget - large, MIN_SAMPLED * len(np.atleast_1d(n_small)))
+    return min(1.0, room / small)
+
+
+def represent(lc_m, fraction: float, seed: int):
+    """The fragments that stand for one member in the ensemble stage, and their weights.
+
+    lc_m (N,) m: characteristic lengths of the member's in-orbit fragments; fraction in
+    (0, 1]: share of the fragments below KEEP_LC_M to keep (sample_fraction); seed: the
+    member's breakup seed. Every fragment >= KEEP_LC_M is kept with weight 1; of the n
+    smaller ones a simple random sample of k = max(1, round(fraction x n)) is drawn without
+    replacement (NumPy's PCG64 seeded from (seed, a fixed stream tag): the same sample on
+    every backend and machine), each with weight n / k. The weighted sum of any quantity
+    over the kept fragments is then an unbiased estimate of its sum over all N (the
+    Horvitz-Thompson estimator of a simple random sample; its variance,
+    n^2 (1 - k/n) S^2 / k with S^2 the quantity's variance over the n small fragments, is
+    what tests/test_scenario_sampling.py bounds), and the weighted count at the start is n
+    exactly. Returns (idx (K,) int64 increasing, weights (K,) float64).
+    """
+    lc = np.asarray(lc_m, dtype=np.float64)
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    if fraction == 1.0:
+        return np.arange(lc.size), np.ones(lc.size)
+    large = lc >= KEEP_LC_M
+    small = np.flatnonzero(~large)
+    k = max(1, int(round(fraction * small.size))) if small.size else 0
+    rng = np.random.default_rng(np.random.SeedSequence([_SAMPLE_STREAM, int(seed) % 2**63]))
+    pick = small[rng.choice(small.size, size=k, replace=False)] if k else small[:0]
+    idx = np.sort(np.concatenate([np.flatnonzero(large), pick]))
+    weights = np.where(large[idx], 1.0, small.size / k if k else 1.0)
+    return idx, weights
+
+
+def _weighted_median(x, w) -> float:
+    """Median of x (n,) with weights w (n,) > 0: the smallest x whose cumulative weight
+    reaches half the total (NaN where x is NaN are left out; NaN when none is left)."""
+    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
+    ok = ~np.isnan(x)
+    if not ok.any():
+        return float("nan")
+    order = np.argsort(x[ok], kind="stable")
+    cw = np.cumsum(w[ok][order])
+    return float(x[ok][order][np.searchsorted(cw, 0.5 * cw[-1])])
 
 
 def size_classes(lc_min: float) -> tuple:
@@ -463,24 +598,34 @@ def _lc_in_catalog(frags, cat) -> np.ndarray:
     return np.asarray(frags.to_host().lc, dtype=np.float64)[np.asarray(cat.satnum) - _first_satnum(frags)]
 
 
-def _member_decay(whole, sl):
+def _member_decay(whole, sl, weights=None):
     """The DecayResult of the objects sl of a decay run of several members: their own
     re-entries, statuses, elements and record, and their own on-orbit counts (the formula
-    of engine.longterm.decay for objects whose epoch is the start)."""
+    of engine.longterm.decay for objects whose epoch is the start). weights (n,) float64:
+    the real fragments each object stands for (represent); the on-orbit counts are then
+    the weighted sums (float64) and info["weights"] holds them; None: int64 counts."""
     from .longterm import NEGATIVE_BSTAR, NOT_ORBITING, DecayResult
 
     status, reentry = whole.status[sl], whole.reentry[sl]
     ok = ~np.isin(status, (NOT_ORBITING, NEGATIVE_BSTAR))
-    gone = np.sort(reentry[ok & ~np.isnat(reentry)])
-    on = int(ok.sum()) - np.searchsorted(gone, whole.times, side="right")
+    if weights is None:
+        gone = np.sort(reentry[ok & ~np.isnat(reentry)])
+        on = (int(ok.sum()) - np.searchsorted(gone, whole.times, side="right")).astype(np.int64)
+    else:
+        sel = ok & ~np.isnat(reentry)
+        order = np.argsort(reentry[sel], kind="stable")
+        gone_w = np.concatenate([[0.0], np.cumsum(weights[sel][order])])
+        on = float(weights[ok].sum()) - gone_w[np.searchsorted(reentry[sel][order], whole.times, side="right")]
     hist = None
     if whole.history is not None:
         hist = {k: (v if k == "times" else v[:, sl]) for k, v in whole.history.items()}
-    return DecayResult(reentry=reentry, status=status, times=whole.times, on_orbit=on.astype(np.int64),
+    info = {k: (v[sl] if isinstance(v, np.ndarray) and v.shape[:1] == (len(whole),) else v)
+            for k, v in whole.info.items()}   # per-object entries (epoch) sliced too
+    if weights is not None:
+        info["weights"] = weights
+    return DecayResult(reentry=reentry, status=status, times=whole.times, on_orbit=on,
                        elements={k: v[sl] for k, v in whole.elements.items()}, final_time=whole.final_time[sl],
-                       am=whole.am[sl], cd=whole.cd, history=hist,
-                       info={k: (v[sl] if isinstance(v, np.ndarray) and v.shape[:1] == (len(whole),) else v)
-                             for k, v in whole.info.items()})   # per-object entries (epoch) sliced too
+                       am=whole.am[sl], cd=whole.cd, history=hist, info=info)
 
 
 def _check_out(out: str) -> None:
@@ -578,6 +723,7 @@ def _intro(res) -> str:
             + f" was computed (engine.exposure, kinetic-gas model) for fragments {sizes}, until fewer than 1 % of "
             "the fragments remain or the horizon ends. Bands are the 5-95 % range over the members, lines their "
             "median." if ens is not None else "No risk over time was computed (no decay run of at least a week).")
+    risk += (" " + res.sampling_text(sentence=True) if ens is not None and res.sampling_text() else "")
     one_cm = ("" if 0.01 in classes else
               f" Figures for fragments >= 1 cm (about the smallest the ISS's shielding cannot stop) need a run "
               f"that generates them (--lc-min 0.01); this run generates fragments >= {lc * 100:g} cm only, so "
@@ -595,8 +741,9 @@ def _intro(res) -> str:
 
 
 def _range(values, unit, fmt="{:,.0f}"):
-    lo, hi = min(values), max(values)
-    return fmt.format(lo) + (f" {unit}" if lo == hi else f"-{fmt.format(hi)} {unit}")
+    """'lo-hi unit', or 'lo unit' when both read the same in fmt (e.g. weights 11.491 and 11.493)."""
+    lo, hi = fmt.format(min(values)), fmt.format(max(values))
+    return f"{lo} {unit}" if lo == hi else f"{lo}-{hi} {unit}"
 
 
 def _assumption_rows(res) -> list:
@@ -638,6 +785,13 @@ def _assumption_rows(res) -> list:
                                                                   "magnitude"),
         ("drag", "the breakup model's A/M, Cd 2.2", "engine.longterm.decay(ballistic='bstar')"),
     ]
+    if res.sampling_text():
+        m0 = res.members[0]
+        rows.append(("fragments decayed per member", f"{m0['n_fragments']:,} standing for {m0['n_represented']:,} "
+                     f"(member 0); {sum(i['n_fragments'] for i in m):,} for {sum(i['n_represented'] for i in m):,} "
+                     "in all", f"every fragment >= {KEEP_LC_M * 100:g} cm, the smaller ones by a seeded random "
+                     "sample, each weighted by 1 / its fraction (engine.scenario.represent): the bands include the "
+                     "sampling error"))
     if res.decay is not None:
         rows.append(("atmosphere", res.decay.info.get("atmosphere", "n/a"), "NRLMSIS 2.1 with the space-weather "
                                                                              "file (engine.longterm)"))
@@ -781,6 +935,13 @@ def _summary_json(res, fraction) -> dict:
         "background": {"per_orbit": NASA_ISS_PENETRATION_PER_ORBIT_BEFORE, "what": BACKGROUND_TEXT},
         "timings_s": res.timings_s,
     }
+    if res.decay is not None and res.members and "n_fragments" in res.members[0]:
+        m = res.members
+        out["ensemble_sampling"] = {
+            "kept_whole_from_lc_m": KEEP_LC_M, "fragments_decayed": sum(i["n_fragments"] for i in m),
+            "fragments_represented": sum(i["n_represented"] for i in m),
+            "small_fragment_weights": sorted({w for i in m for w, _ in i["weights"] if w != 1.0}),
+            "what": res.sampling_text() or "every member decayed complete (weights 1)"}
     if res.decay is not None:
         c = res.on_orbit_members
         out["decay"] = {"end_utc": res.decay.times[-1], "atmosphere": res.decay.info.get("atmosphere"),
@@ -802,10 +963,14 @@ def _csvs(res) -> dict:
         c = res.on_orbit_members
         days = (res.decay.times - res.epoch) / np.timedelta64(1, "D")
         out["on_orbit.csv"] = (["time_utc", "days"] + [f"member_{m}" for m in range(len(c))],
-                               [[res.decay.times[t], float(days[t])] + [int(x) for x in c[:, t]]
+                               [[res.decay.times[t], float(days[t])] + [x.item() for x in c[:, t]]
                                 for t in range(c.shape[1])])
     keys = ["seed", "mass_kg", "projectile_mass_kg", "speed_kms", "off_vertical_deg", "azimuth_deg", "fragments",
-            "in_orbit"] + (["in_orbit_at_end"] if res.decay is not None else [])
-    out["ensemble_members.csv"] = (["member"] + keys, [[m] + [info.get(k) for k in keys]
-                                                       for m, info in enumerate(res.members)])
+            "in_orbit"] + (["in_orbit_at_end", "n_fragments", "n_represented"] if res.decay is not None else [])
+    # n_fragments decayed standing for n_represented in orbit; small_weight: what each sampled
+    # fragment below KEEP_LC_M stands for (1: the member was decayed complete)
+    rows = [[m] + [info.get(k) for k in keys]
+            + ([max(w for w, _ in info["weights"])] if res.decay is not None else [])
+            for m, info in enumerate(res.members)]
+    out["ensemble_members.csv"] = (["member"] + keys + (["small_weight"] if res.decay is not None else []), rows)
     return out

@@ -256,3 +256,17 @@ def test_cli_scenario_with_ensemble_targets_and_satcat(tmp_path, capsys):
                 ["--targets", str(tmp_path / "missing.tle")]):
         assert main(args[:4] + bad) == 2
     capsys.readouterr()
+
+
+def test_default_budget_decays_every_member_complete(run):
+    """Runs whose members fit engine.scenario.ENSEMBLE_FRAGMENTS (the default 10 cm run
+    among them) are not sampled: every fragment in orbit is decayed with weight 1, and the
+    on-orbit counts are the integer counts."""
+    res, out = run
+    for info, counts in zip(res.members, res.on_orbit_members):
+        assert info["n_fragments"] == info["n_represented"] == info["in_orbit"] == counts[0]
+        assert info["weights"] == [[1.0, info["in_orbit"]]]
+    assert res.on_orbit_members.dtype == np.int64 and "weights" not in res.decay.info
+    assert res.sampling_text() == "" and "representative" not in res.summary()
+    s = json.loads((out / "summary.json").read_text())["ensemble_sampling"]
+    assert s["fragments_decayed"] == s["fragments_represented"] and s["small_fragment_weights"] == []
