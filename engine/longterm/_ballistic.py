@@ -17,12 +17,33 @@ from ._params import BLOCK, R_EQ, _Params, _rates, nodes_for, perigee_scale_heig
 
 
 def matched_ballistic(p: _Params, el, t, bc, da_target, nodes=None):
-    """(m,) float64 km^2/kg: ballistic factors cd A/M / 2 that give mean elements el
-    (m, 5) at times t (m,) days after p.jd_ref the orbit-averaged da/dt da_target (m,)
-    km/day under the atmosphere of p. The model's da/dt is linear in the factor, so one
-    evaluation of the rates with trial factors bc (m,) km^2/kg scales them. Where the
-    model has no decay to scale (bc = 0, or a density that underflows) or da_target is
-    not a decay (>= 0, not finite) the trial factor is kept; nodes as in :func:`decay`."""
+    """Ballistic factors cd A/M / 2 that give the element sets' own decay rate.
+
+    The model's da/dt is linear in the factor, so one evaluation of the orbit-averaged rates
+    with trial factors scales them. Where the model has no decay to scale (bc = 0, or a
+    density that underflows) or da_target is not a decay (>= 0, not finite) the trial
+    factor is kept.
+
+    Parameters
+    ----------
+    p : _Params
+        The density table and reference date (engine.longterm._params).
+    el : (m, 5) float64
+        Mean elements a (km), e, i, RAAN, w (rad).
+    t : (m,) float64
+        Times, days after p.jd_ref.
+    bc : (m,) float64
+        Trial factors, km^2/kg.
+    da_target : (m,) float64
+        The orbit-averaged da/dt to match, km/day (negative: a decay).
+    nodes : None or int
+        Quadrature nodes as in :func:`decay` (None: adaptive).
+
+    Returns
+    -------
+    (m,) float64
+        Factors cd A/M / 2, km^2/kg.
+    """
     el = np.asarray(el, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     bc = np.asarray(bc, dtype=np.float64)
@@ -49,9 +70,8 @@ def matched_ballistic(p: _Params, el, t, bc, da_target, nodes=None):
 LOCAL_SPAN_S = SECONDS_PER_DAY
 LOCAL_SAMPLES = 96
 def local_density_ratio(cat, table, *, span_s: float = LOCAL_SPAN_S, samples: int = LOCAL_SAMPLES):
-    """(N,) float64: for each object of an engine.Catalog, the drag-weighted mean NRLMSIS 2.1
-    mass density at its own SGP4 positions over span_s seconds before its epoch, divided by
-    the same mean of `table` (a global-mean NRLMSIS table) at the same heights and times.
+    """Ratio of the NRLMSIS 2.1 density each object of a catalogue met before its epoch to
+    the global mean of `table` at the same heights and times.
 
     The density an orbit meets depends on where its perigee is: at the Cosmos 1408 epochs
     the perigees of the eccentric fragments sat where NRLMSIS gives 0.55-0.75 of the global
@@ -71,6 +91,30 @@ def local_density_ratio(cat, table, *, span_s: float = LOCAL_SPAN_S, samples: in
     per object (BLOCK objects at a time), NRLMSIS most of it: about 1.7 s per 1,000
     objects on one shared core (measured on 4,200; the decay itself takes ~9 s per 1,000 objects
     and 4.5 years under NRLMSIS).
+
+    Parameters
+    ----------
+    cat : engine.Catalog
+        N element sets.
+    table : engine.atmosphere.Table
+        A global-mean NRLMSIS table (its space-weather assumption past the file is used
+        for the indices too).
+    span_s : float
+        Seconds before each epoch sampled (default LOCAL_SPAN_S, one day).
+    samples : int
+        Samples over the span (default LOCAL_SAMPLES, 96).
+
+    Returns
+    -------
+    (N,) float64
+        The drag-weighted mean NRLMSIS density at the object's positions divided by the
+        same mean of `table`; 1 where no sample is usable. Computed on the host (NRLMSIS
+        runs on the CPU).
+
+    Raises
+    ------
+    ImportError
+        When pymsis is missing.
     """
     pymsis = _atm._require("pymsis")
     n = len(cat)

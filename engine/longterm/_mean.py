@@ -12,9 +12,22 @@ from ._params import J2, MU, R_EQ
 
 
 def osculating_elements(r, v):
-    """Osculating semi-major axis a (N,) km, eccentricity vector (N, 3) and angular
-    momentum (N, 3) km^2/s of states r, v (N, 3) km, km/s (two-body, MU); the angles are
-    taken from the vectors by :func:`_angles`."""
+    """Osculating two-body elements in vector form (MU, WGS-84 GM).
+
+    Parameters
+    ----------
+    r, v : (N, 3) float64
+        Positions (km) and velocities (km/s).
+
+    Returns
+    -------
+    a : (N,) float64
+        Semi-major axis, km (NaN where not bound: engine._orbits.osculating_vectors).
+    ev : (N, 3) float64
+        Eccentricity vector.
+    h : (N, 3) float64
+        Angular momentum, km^2/s. The angles follow from ev and h (:func:`_angles`).
+    """
     a, ev, h, _ = osculating_vectors(r, v, MU)
     return a, ev, h
 
@@ -48,15 +61,26 @@ def _j2_accel(r):
 
 
 def mean_elements_from_states(r, v, *, steps: int = 128):
-    """First-order mean elements of osculating states r, v (N, 3) km, km/s: the state is
-    propagated with point mass + J2 over one orbital period (RK4, `steps` steps) and the
-    osculating a, eccentricity vector and angular-momentum direction are averaged over
-    it (Kozai 1959: short-period J2 terms have zero mean over the mean anomaly).
-    Orbits with osculating e >= 0.5 or a perigee inside the Earth keep their osculating
-    elements (the fixed-step average would not resolve the perigee).
+    """First-order mean elements of osculating states.
 
-    Returns (N, 5) float64: a_km, ecco, inclo, nodeo, argpo. Rows that are not bound
-    orbits (e >= 1 or a <= 0) are NaN; :func:`decay` reports them as NOT_ORBITING.
+    The state is propagated with point mass + J2 over one orbital period (RK4, `steps`
+    steps) and the osculating a, eccentricity vector and angular-momentum direction are
+    averaged over it (Kozai 1959: short-period J2 terms have zero mean over the mean
+    anomaly). Orbits with osculating e >= 0.5 or a perigee inside the Earth keep their
+    osculating elements (the fixed-step average would not resolve the perigee).
+
+    Parameters
+    ----------
+    r, v : (N, 3) float64
+        TEME positions (km) and velocities (km/s).
+    steps : int
+        RK4 steps over the period (default 128).
+
+    Returns
+    -------
+    (N, 5) float64
+        a_km (km), ecco, inclo, nodeo, argpo (rad). Rows that are not bound orbits
+        (e >= 1 or a <= 0) are NaN; :func:`decay` reports them as NOT_ORBITING.
     """
     r = np.array(r, dtype=np.float64).reshape(-1, 3)
     v = np.array(v, dtype=np.float64).reshape(-1, 3)

@@ -187,10 +187,25 @@ H_CAP_KM = 200.0
 
 
 def nodes_for(a, e, nodes, scale_km):
-    """(N,) int quadrature nodes per orbit for mean elements a (km), e: `nodes` when not
-    None, else the adaptive choice of NODE_CLASSES / X_MAX for the density scale height
-    scale_km (km, scalar or (N,); :func:`perigee_scale_height`; unused when nodes is
-    given)."""
+    """Quadrature nodes per orbit: given, or the adaptive choice of NODE_CLASSES / X_MAX.
+
+    Parameters
+    ----------
+    a : (N,) float64
+        Mean semi-major axes, km.
+    e : (N,) float64
+        Eccentricities.
+    nodes : None or int
+        Fixed nodes (returned for every object), or None for the adaptive choice.
+    scale_km : float or (N,) float64
+        Density scale height near perigee, km (:func:`perigee_scale_height`); unused when
+        nodes is given.
+
+    Returns
+    -------
+    (N,) int
+        Nodes per object: the smallest class K with a e / H <= X_MAX[K].
+    """
     a = np.asarray(a, dtype=np.float64)
     if nodes is not None:
         return np.full(a.shape, int(nodes))
@@ -210,10 +225,24 @@ def _log_density_slope(p: _Params, h, jd):
 
 
 def perigee_scale_height(p: _Params, y, t):
-    """Density scale height near the perigee of mean elements y (m, 5) at times t (m,)
-    days after p.jd_ref, km: the smaller of the local H = -1 / (d ln rho / dh) at the
-    perigee height and H_ABOVE_KM above it, at most H_CAP_KM (kernels/longterm.cuh
-    perigee_scale_height is the same)."""
+    """Density scale height near the perigee of mean elements (kernels/longterm.cuh
+    perigee_scale_height is the same).
+
+    Parameters
+    ----------
+    p : _Params
+        The density table and reference date.
+    y : (m, 5) float64
+        Mean elements a (km), e, i, RAAN, w (rad).
+    t : (m,) float64
+        Times, days after p.jd_ref.
+
+    Returns
+    -------
+    (m,) float64
+        km: the smaller of the local H = -1 / (d ln rho / dh) at the perigee height and
+        H_ABOVE_KM above it, at most H_CAP_KM.
+    """
     hp = _perigee_height(y)
     jd = p.jd_ref + t
     steep = np.maximum(-_log_density_slope(p, hp, jd), -_log_density_slope(p, hp + H_ABOVE_KM, jd))
@@ -222,7 +251,18 @@ def perigee_scale_height(p: _Params, y, t):
 
 
 def quadrature_nodes(nodes: int):
-    """cos E, sin E (K,) of the K equally spaced eccentric anomalies E_k = 2 pi k / K."""
+    """Equally spaced eccentric anomalies E_k = 2 pi k / K of the trapezoidal rule.
+
+    Parameters
+    ----------
+    nodes : int
+        K, the number of nodes.
+
+    Returns
+    -------
+    cos_e, sin_e : (K,) float64
+        cos E_k and sin E_k.
+    """
     e = 2.0 * np.pi * np.arange(nodes) / nodes
     return np.cos(e), np.sin(e)
 
