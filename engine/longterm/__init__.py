@@ -109,7 +109,11 @@ and dispatches once through engine._backend.implementation to _numpy.run or _cud
 (the same signature); _params holds the model's constants, status codes and the averaged
 rates both implementations share, _mean the osculating-to-mean conversion, _inputs the
 input switch, _ballistic the ballistic coefficients of element sets. None of them imports
-this __init__.
+this __init__. The model's pieces exported here (mean_elements_from_states,
+osculating_elements, matched_ballistic, local_density_ratio, nodes_for,
+perigee_scale_height, quadrature_nodes) take and return NumPy arrays: they are the NumPy
+reference of the model, which decay runs on the host for every backend (device inputs are
+copied to the host first; the per-object results are small next to the work).
 """
 
 from __future__ import annotations
