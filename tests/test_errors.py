@@ -120,7 +120,7 @@ def test_pc_flags_and_pc_cuh_agree():
 def test_longterm_kernel_run_status_maps_to_decay_status():
     """kernels/longterm.cuh's enum Status is the kernel's own run outcome; the launcher maps
     RUN_<name> to DecayStatus.<name> (RUN_OK: still in orbit)."""
-    from engine import _longterm_cuda
+    from engine.longterm import _cuda as _longterm_cuda
 
     header = _header_enum("longterm.cuh", r"enum\s+Status\s*\{(.*?)\};")
     assert set(header) == {"RUN_OK", "RUN_STEP_LIMIT", "RUN_STEP_FAILED"}

@@ -11,12 +11,17 @@ less than 0.06 %). Re-entry: the first time the height falls to reentry_km.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from engine import _backend
 from engine import atmosphere as at
 from engine import longterm as lt
+from engine.longterm import _cuda as lt_cuda
+from engine.longterm import _mean, _params as lt_params
+from engine.longterm import _numpy as lt_numpy
 from engine.timeconv import jd_from_datetime64
 
 #: the issue's requirement: re-entry times within 5 % of the Cowell propagator
@@ -99,7 +104,7 @@ def cowell_reentry_days(r, v, am, jd0, table, *, cd=2.2, reentry_km=120.0, dt=30
 def _params(table, jd_ref, step_days=1.0, reentry_km=120.0):
     alt0, dalt, na, jd0, djd, nd, coef = table.arrays()
     ce, se = lt.quadrature_nodes(8)
-    return lt._Params(alt0, dalt, na, jd0, djd, nd, coef.reshape(nd * na, 3), jd_ref, ce, se,
+    return lt_params._Params(alt0, dalt, na, jd0, djd, nd, coef.reshape(nd * na, 3), jd_ref, ce, se,
                       step_days, reentry_km)
 
 
@@ -122,7 +127,7 @@ def test_circular_decay_rate_matches_analytic(inc_deg):
     p = _params(_constant_table(rho), 2459000.5)
     y = np.array([[a, 0.0, np.radians(inc_deg), 0.3, 0.0]])
     bc = np.array([0.5 * cd * am * 1e-6])
-    got = lt._rates(p, y, np.zeros(1), bc)[0, 0] / lt.DAY_S
+    got = lt_params._rates(p, y, np.zeros(1), bc)[0, 0] / lt.DAY_S
     v = np.sqrt(lt.MU / a)
     k = lt.OMEGA_EARTH * a / v
     g = (1 - k) ** 2 if inc_deg == 0.0 else 2 / np.pi * ellipe(-k * k)
@@ -148,7 +153,7 @@ def test_integrated_circular_decay_matches_analytic():
     want = solve_ivp(rhs, (0, 30.0), [a0], rtol=1e-12, atol=1e-9).y[0, -1]
     p = _params(table, 2459000.5)
     el = np.array([[a0, 0.0, 0.0, 0.0, 0.0]])
-    el_f, t_f, t_re, _ = lt._run_numpy(p, el, np.array([0.5 * cd * am * 1e-6]), np.zeros(1), 30.0)
+    el_f, t_f, t_re, _ = lt_numpy.run(p, el, np.array([0.5 * cd * am * 1e-6]), np.zeros(1), 30.0)
     assert np.isnan(t_re[0]) and t_f[0] == pytest.approx(30.0)
     assert el_f[0, 0] == pytest.approx(want, abs=1e-6), f"a after 30 d: {el_f[0, 0]} vs {want} km"
 
@@ -163,10 +168,10 @@ def test_mean_elements_remove_the_j2_short_period_terms():
         x, u = states[-1]
         for _ in range(37):
             dt = 20.0
-            k1r, k1v = u, lt._j2_accel(x)
-            k2r, k2v = u + dt / 2 * k1v, lt._j2_accel(x + dt / 2 * k1r)
-            k3r, k3v = u + dt / 2 * k2v, lt._j2_accel(x + dt / 2 * k2r)
-            k4r, k4v = u + dt * k3v, lt._j2_accel(x + dt * k3r)
+            k1r, k1v = u, _mean._j2_accel(x)
+            k2r, k2v = u + dt / 2 * k1v, _mean._j2_accel(x + dt / 2 * k1r)
+            k3r, k3v = u + dt / 2 * k2v, _mean._j2_accel(x + dt / 2 * k2r)
+            k4r, k4v = u + dt * k3v, _mean._j2_accel(x + dt * k3r)
             x, u = x + dt / 6 * (k1r + 2 * k2r + 2 * k3r + k4r), u + dt / 6 * (k1v + 2 * k2v + 2 * k3v + k4v)
         states.append((x, u))
     r_all = np.concatenate([s[0] for s in states])
@@ -253,10 +258,9 @@ def test_reentry_times_within_5_percent_of_engine_numerical():
 @pytest.fixture(scope="module")
 def host():
     from engine._hostbuild import HostBuildError
-    from engine._longterm_cuda import LongtermHost
 
     try:
-        return LongtermHost()
+        return lt_cuda.LongtermHost()
     except HostBuildError as exc:
         pytest.skip(f"host build unavailable: {exc}")
 
@@ -286,7 +290,7 @@ def test_host_rates_match_numpy_cpu(host):
     for kk in np.unique(k):
         i = k == kk
         ce, se = lt.quadrature_nodes(int(kk))
-        want[i] = lt._rates(lt.dataclasses.replace(p, cos_e=ce, sin_e=se), y[i], t[i], bc[i])
+        want[i] = lt_params._rates(dataclasses.replace(p, cos_e=ce, sin_e=se), y[i], t[i], bc[i])
     rel = np.abs(got - want) / np.maximum(np.abs(want), 1e-300)
     worst = np.unravel_index(np.argmax(rel), rel.shape)
     assert rel.max() < 1e-12, f"rates differ by {rel.max():.2e} at object {worst[0]}, element {worst[1]}"
@@ -303,7 +307,7 @@ def _run_case(seed, m):
 def test_host_run_matches_numpy_cpu(host):
     m = 200
     p, el, bc, t0 = _run_case(12, m)
-    a = lt._run_numpy(p, el, bc, t0, 10.0)
+    a = lt_numpy.run(p, el, bc, t0, 10.0)
     b = host.run(p, el, bc, t0, 10.0)
     np.testing.assert_array_equal(a[3], b[3])
     assert np.array_equal(np.isnan(a[2]), np.isnan(b[2])), "re-entered sets differ"
@@ -317,12 +321,10 @@ def test_host_run_matches_numpy_cpu(host):
 def test_launch_chunks_give_the_same_bits(host, monkeypatch):
     """Objects split over several launches (offset per-object arrays) give the bits of one
     launch: kernels/longterm.cu's launcher on the host executor."""
-    from engine import _longterm_cuda
-
     p, el, bc, t0 = _run_case(14, 60)
     el_in = el.copy()
     whole = host.run(p, el, bc, t0, 10.0)
-    monkeypatch.setattr(_longterm_cuda, "_MAX_LAUNCH", 7)
+    monkeypatch.setattr(lt_cuda, "_MAX_LAUNCH", 7)
     parts = host.run(p, el, bc, t0, 10.0)
     for a, b in zip(whole, parts):
         np.testing.assert_array_equal(a, b)
@@ -466,19 +468,19 @@ def test_adaptive_nodes_hold_quadrature_error(which):
     table = at.Exponential().table() if which == "vallado" else _time_varying_table(rng)
     p = _params(table, 2459533.5)
     y = _random_elements(rng, 3000, (6530.0, 9000.0), 0.3)
-    y = y[lt._perigee_height(y) > 150.0]
+    y = y[lt_params._perigee_height(y) > 150.0]
     m = len(y)
     t = rng.uniform(0, 10, m)
     bc = np.full(m, 1e-7)
     k = lt.nodes_for(y[:, 0], y[:, 1], None, lt.perigee_scale_height(p, y, t))
     assert len(np.unique(k)) >= 4, f"the orbits should span several node classes: {np.unique(k)}"
     ce, se = lt.quadrature_nodes(1024)
-    ref = lt._rates(lt.dataclasses.replace(p, cos_e=ce, sin_e=se), y, t, bc)
+    ref = lt_params._rates(dataclasses.replace(p, cos_e=ce, sin_e=se), y, t, bc)
     got = np.empty_like(ref)
     for kk in np.unique(k):
         i = k == kk
         ce, se = lt.quadrature_nodes(int(kk))
-        got[i] = lt._rates(lt.dataclasses.replace(p, cos_e=ce, sin_e=se), y[i], t[i], bc[i])
+        got[i] = lt_params._rates(dataclasses.replace(p, cos_e=ce, sin_e=se), y[i], t[i], bc[i])
     for col, name in ((0, "da/dt"), (1, "de/dt")):
         scale = np.abs(ref[:, 0]) if col == 0 else np.abs(ref[:, 0]) / y[:, 0]
         rel = np.abs(got[:, col] - ref[:, col]) / scale

@@ -1,8 +1,8 @@
 """The launcher of kernels/longterm.cu over both executors, and a CPU oracle of the kernel.
 
-run(p, el, bc, t0, t_stop, nodes, backend) is what engine.longterm.decay calls on backend
-"cuda" or "host": it validates and copies the per-object arrays to the executor's memory
-(cupy on "cuda"; NumPy copies on "host", through kernels/longterm.cu compiled for the CPU
+run(p, el, bc, t0, t_stop, nodes, backend=...) is what engine.longterm.decay calls on backend
+"cuda" or "host" (engine.longterm._numpy.run, of the same signature, on "numpy"): it
+validates and copies the per-object arrays to the executor's memory (cupy on "cuda"; NumPy copies on "host", through kernels/longterm.cu compiled for the CPU
 by engine/_hostexec.py), passes every scalar with the exact C type of the kernel
 signature (cupy.RawKernel checks nothing: a Python int becomes long long, a float double;
 the host executor checks each against the signature), launches one thread per object and
@@ -19,7 +19,9 @@ import ctypes
 
 import numpy as np
 
-from engine._hostexec import executor
+from .._hostbuild import build
+from .._hostexec import executor
+from ._params import IN_ORBIT, STEP_FAILED, STEP_LIMIT
 
 _SRC = "longterm.cu"
 _THREADS = 128
@@ -47,9 +49,7 @@ def _check(el, bc, t0):
 def _codes(run_status):
     """kernels/longterm.cuh Status (RUN_OK, RUN_STEP_LIMIT, RUN_STEP_FAILED) -> the status
     codes of engine.longterm."""
-    from engine import longterm
-
-    table = np.array([longterm.IN_ORBIT, longterm.STEP_LIMIT, longterm.STEP_FAILED], dtype=np.uint8)
+    table = np.array([IN_ORBIT, STEP_LIMIT, STEP_FAILED], dtype=np.uint8)
     return table[np.asarray(run_status, dtype=np.intp)]
 
 
@@ -61,13 +61,37 @@ def _scalars(p, nodes, t_stop):
             np.int64(p.max_steps), np.float64(t_stop))
 
 
-def run(p, el, bc, t0, t_stop: float, nodes=None, backend: str = "cuda"):
+def run(p, el, bc, t0, t_stop: float, nodes=None, *, backend: str = "cuda", progress=None,
+        threads: int | None = None):
     """kernels/longterm.cu longterm_decay_f64 for n objects on backend "cuda" or "host".
 
-    p: engine.longterm._Params; el (n, 5) mean elements (a km, e, i, RAAN, w rad); bc (n,)
-    cd A/M / 2 in km^2/kg; t0 (n,) start times, days after p.jd_ref; t_stop days; nodes
-    None (adaptive) or int. Returns NumPy (el (n, 5), t (n,), t_re (n,) days or NaN,
-    code (n,) uint8: engine.longterm IN_ORBIT, STEP_LIMIT or STEP_FAILED).
+    The same signature as engine.longterm._numpy.run, which engine.longterm.decay calls
+    on backend "numpy".
+
+    Parameters
+    ----------
+    p, el, bc, t0, t_stop, nodes
+        As engine.longterm._numpy.run: the flat table parameters, (n, 5) mean elements
+        (km, rad; not modified), (n,) ballistic factors km^2/kg, (n,) start times and the
+        stop time in days after p.jd_ref, quadrature nodes (None: adaptive).
+    backend : str
+        "cuda" (the GPU, through CuPy) or "host" (the kernel compiled for the CPU).
+    progress, threads
+        Ignored: the kernel runs every object in one launch per _MAX_LAUNCH objects and
+        reports nothing until it ends; its threads are the executor's (one per object).
+
+    Returns
+    -------
+    el : (n, 5) float64, t : (n,) float64, t_re : (n,) float64, code : (n,) uint8
+        NumPy arrays as engine.longterm._numpy.run returns them: final elements, final times
+        and re-entry times (days after p.jd_ref, NaN where none), and IN_ORBIT, STEP_LIMIT
+        or STEP_FAILED. Copied to the host: they are per-object summaries, small next to
+        the work.
+
+    Raises
+    ------
+    ValueError
+        For per-object arrays of the wrong shape or not finite.
     """
     ex = executor(backend)
     cp = ex.xp
@@ -97,8 +121,6 @@ class LongtermHost:
     """
 
     def __init__(self) -> None:
-        from engine._hostbuild import build
-
         lib = build("longterm")
         dp = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
         d, i, ll = ctypes.c_double, ctypes.c_int, ctypes.c_longlong
