@@ -199,7 +199,7 @@ class Sgp4Host:
     """
 
     def __init__(self) -> None:
-        from engine import _sgp4_cuda
+        from engine.sgp4 import _cuda as _sgp4_cuda
 
         self._launcher = _sgp4_cuda
         self.nrec = _sgp4_cuda.NREC

@@ -58,7 +58,7 @@ def test_record_layout_matches_launcher(tmp_path):
     kernels/sgp4.cuh itself, not from the launcher)."""
     import subprocess
 
-    from engine import _sgp4_cuda
+    from engine.sgp4 import _cuda as _sgp4_cuda
     from engine._kernels import kernel_dir
 
     src = tmp_path / "probe.cpp"

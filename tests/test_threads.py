@@ -12,7 +12,8 @@ import pytest
 from randomsets import CLASSES, random_satrecs
 
 import engine
-from engine import _parallel, _sgp4_numpy
+from engine import _parallel
+from engine.sgp4 import _numpy as _sgp4_numpy
 
 
 def _mixed_catalog(n=600, seed=17):

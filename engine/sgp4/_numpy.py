@@ -31,9 +31,9 @@ import math
 
 import numpy as np
 
-from . import _parallel
-from .constants import SGP4_GRAVITY, Gravity  # Gravity: defined there, this name keeps working
-from .errors import DECAYED, MEAN_ECC, MEAN_MOTION, PERT_ECC, SEMI_LATUS
+from .. import _parallel
+from ..constants import SGP4_GRAVITY, Gravity  # Gravity: defined there, this name keeps working
+from ..errors import DECAYED, MEAN_ECC, MEAN_MOTION, PERT_ECC, SEMI_LATUS
 
 __all__ = [
     "GRAVITY_MODELS",

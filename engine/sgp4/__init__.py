@@ -16,8 +16,8 @@ import os
 
 import numpy as np
 
-from . import _backend
-from .errors import InsufficientMemoryError
+from .. import _backend
+from ..errors import InsufficientMemoryError
 
 #: the NumPy backend's jd path also holds tsince (N, M) float64 and one (N, M) temporary
 _TSINCE_BYTES = 16
@@ -106,13 +106,13 @@ def _model(catalog, backend: str, dtype: np.dtype):
     model = cache.get(key)
     if model is None:
         if backend == "numpy":
-            from . import _sgp4_numpy
+            from . import _numpy as _sgp4_numpy
 
             model = _sgp4_numpy.sgp4init(
                 catalog.elements(), whichconst=catalog.whichconst, opsmode=catalog.opsmode
             )
         else:
-            from . import _sgp4_cuda
+            from . import _cuda as _sgp4_cuda
 
             model = _sgp4_cuda.init(
                 catalog.elements(), whichconst=catalog.whichconst, opsmode=catalog.opsmode, dtype=dtype,
@@ -174,10 +174,10 @@ def propagate_jd(catalog, jd, fr, *, backend="auto", dtype=np.float64, out=None,
     _check_host(catalog, jd.shape[0], name, dt, out, to_host, "Catalog.sgp4", _TSINCE_BYTES)
     model = _model(catalog, name, dt)
     if name == "numpy":
-        from . import _sgp4_numpy
+        from . import _numpy as _sgp4_numpy
 
         return _sgp4_numpy.sgp4(model, _sgp4_numpy.tsince_minutes(model, jd, fr), out=out, threads=threads)
-    from . import _sgp4_cuda
+    from . import _cuda as _sgp4_cuda
 
     res = _sgp4_cuda.propagate(model, jd=jd, fr=fr, out=out, dtype=dt)
     return tuple(_backend.to_host(a) for a in res) if to_host else res
@@ -206,10 +206,10 @@ def propagate_tsince(catalog, minutes, *, backend="auto", dtype=np.float64, out=
     _check_host(catalog, t.shape[1], name, dt, out, to_host, "Catalog.sgp4_tsince", 0)
     model = _model(catalog, name, dt)
     if name == "numpy":
-        from . import _sgp4_numpy
+        from . import _numpy as _sgp4_numpy
 
         return _sgp4_numpy.sgp4(model, t, out=out, threads=threads)
-    from . import _sgp4_cuda
+    from . import _cuda as _sgp4_cuda
 
     res = _sgp4_cuda.propagate(model, tsince=t, out=out, dtype=dt)
     return tuple(_backend.to_host(a) for a in res) if to_host else res

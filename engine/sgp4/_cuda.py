@@ -189,7 +189,7 @@ def _check_time_upload(ex, model, tsince, jd, zipped: bool, dt) -> None:
         return
     if tsince is not None and isinstance(src, np.ndarray) and src.strides[0] == 0:
         return  # (M,) broadcast over objects: _times sends one row
-    from . import sgp4 as _sgp4
+    from engine import sgp4 as _sgp4
 
     n, m = np.shape(src)
     per_pair = 8 if tsince is not None else 16
@@ -229,7 +229,7 @@ def propagate(model: CudaSgp4Model, tsince=None, *, jd=None, fr=None, out=None, 
         r = cp.empty((n, m, 3), dtype=dt)
         v = cp.empty((n, m, 3), dtype=dt)
     else:  # too big for the device: chunk through device scratch into host arrays
-        from . import sgp4 as _sgp4
+        from engine import sgp4 as _sgp4
 
         _sgp4.check_memory(n, m, _PAIR_BYTES[dt], what=f"SGP4 on {ex.name} (results larger than the "
                            "device memory go to host memory)")
