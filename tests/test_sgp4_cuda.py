@@ -1,4 +1,4 @@
-"""engine/_sgp4_cuda.py, the launcher of kernels/sgp4.cu, on both executors: "host" (the
+"""engine/sgp4/_cuda.py, the launcher of kernels/sgp4.cu, on both executors: "host" (the
 .cu compiled for the CPU, engine/_hostexec.py) on every machine, "cuda" on a real device
 (skipped with "no CUDA device" elsewhere). The kernels against python-sgp4, and float32
 against the float64 host run of the same source.
@@ -60,7 +60,7 @@ def test_sgp4_cuda_f64_matches_python_sgp4(kb, opsmode):
 def test_sgp4_cuda_f32_matches_host_f64(kb):
     backend, cp = kb
     from engine.sgp4 import _cuda as _sgp4_cuda
-    from engine._hostbuild import Sgp4Host
+    from engine.sgp4._host import Sgp4Host
 
     sats = random_satrecs(10_000, seed=11, classes=("leo", "polar", "retrograde", "low_ecc", "neg_bstar"))
     el = elements_of(sats)

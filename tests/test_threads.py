@@ -1,6 +1,6 @@
 """Threads in the NumPy SGP4 path: bit-identical results for any thread count.
 
-The blocks of objects (engine._sgp4_numpy._run_subset) are the same for any thread
+The blocks of objects (engine.sgp4._numpy._run_subset) are the same for any thread
 count and each writes its own rows, so 1, 2 and 3 threads must agree to the bit,
 error codes included; the threads= setting must reach the block loop.
 """

@@ -1,88 +1,36 @@
 """SGP4/SDP4 propagation of a Catalog: backend dispatch, input checks, output layout.
 
-The numerical work lives in engine/_sgp4_numpy.py (NumPy, float64) and in
-kernels/sgp4.cu behind engine/_sgp4_cuda.py (float64 or mixed-precision float32, on
-CUDA or, backend "host", on the CPU through engine/_hostexec.py). This module only validates, picks the backend (through engine/_backend.py)
-and caches the per-object initialisation on the Catalog.
+The numerical work lives in engine/sgp4/_numpy.py (NumPy, float64) and in
+kernels/sgp4.cu behind engine/sgp4/_cuda.py, its launcher (float64 or mixed-precision
+float32, on CUDA or, backend "host", on the CPU through engine/_hostexec.py). Both expose
+``init`` and ``propagate`` with the same parameters; this module only validates, resolves
+the backend once (engine/_backend.py hands it the implementation module) and caches the
+per-object initialisation on the Catalog. It takes the catalogue duck-typed (``len``,
+``elements()``, ``whichconst``, ``opsmode``, ``_sgp4_cache``) and does not import
+engine.catalog, which sits above it.
 
 Output contract (the same as python-sgp4's ``SatrecArray.sgp4``):
     e: (N, M) uint8 error codes (engine.errors), r: (N, M, 3) km, v: (N, M, 3) km/s, TEME.
     Codes 1-5 give NaN r and v; code 6 (decayed) keeps the computed values.
+
+The name ``sgp4`` inside the package is this subpackage only as ``engine.sgp4`` (or
+``from . import sgp4``); ``from sgp4.api import Satrec`` stays the third-party python-sgp4.
 """
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from .. import _backend
-from ..errors import InsufficientMemoryError
+# memory_available / check_memory live in the foundation module engine._memory (the host
+# executor, decay and the CLI ask them too); these names keep working
+from .._memory import check_memory, memory_available
+from ..errors import InsufficientMemoryError  # this import path keeps working
+
+__all__ = ["check_memory", "memory_available", "propagate_jd", "propagate_tsince"]
 
 #: the NumPy backend's jd path also holds tsince (N, M) float64 and one (N, M) temporary
 _TSINCE_BYTES = 16
-_MEMINFO = "/proc/meminfo"
-#: requests below this are not checked: any machine that imports NumPy has that much
-_CHECK_FLOOR_BYTES = 1 << 20
-
-
-def memory_available() -> int | None:
-    """Bytes of host memory a new allocation can get without swapping, or None if unknown.
-
-    Linux: MemAvailable of /proc/meminfo (kernel >= 3.14: free memory plus the page
-    cache and slabs it can reclaim, the kernel's own estimate). Elsewhere:
-    os.sysconf free pages x page size (free memory only, an underestimate).
-    The one place that answers this; tests monkeypatch it.
-    """
-    try:
-        with open(_MEMINFO, "rb") as f:
-            for line in f:
-                if line.startswith(b"MemAvailable:"):
-                    return int(line.split()[1]) * 1024  # the value is in kB (KiB)
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _gib(nbytes: float) -> str:
-    return f"{nbytes / 2**30:,.1f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:,.1f} MiB"
-
-
-def check_memory(n: int, m: int, bytes_per_pair: int, *, what: str, where: str = "host",
-                 available: int | None = None, extra_bytes: int = 0, ways_out: str | None = None) -> None:
-    """Refuse, before any allocation, a request of n objects x m times that cannot fit.
-
-    bytes_per_pair: bytes allocated per (object, time); extra_bytes: bytes needed besides
-    (scratch); where: "host" (available from memory_available()) or "device" (pass the
-    free device bytes as `available`); ways_out: the remedies to name, when not the
-    default (fewer times or objects per call, out= buffers, numpy.memmap out of core).
-    Raises engine.errors.InsufficientMemoryError with the size, the memory available
-    and the ways out; returns None when the request fits or the memory is unknown.
-    """
-    need = int(n) * int(m) * int(bytes_per_pair) + int(extra_bytes)
-    if need < _CHECK_FLOOR_BYTES:
-        return
-    if available is None:
-        if where != "host":
-            raise ValueError("check_memory: give available= for device memory")
-        available = memory_available()
-    if available is None or need <= available:
-        return
-    if ways_out is None:
-        per_call = max(1, int(available // max(1, int(n) * int(bytes_per_pair))))
-        ways_out = (f"fewer times per call (at most ~{per_call:,} times for all {int(n):,} objects: loop over "
-                    "slices of jd, fr), or fewer objects per call (catalog[i:j]); pass out=(e, r, v) buffers "
-                    "allocated once and reused, or numpy.memmap arrays on disk for out-of-core propagation; "
-                    "or a coarser time grid")
-    raise InsufficientMemoryError(
-        f"{what}: {int(n):,} objects x {int(m):,} times need {_gib(need)} of {where} memory "
-        f"({bytes_per_pair} bytes per object and time) but {_gib(available)} is available. Ways out: "
-        f"{ways_out}",
-        need_bytes=need, available_bytes=available, where=where,
-    )
 
 _DTYPES = {np.dtype(np.float64): "f64", np.dtype(np.float32): "f32"}
 
@@ -105,19 +53,10 @@ def _model(catalog, backend: str, dtype: np.dtype):
     key = (backend, dtype.str)
     model = cache.get(key)
     if model is None:
-        if backend == "numpy":
-            from . import _numpy as _sgp4_numpy
-
-            model = _sgp4_numpy.sgp4init(
-                catalog.elements(), whichconst=catalog.whichconst, opsmode=catalog.opsmode
-            )
-        else:
-            from . import _cuda as _sgp4_cuda
-
-            model = _sgp4_cuda.init(
-                catalog.elements(), whichconst=catalog.whichconst, opsmode=catalog.opsmode, dtype=dtype,
-                backend=backend,
-            )
+        model = _backend.implementation(__name__, backend).init(
+            catalog.elements(), whichconst=catalog.whichconst, opsmode=catalog.opsmode, dtype=dtype,
+            backend=backend,
+        )
         cache[key] = model
     return model
 
@@ -141,7 +80,7 @@ def _check_host(catalog, m: int, backend: str, dt: np.dtype, out, to_host: bool,
     The NumPy backend allocates the outputs (unless out= is given) and `scratch` bytes
     per (object, time) of times; the host executor (backend "host") allocates the
     outputs in host memory; the CUDA backend allocates host outputs when to_host is
-    set (engine/_sgp4_cuda.py checks its own host fallback and the device side).
+    set (engine/sgp4/_cuda.py checks its own host fallback and the device side).
     """
     outputs = 1 + 6 * dt.itemsize  # e uint8, r and v (3,) of dt
     if backend == "numpy":
@@ -159,11 +98,45 @@ def propagate_jd(catalog, jd, fr, *, backend="auto", dtype=np.float64, out=None,
                  threads=None):
     """Propagate every object of ``catalog`` to the split Julian dates ``jd + fr``.
 
-    jd, fr: scalars or (M,) float64 (UTC). Returns ``(e, r, v)``: e (N, M) uint8,
-    r (N, M, 3) km, v (N, M, 3) km/s in TEME; cupy arrays on backend "cuda" unless
-    ``to_host=True``. ``out``: optional ``(e, r, v)`` buffers of those shapes to fill.
-    threads: NumPy backend's worker threads (None: $DEBRIS_ENGINE_THREADS, else every
-    usable core); results are bit-identical for any count. Ignored by the CUDA backend.
+    Parameters
+    ----------
+    catalog : engine.Catalog
+        N element sets (anything with ``len``, ``elements()``, ``whichconst``, ``opsmode``
+        and the ``_sgp4_cache`` dict, where the initialisation is kept per backend and dtype).
+    jd, fr : float or (M,) float64
+        Split Julian dates, days, UTC (broadcast against each other).
+    backend : {"auto", "numpy", "cuda", "host"}
+        Resolved once by engine._backend.
+    dtype : numpy.float64 or numpy.float32
+        float32 is the CUDA kernels' mixed-precision mode ("cuda" and "host" only).
+    out : tuple, optional
+        ``(e, r, v)`` buffers of the shapes below to fill (NumPy on "numpy" and "host",
+        cupy on "cuda").
+    to_host : bool
+        Return NumPy arrays on backend "cuda".
+    threads : int, optional
+        NumPy backend's worker threads (None: $DEBRIS_ENGINE_THREADS, else every usable
+        core); results are bit-identical for any count. Ignored by the kernel backends.
+
+    Returns
+    -------
+    e : (N, M) uint8
+        Error codes (engine.errors; 0 ok).
+    r : (N, M, 3) float
+        Position, km, TEME (NaN for codes 1-5).
+    v : (N, M, 3) float
+        Velocity, km/s, TEME. All three are arrays of the backend: cupy on "cuda" unless
+        ``to_host=True``, or when the outputs exceed free device memory (the launcher then
+        computes in device-sized chunks into NumPy arrays rather than fail).
+
+    Raises
+    ------
+    ValueError
+        For an unknown backend or dtype, float32 on "numpy", non-finite times or bad shapes.
+    engine.errors.BackendUnavailable
+        For "cuda" or "host" where they cannot run.
+    engine.errors.InsufficientMemoryError
+        Before any work, when the outputs cannot fit in host memory.
     """
     name = _backend.resolve(backend)
     dt = _check_dtype(dtype, name)
@@ -173,13 +146,8 @@ def propagate_jd(catalog, jd, fr, *, backend="auto", dtype=np.float64, out=None,
         jd, fr = np.broadcast_arrays(jd, fr)
     _check_host(catalog, jd.shape[0], name, dt, out, to_host, "Catalog.sgp4", _TSINCE_BYTES)
     model = _model(catalog, name, dt)
-    if name == "numpy":
-        from . import _numpy as _sgp4_numpy
-
-        return _sgp4_numpy.sgp4(model, _sgp4_numpy.tsince_minutes(model, jd, fr), out=out, threads=threads)
-    from . import _cuda as _sgp4_cuda
-
-    res = _sgp4_cuda.propagate(model, jd=jd, fr=fr, out=out, dtype=dt)
+    res = _backend.implementation(__name__, name).propagate(model, jd=jd, fr=fr, out=out, dtype=dt,
+                                                            threads=threads)
     return tuple(_backend.to_host(a) for a in res) if to_host else res
 
 
@@ -187,8 +155,26 @@ def propagate_tsince(catalog, minutes, *, backend="auto", dtype=np.float64, out=
                      threads=None):
     """Propagate to ``minutes`` since each object's own epoch.
 
-    minutes: (M,) float64 (the same offsets for every object) or (N, M).
-    Returns ``(e, r, v)`` as :func:`propagate_jd`; threads as there.
+    Parameters
+    ----------
+    catalog : engine.Catalog
+        N element sets, as :func:`propagate_jd` takes them.
+    minutes : float, (M,) or (N, M) float64
+        Minutes since each object's epoch: the same offsets for every object, or per object.
+    backend, dtype, out, to_host, threads
+        As :func:`propagate_jd`.
+
+    Returns
+    -------
+    e, r, v
+        As :func:`propagate_jd`: (N, M) uint8, (N, M, 3) km, (N, M, 3) km/s, TEME.
+
+    Raises
+    ------
+    ValueError
+        As :func:`propagate_jd`, and for minutes of another shape.
+    engine.errors.BackendUnavailable, engine.errors.InsufficientMemoryError
+        As :func:`propagate_jd`.
     """
     name = _backend.resolve(backend)
     dt = _check_dtype(dtype, name)
@@ -205,11 +191,6 @@ def propagate_tsince(catalog, minutes, *, backend="auto", dtype=np.float64, out=
         raise ValueError(f"minutes[{i}, {j}] is {t[i, j]}: every time must be finite")
     _check_host(catalog, t.shape[1], name, dt, out, to_host, "Catalog.sgp4_tsince", 0)
     model = _model(catalog, name, dt)
-    if name == "numpy":
-        from . import _numpy as _sgp4_numpy
-
-        return _sgp4_numpy.sgp4(model, t, out=out, threads=threads)
-    from . import _cuda as _sgp4_cuda
-
-    res = _sgp4_cuda.propagate(model, tsince=t, out=out, dtype=dt)
+    res = _backend.implementation(__name__, name).propagate(model, tsince=t, out=out, dtype=dt,
+                                                            threads=threads)
     return tuple(_backend.to_host(a) for a in res) if to_host else res
