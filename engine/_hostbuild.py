@@ -8,7 +8,6 @@ of kernels/host/<name>_host.cpp that expose device math no entry point returns (
 Philox generator, Cowell's force model, the Pc quadrature tables, longterm's rates).
 
     lib = build("breakup")           # kernels/host/breakup_host.cpp -> ctypes.CDLL
-    host = Sgp4Host()                 # SGP4 oracle over kernels/sgp4.cu on the host executor
 
 Cache directory: $DEBRIS_ENGINE_CACHE, else $XDG_CACHE_HOME/debris-engine, else
 ~/.cache/debris-engine, else a temporary directory.
@@ -161,67 +160,6 @@ def build(name: str) -> ctypes.CDLL:
 
 
 _ll = ctypes.c_longlong
-
-#: element field order of the (NELEM, N) input, as in kernels/sgp4.cuh (ElementField)
-ELEMENT_FIELDS = (
-    "jdsatepoch", "jdsatepochF", "no_kozai", "ecco", "inclo", "nodeo", "argpo", "mo",
-    "bstar", "ndot", "nddot", "sgp4init_epoch",
-)
-
-
-def element_columns(elements: dict) -> list[np.ndarray]:
-    """(N,) float64 columns in ELEMENT_FIELDS order.
-
-    sgp4init_epoch (days since 1949 Dec 31 0h, as handed to sgp4init) is optional: when
-    absent it is formed as twoline2rv does, (jdsatepoch + jdsatepochF) - 2433281.5.
-    """
-    cols = {}
-    for k in ELEMENT_FIELDS[:-1]:
-        if k not in elements:
-            raise ValueError(f"elements is missing the field {k!r}")
-        cols[k] = np.asarray(elements[k], dtype=np.float64).ravel()
-    if "sgp4init_epoch" in elements:
-        ep = np.asarray(elements["sgp4init_epoch"], dtype=np.float64).ravel()
-    else:
-        ep = (cols["jdsatepoch"] + cols["jdsatepochF"]) - 2433281.5
-    return [*cols.values(), ep]
-GRAVITY = {"wgs72old": 0, "wgs72": 1, "wgs84": 2}
-
-
-class Sgp4Host:
-    """SGP4 through kernels/sgp4.cu's own entry points on the host executor (a test oracle
-    with python-sgp4's calling convention; the work is engine/_sgp4_cuda.py's launcher,
-    backend "host", so every check of this class runs the real kernels and launcher).
-
-    init(elements, whichconst, opsmode) -> (rec (NREC, N) float64, flags (N,) int32)
-    propagate(rec, flags, tsince (N, M) or (M,) minutes, dtype) -> e (N, M) uint8,
-        r, v (N, M, 3) km, km/s, TEME in dtype
-    """
-
-    def __init__(self) -> None:
-        from engine import _sgp4_cuda
-
-        self._launcher = _sgp4_cuda
-        self.nrec = _sgp4_cuda.NREC
-        self.nelem = _sgp4_cuda.NELEM
-
-    def init(self, elements: dict, whichconst="wgs72", opsmode="i"):
-        model = self._launcher.init(elements, whichconst, opsmode, backend="host")
-        return model.rec, model.flags
-
-    def _model(self, rec, flags, dtype):
-        flags = np.ascontiguousarray(flags, dtype=np.int32)
-        return self._launcher.CudaSgp4Model(
-            rec=np.ascontiguousarray(rec, dtype=np.float64), flags=flags, n=int(flags.size),
-            whichconst="wgs72", opsmode="i", dtype=np.dtype(dtype), backend="host")
-
-    def propagate(self, rec, flags, tsince, dtype=np.float64):
-        """tsince: minutes since each object's epoch, (M,) shared or (N, M)."""
-        return self._launcher.propagate(self._model(rec, flags, dtype), tsince=tsince)
-
-    def propagate_jd(self, rec, flags, jd, fr, dtype=np.float64):
-        """jd, fr: Julian date split as python-sgp4 takes it, (M,) shared or (N, M)."""
-        return self._launcher.propagate(self._model(rec, flags, dtype), jd=jd, fr=fr)
 
 
 class BreakupHost:

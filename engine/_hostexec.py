@@ -45,8 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine import _hostbuild
-from engine._kernels import kernel_dir
+from engine import _hostbuild, _memory
+from engine._kernels import get_function, kernel_dir
 from engine.errors import KernelArgumentError  # defined there; this import path keeps working
 
 #: C types a kernel parameter may have, and the NumPy dtype of their bytes (LP64: long
@@ -344,11 +344,9 @@ class HostExecutor:
 
     def mem_info(self) -> tuple[int, int]:
         """(free, free) bytes of the memory the kernels' arrays live in: available host
-        memory (engine.sgp4.memory_available; unbounded when unknown), capped by
+        memory (engine._memory.memory_available; unbounded when unknown), capped by
         :func:`host_memory_limit`. The launchers budget against the first value only."""
-        from engine.sgp4 import memory_available
-
-        free = memory_available()
+        free = _memory.memory_available()  # through the module: tests monkeypatch it there
         free = (1 << 62) if free is None else int(free)
         limit = _memory_limit.get()
         if limit is not None:
@@ -373,17 +371,15 @@ class CudaExecutor:
 
     @property
     def xp(self):
-        import cupy
+        import cupy  # optional dependency: only the CUDA executor needs it
 
         return cupy
 
     def kernel(self, filename: str, name: str):
-        from engine._kernels import get_function
-
         return get_function(filename, name)
 
     def mem_info(self) -> tuple[int, int]:
-        import cupy
+        import cupy  # optional dependency: only the CUDA executor needs it
 
         free, total = cupy.cuda.runtime.memGetInfo()
         return int(free), int(total)

@@ -26,7 +26,7 @@ import numpy as np
 
 from dataclasses import dataclass
 
-from ._sgp4_numpy import gravity
+from .sgp4._numpy import gravity
 from .atmosphere import FLATTENING, R_EQ_KM
 from .constants import EGM96_J2, SGP4_WGS72
 from .errors import ORBIT_STATUS_MESSAGES, OrbitStatus

@@ -507,20 +507,40 @@ class Catalog:
         """
         _tle.write(self._d, path, names=names)
 
-    # ---- propagation (engine/sgp4.py does the work) -------------------------
+    # ---- propagation (engine/sgp4/ does the work) -------------------------
 
     def sgp4(self, jd, fr, *, backend="auto", dtype=np.float64, out=None, to_host=False, threads=None):
         """Propagate every object to the split Julian dates ``jd + fr`` (UTC) with SGP4/SDP4.
 
-        jd, fr: scalars or (M,) float64 arrays, as python-sgp4's ``SatrecArray.sgp4``.
-        Returns ``(e, r, v)``: e (N, M) uint8 error codes (engine.errors), r (N, M, 3) km,
-        v (N, M, 3) km/s, TEME. Codes 1-5 give NaN r and v; code 6 (decayed) keeps them.
-        backend: "auto" | "numpy" | "cuda" | "host"; on "cuda" the results are cupy arrays
-        unless ``to_host=True``; "host" runs kernels/sgp4.cu on the CPU (NumPy arrays).
-        dtype: float64, or float32 (the kernels' mixed precision: cuda or host only).
-        out: optional ``(e, r, v)`` arrays of those shapes to fill and return.
-        threads: NumPy backend's worker threads (None: $DEBRIS_ENGINE_THREADS, else every
-        usable core); the results are bit-identical for any count.
+        Parameters
+        ----------
+        jd, fr : float or (M,) float64
+            Split Julian dates, days, UTC, as python-sgp4's ``SatrecArray.sgp4`` takes them.
+        backend : {"auto", "numpy", "cuda", "host"}
+            "host" runs kernels/sgp4.cu on the CPU (NumPy arrays).
+        dtype : numpy.float64 or numpy.float32
+            float32 is the kernels' mixed precision ("cuda" or "host" only).
+        out : tuple, optional
+            ``(e, r, v)`` arrays of the shapes below to fill and return.
+        to_host : bool
+            On "cuda", return NumPy arrays instead of cupy arrays.
+        threads : int, optional
+            NumPy backend's worker threads (None: $DEBRIS_ENGINE_THREADS, else every usable
+            core); the results are bit-identical for any count.
+
+        Returns
+        -------
+        e : (N, M) uint8
+            Error codes (engine.errors). Codes 1-5 give NaN r and v; code 6 (decayed) keeps them.
+        r : (N, M, 3) float
+            Position, km, TEME.
+        v : (N, M, 3) float
+            Velocity, km/s, TEME. cupy arrays on "cuda" unless ``to_host=True``.
+
+        Raises
+        ------
+        ValueError, engine.errors.BackendUnavailable, engine.errors.InsufficientMemoryError
+            Before any work: see :func:`engine.sgp4.propagate_jd`.
         """
         return _sgp4.propagate_jd(self, jd, fr, backend=backend, dtype=dtype, out=out, to_host=to_host,
                                   threads=threads)
@@ -528,8 +548,22 @@ class Catalog:
     def sgp4_tsince(self, minutes, *, backend="auto", dtype=np.float64, out=None, to_host=False, threads=None):
         """Propagate to ``minutes`` since each object's own epoch.
 
-        minutes: (M,) float64 (the same offsets for every object) or (N, M).
-        Returns ``(e, r, v)`` as :meth:`sgp4`; threads as there.
+        Parameters
+        ----------
+        minutes : float, (M,) or (N, M) float64
+            Minutes since each object's epoch: the same offsets for every object, or per object.
+        backend, dtype, out, to_host, threads
+            As :meth:`sgp4`.
+
+        Returns
+        -------
+        e, r, v
+            As :meth:`sgp4`: (N, M) uint8, (N, M, 3) km, (N, M, 3) km/s, TEME.
+
+        Raises
+        ------
+        ValueError, engine.errors.BackendUnavailable, engine.errors.InsufficientMemoryError
+            Before any work: see :func:`engine.sgp4.propagate_tsince`.
         """
         return _sgp4.propagate_tsince(self, minutes, backend=backend, dtype=dtype, out=out, to_host=to_host,
                                       threads=threads)

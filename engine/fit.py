@@ -59,7 +59,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _sgp4_numpy as _sgp4
+from .sgp4 import _numpy as _sgp4
 from ._orbits import osculating_vectors
 from .errors import ERROR_CODES, FIT_STATUS_MESSAGES, FitError, FitStatus
 from .io._common import BadRecord, check_errors_option, report

@@ -527,7 +527,7 @@ def _teme_to_gcrf_matrix(jd, fr, ddpsi, ddeps):
 def _gmst(jd, fr, dut1):
     """IAU-82 GMST (rad, [0, 2pi)) at UT1 = UTC + dut1 (Vallado eq. 3-45), and its rate (rad/s).
 
-    The polynomial of :func:`engine._sgp4_numpy.gstime`, which SGP4 uses, evaluated on
+    The polynomial of :func:`engine.sgp4._numpy.gstime`, which SGP4 uses, evaluated on
     the split date: its 876600 h/century term is 86400 s per day of UT1, so only the day
     fraction enters it. That keeps the ~1e-9 rad (1 cm at 7000 km) that summing jd + fr
     into one float64 loses.

@@ -8,7 +8,7 @@ scratch: 1e6 objects x 1,440 times would be ~94 GB. Here each chunk of objects x
 propagated with the same call (same backend, threads, error codes) and handed on before
 the next, so memory is bounded by the chunk: about 65 bytes x objects x times per chunk
 (outputs and times of one chunk), plus the per-object SGP4 initialisation of one chunk's
-objects and ~8 MB per thread of SGP4 evaluation blocks (engine._sgp4_numpy._BLOCK pairs). Chunk results are bit-identical to the whole call's rows and columns: SGP4 treats
+objects and ~8 MB per thread of SGP4 evaluation blocks (engine.sgp4._numpy._BLOCK pairs). Chunk results are bit-identical to the whole call's rows and columns: SGP4 treats
 every (object, time) pair on its own.
 """
 

@@ -27,7 +27,7 @@ neg_bstar  near-earth with negative B*
 Epochs lie in 2000-2030 unless narrowed. Their day fraction is a multiple of 2**-20 day (0.08 s), so
 that ``jdsatepoch + jdsatepochF - 2433281.5`` (the form Vallado's twoline2rv uses to
 hand the epoch to sgp4init) is exact and both implementations start from the same
-epoch bit for bit; see engine._sgp4_numpy.sgp4init.
+epoch bit for bit; see engine.sgp4._numpy.sgp4init.
 """
 
 from __future__ import annotations

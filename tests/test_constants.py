@@ -139,7 +139,7 @@ def test_modules_keep_their_values_and_name_their_model():
     assert pc.GM_EARTH_KM3_S2 == 398600.4418 and frames._SEC_PER_DAY == 86400.0
     assert catalog._GRAV == {(6378.135, 398600.8): "wgs72", (6378.135, 398600.79964): "wgs72old",
                              (6378.137, 398600.5): "wgs84"}
-    from engine import _sgp4_numpy
+    from engine.sgp4 import _numpy as _sgp4_numpy
 
     assert _sgp4_numpy.gravity("wgs72") is C.SGP4_WGS72 and _sgp4_numpy.Gravity is C.Gravity
     with pytest.raises(ValueError, match="whichconst must be one of"):

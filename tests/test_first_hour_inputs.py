@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import engine
-import engine.sgp4 as sgp4_mod
+import engine._memory as memory_mod
 from engine.cli import example_path
 from engine.errors import InsufficientMemoryError
 from engine.catalog import load_omm, load_tle
@@ -165,16 +165,16 @@ def _times(m):
 def test_memory_available_reads_meminfo(tmp_path, monkeypatch):
     fake = tmp_path / "meminfo"
     fake.write_text("MemTotal:       32000000 kB\nMemFree:         1000000 kB\nMemAvailable:    1234567 kB\n")
-    monkeypatch.setattr(sgp4_mod, "_MEMINFO", str(fake))
-    assert sgp4_mod.memory_available() == 1234567 * 1024
-    monkeypatch.setattr(sgp4_mod, "_MEMINFO", str(tmp_path / "absent"))
+    monkeypatch.setattr(memory_mod, "_MEMINFO", str(fake))
+    assert memory_mod.memory_available() == 1234567 * 1024
+    monkeypatch.setattr(memory_mod, "_MEMINFO", str(tmp_path / "absent"))
     if hasattr(os, "sysconf") and "SC_AVPHYS_PAGES" in os.sysconf_names:
-        assert sgp4_mod.memory_available() > 0
+        assert memory_mod.memory_available() > 0
 
 
 def test_sgp4_larger_than_memory_refused_before_any_work(example, monkeypatch):
     """Was: numpy's raw "MemoryError: Unable to allocate 106. GiB" after the initialisation."""
-    monkeypatch.setattr(sgp4_mod, "memory_available", lambda: 2 * 2**20)
+    monkeypatch.setattr(memory_mod, "memory_available", lambda: 2 * 2**20)
     cat = example[:]
     jd, fr = _times(100)
     with pytest.raises(InsufficientMemoryError) as ei:
@@ -194,12 +194,12 @@ def test_sgp4_larger_than_memory_refused_before_any_work(example, monkeypatch):
 def test_out_buffers_are_a_way_out(example, monkeypatch):
     jd, fr = _times(100)
     want = example.sgp4(jd, fr, backend="numpy")
-    monkeypatch.setattr(sgp4_mod, "memory_available", lambda: 2 * 2**20)  # tsince: 1.6 MB < 2 MiB
+    monkeypatch.setattr(memory_mod, "memory_available", lambda: 2 * 2**20)  # tsince: 1.6 MB < 2 MiB
     out = (np.empty((1000, 100), np.uint8), np.empty((1000, 100, 3)), np.empty((1000, 100, 3)))
     got = example.sgp4(jd, fr, backend="numpy", out=out)
     for a, b in zip(got, want):
         assert np.array_equal(a, b, equal_nan=True)
-    monkeypatch.setattr(sgp4_mod, "memory_available", lambda: 0)
+    monkeypatch.setattr(memory_mod, "memory_available", lambda: 0)
     got = example.sgp4_tsince(np.linspace(0.0, 1440.0, 100), backend="numpy", out=out)
     assert got[0] is out[0]
 
@@ -257,7 +257,7 @@ def test_propagate_without_out_refuses_a_long_run_unless_summary_only(capsys, mo
 
 def test_propagate_npz_larger_than_memory_refused(capsys, monkeypatch, tmp_path):
     """Was: a fixed 8 GiB rule, blind to the memory the machine has."""
-    monkeypatch.setattr(sgp4_mod, "memory_available", lambda: 2 * 2**20)
+    monkeypatch.setattr(memory_mod, "memory_available", lambda: 2 * 2**20)
     out = tmp_path / "states.npz"
     rc, _, err = _cli(capsys, ["propagate", "--example", "--step", "60", "--backend", "numpy", "--out", str(out)])
     assert rc == 2 and not out.exists()

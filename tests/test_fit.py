@@ -4,7 +4,7 @@ Every fitted element set is handed to python-sgp4's Satrec.sgp4init, never only 
 own propagator, and its state at tsince 0 is compared with the target state.
 
 Tolerances. The fit stops when our SGP4 state is within tol_km = 1e-6 km (1 mm) of
-the target; python-sgp4 and engine._sgp4_numpy agree to ~1e-9 km, so python-sgp4 must
+the target; python-sgp4 and engine.sgp4._numpy agree to ~1e-9 km, so python-sgp4 must
 reproduce each state within AIM_KM (1 cm, the goal with margin) and in any case
 REQUIRED_KM (1 m) / REQUIRED_KMS (1 mm/s).
 

@@ -150,7 +150,7 @@ def test_iau_models_match_erfa():
 
 
 def test_gmst_is_sgp4_gstime():
-    from engine._sgp4_numpy import gstime
+    from engine.sgp4._numpy import gstime
 
     rng = np.random.default_rng(14)
     jd, fr = jd_from_datetime64(_random_times(rng, 1000))

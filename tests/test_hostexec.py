@@ -127,7 +127,7 @@ def test_grid_runs_every_thread_once_with_cuda_index_semantics(tmp_path):
 
 
 def test_results_do_not_depend_on_the_thread_count():
-    from engine import _sgp4_cuda
+    from engine.sgp4 import _cuda as _sgp4_cuda
 
     mod = hx.get_module("sgp4.cu")
     default = mod.max_threads()

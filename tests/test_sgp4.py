@@ -23,7 +23,7 @@ import pytest
 from sgp4.api import WGS72, WGS72OLD, WGS84, SatrecArray
 
 import engine
-from engine import _sgp4_numpy as sg
+from engine.sgp4 import _numpy as sg
 from engine.errors import DECAYED
 from randomsets import CLASSES, elements_of, random_satrecs
 

@@ -1,4 +1,4 @@
-"""engine/_sgp4_cuda.py, the launcher of kernels/sgp4.cu, on both executors: "host" (the
+"""engine/sgp4/_cuda.py, the launcher of kernels/sgp4.cu, on both executors: "host" (the
 .cu compiled for the CPU, engine/_hostexec.py) on every machine, "cuda" on a real device
 (skipped with "no CUDA device" elsewhere). The kernels against python-sgp4, and float32
 against the float64 host run of the same source.
@@ -40,7 +40,7 @@ def _worst(diff):
 @pytest.mark.parametrize("opsmode", ["i", "a"])
 def test_sgp4_cuda_f64_matches_python_sgp4(kb, opsmode):
     backend, cp = kb
-    from engine import _sgp4_cuda
+    from engine.sgp4 import _cuda as _sgp4_cuda
 
     lo = 27000.0
     sats = random_satrecs(20_000, seed=5, opsmode=opsmode, epoch_days=(lo, lo + 1.0))
@@ -59,8 +59,8 @@ def test_sgp4_cuda_f64_matches_python_sgp4(kb, opsmode):
 
 def test_sgp4_cuda_f32_matches_host_f64(kb):
     backend, cp = kb
-    from engine import _sgp4_cuda
-    from engine._hostbuild import Sgp4Host
+    from engine.sgp4 import _cuda as _sgp4_cuda
+    from engine.sgp4._host import Sgp4Host
 
     sats = random_satrecs(10_000, seed=11, classes=("leo", "polar", "retrograde", "low_ecc", "neg_bstar"))
     el = elements_of(sats)
@@ -82,7 +82,7 @@ def test_sgp4_cuda_f32_matches_host_f64(kb):
 
 def test_sgp4_cuda_tsince_zipped_chunked_and_out(kb):
     backend, cp = kb
-    from engine import _sgp4_cuda
+    from engine.sgp4 import _cuda as _sgp4_cuda
 
     sats = random_satrecs(3_000, seed=2)
     el = elements_of(sats)
@@ -108,7 +108,7 @@ def test_sgp4_cuda_tsince_zipped_chunked_and_out(kb):
 
 def test_sgp4_cuda_rejects_bad_arguments(kb):
     backend, cp = kb
-    from engine import _sgp4_cuda
+    from engine.sgp4 import _cuda as _sgp4_cuda
 
     el = elements_of(random_satrecs(4, seed=1))
     with pytest.raises(ValueError, match="opsmode") as info:
@@ -122,7 +122,8 @@ def test_sgp4_cuda_rejects_bad_arguments(kb):
 def test_sgp4_host_device_memory_chunking_gives_the_same_bits():
     """The launcher's "outputs larger than the device memory" path (chunks through scratch
     into NumPy arrays), run on the host executor with a small memory limit set here."""
-    from engine import _hostexec, _sgp4_cuda
+    from engine import _hostexec
+    from engine.sgp4 import _cuda as _sgp4_cuda
 
     el = elements_of(random_satrecs(300, seed=4))
     model = _sgp4_cuda.init(el, backend="host")

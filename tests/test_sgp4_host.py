@@ -1,5 +1,5 @@
 """kernels/sgp4.cu's entry points on the host executor (engine/_hostexec.py: the .cu
-compiled unchanged by g++, launched through engine/_sgp4_cuda.py with backend "host")
+compiled unchanged by g++, launched through engine/sgp4/_cuda.py with backend "host")
 against the authorities.
 
 (a) Vallado's verification run: every line of tcppver.out, regenerated from SGP4-VER.TLE
@@ -42,7 +42,7 @@ NEAR_EARTH = ("leo", "polar", "retrograde", "low_ecc", "neg_bstar")
 
 @pytest.fixture(scope="module")
 def host():
-    from engine._hostbuild import Sgp4Host
+    from engine.sgp4._host import Sgp4Host
 
     return Sgp4Host()
 
@@ -54,11 +54,11 @@ def _worst(name, diff, idx_names=("object", "time", "axis")):
 
 
 def test_record_layout_matches_launcher(tmp_path):
-    """NREC and NELEM of engine/_sgp4_cuda.py are the header's (read by g++ from
+    """NREC and NELEM of engine/sgp4/_cuda.py are the header's (read by g++ from
     kernels/sgp4.cuh itself, not from the launcher)."""
     import subprocess
 
-    from engine import _sgp4_cuda
+    from engine.sgp4 import _cuda as _sgp4_cuda
     from engine._kernels import kernel_dir
 
     src = tmp_path / "probe.cpp"

@@ -1,6 +1,6 @@
 """Threads in the NumPy SGP4 path: bit-identical results for any thread count.
 
-The blocks of objects (engine._sgp4_numpy._run_subset) are the same for any thread
+The blocks of objects (engine.sgp4._numpy._run_subset) are the same for any thread
 count and each writes its own rows, so 1, 2 and 3 threads must agree to the bit,
 error codes included; the threads= setting must reach the block loop.
 """
@@ -12,7 +12,8 @@ import pytest
 from randomsets import CLASSES, random_satrecs
 
 import engine
-from engine import _parallel, _sgp4_numpy
+from engine import _parallel
+from engine.sgp4 import _numpy as _sgp4_numpy
 
 
 def _mixed_catalog(n=600, seed=17):

@@ -28,11 +28,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine._hostbuild import ELEMENT_FIELDS, GRAVITY, element_columns
+from engine import _memory
+from engine._backend import to_host
 from engine._hostexec import executor
 from engine._kernels import grid_blocks
 
 _SRC = "sgp4.cu"
+#: element field order of the (NELEM, N) input, as in kernels/sgp4.cuh (ElementField)
+ELEMENT_FIELDS = (
+    "jdsatepoch", "jdsatepochF", "no_kozai", "ecco", "inclo", "nodeo", "argpo", "mo",
+    "bstar", "ndot", "nddot", "sgp4init_epoch",
+)
+#: whichconst codes of kernels/sgp4.cu (python-sgp4's 0, 1, 2)
+GRAVITY = {"wgs72old": 0, "wgs72": 1, "wgs84": 2}
 #: NREC / NELEM of kernels/sgp4.cuh (checked against the header by tests/test_sgp4_host.py)
 NREC = 80
 NELEM = len(ELEMENT_FIELDS)
@@ -41,6 +49,24 @@ _THREADS = 128
 _MEM_FRACTION = 0.8
 #: bytes per (object, time) pair: e + r + v
 _PAIR_BYTES = {np.dtype(np.float64): 1 + 48, np.dtype(np.float32): 1 + 24}
+
+
+def element_columns(elements: dict) -> list[np.ndarray]:
+    """(N,) float64 columns in ELEMENT_FIELDS order.
+
+    sgp4init_epoch (days since 1949 Dec 31 0h, as handed to sgp4init) is optional: when
+    absent it is formed as twoline2rv does, (jdsatepoch + jdsatepochF) - 2433281.5.
+    """
+    cols = {}
+    for k in ELEMENT_FIELDS[:-1]:
+        if k not in elements:
+            raise ValueError(f"elements is missing the field {k!r}")
+        cols[k] = np.asarray(elements[k], dtype=np.float64).ravel()
+    if "sgp4init_epoch" in elements:
+        ep = np.asarray(elements["sgp4init_epoch"], dtype=np.float64).ravel()
+    else:
+        ep = (cols["jdsatepoch"] + cols["jdsatepochF"]) - 2433281.5
+    return [*cols.values(), ep]
 
 
 @dataclass(frozen=True)
@@ -75,10 +101,30 @@ def init(elements: dict, whichconst="wgs72", opsmode: str = "i", dtype=np.float6
          backend: str = "cuda") -> CudaSgp4Model:
     """Initialise SGP4 for N objects with kernels/sgp4.cu on ``backend`` ("cuda" or "host").
 
-    elements: dict of (N,) float64 arrays (host or device), Satrec units: jdsatepoch,
-    jdsatepochF (days), no_kozai (rad/min), ecco, inclo, nodeo, argpo, mo (rad), bstar
-    (1/earth radii), ndot, nddot, and optionally sgp4init_epoch (days since 1949 Dec 31).
-    whichconst: "wgs72" | "wgs72old" | "wgs84" (or python-sgp4's 0/1/2); opsmode: "i" | "a".
+    Parameters
+    ----------
+    elements : dict of str to (N,) float64 arrays (host or device)
+        Satrec units: jdsatepoch, jdsatepochF (days), no_kozai (rad/min), ecco, inclo,
+        nodeo, argpo, mo (rad), bstar (1/earth radii), ndot, nddot, and optionally
+        sgp4init_epoch (days since 1949 Dec 31).
+    whichconst : {"wgs72", "wgs72old", "wgs84"} or {0, 1, 2}
+        Gravity model (python-sgp4's codes accepted).
+    opsmode : {"i", "a"}
+        Improved or AFSPC mode.
+    dtype : numpy.float64 or numpy.float32
+        Default output precision of :func:`propagate`.
+    backend : {"cuda", "host"}
+        The executor (engine/_hostexec.py).
+
+    Returns
+    -------
+    CudaSgp4Model
+        Coefficients on the executor's memory (cupy on "cuda", NumPy on "host").
+
+    Raises
+    ------
+    ValueError
+        One message listing every bad argument (gravity model, opsmode, dtype, element fields).
     """
     ex = executor(backend)
     xp = ex.xp
@@ -100,8 +146,6 @@ def init(elements: dict, whichconst="wgs72", opsmode: str = "i", dtype=np.float6
         dt = _check_dtype(dtype)
     except ValueError as exc:
         errors.append(str(exc))
-    from engine._backend import to_host
-
     host = {k: to_host(v) for k, v in elements.items()}
     try:
         cols = element_columns(host)
@@ -189,27 +233,59 @@ def _check_time_upload(ex, model, tsince, jd, zipped: bool, dt) -> None:
         return
     if tsince is not None and isinstance(src, np.ndarray) and src.strides[0] == 0:
         return  # (M,) broadcast over objects: _times sends one row
-    from . import sgp4 as _sgp4
-
     n, m = np.shape(src)
     per_pair = 8 if tsince is not None else 16
     free, _total = ex.mem_info()
     # one row of output scratch must fit beside the times (the chunk loop's minimum)
-    _sgp4.check_memory(n, m, per_pair, what="SGP4 on cuda: per-object times uploaded whole",
+    _memory.check_memory(n, m, per_pair, what="SGP4 on cuda: per-object times uploaded whole",
                        where="device", available=max(0, int(_MEM_FRACTION * free) - m * _PAIR_BYTES[dt]),
                        ways_out="fewer objects per call (catalog[i:j]), or the same (M,) times for every "
                        "object (uploaded once, not per object), or backend='numpy'")
 
 
 def propagate(model: CudaSgp4Model, tsince=None, *, jd=None, fr=None, out=None, dtype=None,
-              zipped: bool = False, max_pairs: int | None = None):
+              threads: int | None = None, zipped: bool = False, max_pairs: int | None = None):
     """Propagate every object of ``model``; returns (e, r, v).
 
-    tsince: (M,) or (N, M) minutes since each object's epoch; or jd=, fr=: (M,) or (N, M)
-    split Julian dates (tsince formed as python-sgp4 does). zipped=True: one time per
-    object, (N,) -> outputs (N, 1). out: optional (e, r, v) buffers of the model's
-    executor (cupy on "cuda", NumPy on "host") to fill.
-    Returns the executor's arrays, or NumPy arrays when the outputs exceed free device memory.
+    Parameters
+    ----------
+    model : CudaSgp4Model
+        From :func:`init`.
+    tsince : (M,) or (N, M) float64, optional
+        Minutes since each object's epoch; or give ``jd`` and ``fr`` instead.
+    jd, fr : (M,) or (N, M) float64, optional
+        Split Julian dates (days, UTC); tsince formed as python-sgp4 does.
+    out : tuple, optional
+        ``(e, r, v)`` C-contiguous buffers of the model's executor (cupy on "cuda",
+        NumPy on "host") to fill: e (N, M) uint8, r and v (N, M, 3) of ``dtype``.
+    dtype : numpy.float64 or numpy.float32, optional
+        Output precision (default: the model's).
+    threads : int, optional
+        Accepted so that both implementations take the same call; ignored here (the
+        kernels' parallelism is the grid's; the host executor's OpenMP thread count is
+        set on its module, engine/_hostexec.py).
+    zipped : bool
+        Launcher only: one time per object, (N,) -> outputs (N, 1).
+    max_pairs : int, optional
+        Launcher only: at most this many (object, time) pairs per launch.
+
+    Returns
+    -------
+    e : (N, M) uint8
+        Error codes (engine.errors; 0 ok).
+    r : (N, M, 3) dtype
+        Position, km, TEME.
+    v : (N, M, 3) dtype
+        Velocity, km/s, TEME.
+        The executor's arrays, or NumPy arrays when the outputs exceed free device memory
+        (computed in device-sized chunks instead of failing).
+
+    Raises
+    ------
+    ValueError
+        For neither or both of tsince and jd, bad shapes, dtype or out= buffers.
+    engine.errors.InsufficientMemoryError
+        When per-object times cannot be uploaded, or host results cannot fit.
     """
     ex = executor(model.backend)
     cp = ex.xp
@@ -229,9 +305,7 @@ def propagate(model: CudaSgp4Model, tsince=None, *, jd=None, fr=None, out=None, 
         r = cp.empty((n, m, 3), dtype=dt)
         v = cp.empty((n, m, 3), dtype=dt)
     else:  # too big for the device: chunk through device scratch into host arrays
-        from . import sgp4 as _sgp4
-
-        _sgp4.check_memory(n, m, _PAIR_BYTES[dt], what=f"SGP4 on {ex.name} (results larger than the "
+        _memory.check_memory(n, m, _PAIR_BYTES[dt], what=f"SGP4 on {ex.name} (results larger than the "
                            "device memory go to host memory)")
         e = np.empty((n, m), dtype=np.uint8)
         r = np.empty((n, m, 3), dtype=dt)

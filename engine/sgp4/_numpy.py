@@ -31,9 +31,9 @@ import math
 
 import numpy as np
 
-from . import _parallel
-from .constants import SGP4_GRAVITY, Gravity  # Gravity: defined there, this name keeps working
-from .errors import DECAYED, MEAN_ECC, MEAN_MOTION, PERT_ECC, SEMI_LATUS
+from .. import _parallel
+from ..constants import SGP4_GRAVITY, Gravity  # Gravity: defined there, this name keeps working
+from ..errors import DECAYED, MEAN_ECC, MEAN_MOTION, PERT_ECC, SEMI_LATUS
 
 __all__ = [
     "GRAVITY_MODELS",
@@ -42,6 +42,8 @@ __all__ = [
     "gravity",
     "gstime",
     "gsto_afspc",
+    "init",
+    "propagate",
     "sgp4",
     "sgp4init",
     "tsince_minutes",
@@ -783,6 +785,98 @@ def sgp4(model: Sgp4Model, tsince, *, out=None, threads: int | None = None):
     if model.deep["index"].size:
         _run_subset(model, model.deep, t, e, r, v, _eval_deep, int(threads))
     return e, r, v
+
+
+# ----------------------------------------------------------------------------------
+# The interface engine.sgp4 dispatches to (the same names and parameters as the kernel
+# launcher engine/sgp4/_cuda.py, so that engine.sgp4 never branches on the backend)
+# ----------------------------------------------------------------------------------
+
+
+def _float64_only(dtype) -> None:
+    if dtype is not None and np.dtype(dtype) != np.float64:
+        raise ValueError(
+            f"dtype={np.dtype(dtype)}: the NumPy backend computes in float64 only (float32 is the CUDA "
+            "kernels' mixed-precision mode): drop dtype or use backend='cuda' (or 'host')"
+        )
+
+
+def init(elements, whichconst="wgs72", opsmode: str = "i", dtype=np.float64,
+         backend: str = "numpy") -> Sgp4Model:
+    """Initialise SGP4/SDP4 for N element sets: :func:`sgp4init` behind the launcher's signature.
+
+    Parameters
+    ----------
+    elements : mapping of str to (N,) float64 arrays
+        Satrec names and units, as :func:`sgp4init` takes them.
+    whichconst : {"wgs72", "wgs72old", "wgs84"}
+        Gravity model (engine.constants.SGP4_GRAVITY).
+    opsmode : {"i", "a"}
+        Improved or AFSPC mode.
+    dtype : numpy.float64
+        The only precision of this backend; anything else raises.
+    backend : "numpy"
+        This backend (the parameter exists so that both implementations take the same call).
+
+    Returns
+    -------
+    Sgp4Model
+
+    Raises
+    ------
+    ValueError
+        For float32 (the CUDA kernels' mode), another backend, a bad gravity model,
+        opsmode or element field.
+    """
+    _float64_only(dtype)
+    if backend != "numpy":
+        raise ValueError(f"engine.sgp4._numpy serves backend 'numpy', not {backend!r}")
+    return sgp4init(elements, whichconst=whichconst, opsmode=opsmode)
+
+
+def propagate(model: Sgp4Model, tsince=None, *, jd=None, fr=None, out=None, dtype=None,
+              threads: int | None = None):
+    """Propagate every object of ``model``: :func:`sgp4` behind the launcher's signature.
+
+    Parameters
+    ----------
+    model : Sgp4Model
+        From :func:`init`.
+    tsince : (M,) or (N, M) float64, optional
+        Minutes since each object's epoch; or give ``jd`` and ``fr`` instead.
+    jd, fr : (M,) or (N, M) float64, optional
+        Split Julian dates (days, UTC); tsince is formed by :func:`tsince_minutes`.
+    out : tuple of ndarray, optional
+        ``(e, r, v)`` buffers to fill, as :func:`sgp4` takes them.
+    dtype : None or numpy.float64
+        The only precision of this backend.
+    threads : int, optional
+        Worker threads (None: every usable core, or $DEBRIS_ENGINE_THREADS); results
+        are bit-identical for any count.
+
+    Returns
+    -------
+    e : (N, M) uint8
+        Error codes (engine.errors; 0 ok).
+    r : (N, M, 3) float64
+        Position, km, TEME.
+    v : (N, M, 3) float64
+        Velocity, km/s, TEME.
+
+    Raises
+    ------
+    ValueError
+        For neither or both of tsince and jd, jd without fr, float32, bad shapes or bad
+        out= buffers.
+    """
+    _float64_only(dtype)
+    if (tsince is None) == (jd is None):
+        raise ValueError("give either tsince= (minutes since epoch) or jd= and fr=")
+    if jd is not None:
+        if fr is None:
+            raise ValueError("jd= needs fr= (split Julian date, as python-sgp4 takes it)")
+        tsince = tsince_minutes(model, jd, fr)
+    return sgp4(model, tsince, out=out, threads=threads)
 
 
 def _run_subset(model, sub, t, e, r, v, evaluate, nthreads: int = 1):
