@@ -38,6 +38,12 @@ COSMOS_1408_TLE = """COSMOS 1408
 2 13552  82.5637 123.6906 0018570 108.1104 252.2161 15.29390138142807
 """
 
+#: ISS cross-section used for the expected number of impacts (m^2): the order of the
+#: station's projected area (truss, modules and arrays, about 100 m x 70 m seen broadside
+#: is ~2,500 m^2 with the arrays; the pressurised modules alone are a few hundred). An
+#: assumption: pass area_m2 to change it; the flux per m^2 does not depend on it.
+ISS_CROSS_SECTION_M2 = 1000.0
+
 #: ISS (ZARYA) (NORAD 25544), element set of 2021-11-15 20:43 UTC, the day of the test.
 ISS_2021_11_15_TLE = """ISS (ZARYA)
 1 25544U 98067A   21319.86359406  .00001699  00000-0  39549-4 0  9996

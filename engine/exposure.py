@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import risk
+from . import events, risk
 from ._orbits import MU_KM3_S2, RE_KM, aei_of, j2_radius_offset
 from .io import BadRecord, BadRecordsWarning
 from .timeconv import to_datetime64
@@ -308,11 +308,8 @@ class Targets:
     @classmethod
     def iss(cls, *, area_m2: float | None = None) -> "Targets":
         """The ISS: element set of 15 Nov 2021 (engine.events.ISS_2021_11_15_TLE) and
-        engine.scenario.ISS_CROSS_SECTION_M2 (an assumption, see there) unless area_m2."""
-        from . import events
-        from .scenario import ISS_CROSS_SECTION_M2
-
-        return cls.from_catalog(events.iss(), area_m2=ISS_CROSS_SECTION_M2 if area_m2 is None else area_m2,
+        engine.events.ISS_CROSS_SECTION_M2 (an assumption, see there) unless area_m2."""
+        return cls.from_catalog(events.iss(), area_m2=events.ISS_CROSS_SECTION_M2 if area_m2 is None else area_m2,
                                 source="ISS element set of 15 Nov 2021 (US Space Force catalogue via CelesTrak)")
 
 

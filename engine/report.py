@@ -31,6 +31,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .exposure import EnsembleExposure
+from .plots import _pyplot
+from .timeconv import to_datetime64
+
 __all__ = ["Heading", "Text", "Figure", "Table", "write", "risk_blocks", "on_orbit_block", "json_ready"]
 
 
@@ -62,7 +66,7 @@ class Figure:
     @classmethod
     def from_matplotlib(cls, fig, title: str, shows: str, conclude: str, *, dpi: int = 110) -> "Figure":
         """Render a matplotlib Figure to PNG bytes (and close it)."""
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # optional dependency (the plots extra): imported on first use
 
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
@@ -216,7 +220,6 @@ def _csv_value(v):
 def _plt():
     """matplotlib.pyplot on the Agg backend (engine.plots' loader: one place says how to
     install matplotlib)."""
-    from .plots import _pyplot
 
     return _pyplot()
 
@@ -254,7 +257,6 @@ def risk_blocks(ens, *, target=0, lc_classes_m=None, fraction: float = 0.1, back
     per orbit) with background_text saying what it is and where it comes from (shown
     beside it; required when a background is given).
     """
-    from .exposure import EnsembleExposure
 
     if not isinstance(ens, EnsembleExposure):
         raise TypeError(f"ens must be an engine.exposure.EnsembleExposure, got {type(ens).__name__}")
@@ -401,7 +403,6 @@ def on_orbit_block(times, simulated, *, satcat=None, since=None, label: str = "s
     compared (the simulated cloud and the catalogue hold different size ranges); the
     caption gives both counts.
     """
-    from .timeconv import to_datetime64
 
     plt = _plt()
     t = np.atleast_1d(to_datetime64(times)).astype("datetime64[us]")

@@ -55,19 +55,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _backend, events, exposure, risk
+from . import _backend, events, exposure, longterm, plots, report, risk
 from ._orbits import RE_KM, REENTRY_KM
 from ._progress import callback, progress
+from .catalog import Catalog
+from .io.satcat import Satcat
+from .longterm import NEGATIVE_BSTAR, NOT_ORBITING, DecayResult
+from .pc import FLAGS, PC_THRESHOLDS
+from .report import Figure, Heading, Table, Text, on_orbit_block
+from .screening import screen
 from .timeconv import jd_from_datetime64, to_datetime64
 
 __all__ = ["ScenarioResult", "cosmos1408", "sample_fraction", "represent", "ISS_CROSS_SECTION_M2", "ISS_HBR_KM",
            "NASA_ISS_PENETRATION_PER_ORBIT_BEFORE", "NASA_ISS_PENETRATION_PER_ORBIT_AFTER"]
 
-#: ISS cross-section used for the expected number of impacts (m^2): the order of the
-#: station's projected area (truss, modules and arrays, about 100 m x 70 m seen broadside
-#: is ~2,500 m^2 with the arrays; the pressurised modules alone are a few hundred). An
-#: assumption: pass area_m2 to change it; the flux per m^2 does not depend on it.
-ISS_CROSS_SECTION_M2 = 1000.0
+#: ISS cross-section for the expected number of impacts (m^2): engine.events.ISS_CROSS_SECTION_M2
+ISS_CROSS_SECTION_M2 = events.ISS_CROSS_SECTION_M2
 #: hard-body radius of the ISS for the probability of collision (km), the screening
 #: volume's scale used in conjunction assessment of large stations; an assumption
 ISS_HBR_KM = 0.05
@@ -271,7 +274,6 @@ def _above(conj, level):
 def _pc_summary(conj) -> list:
     """Summary lines on the probability of collision (conj carries with_pc's fields): the
     largest Pc named by its approach, and the counts above engine.pc.PC_THRESHOLDS."""
-    from .pc import PC_THRESHOLDS
 
     head = (f"  2D probability of collision ({conj.pc_method if conj.has_pc else 'FOSTER-1992'}, "
             f"HBR {ISS_HBR_KM * 1e3:g} m, covariances ASSUMED: element sets carry none)")
@@ -286,7 +288,6 @@ def _pc_summary(conj) -> list:
 
 def _pc_report(conj) -> list:
     """report.md section: every approach above the operators' Pc levels, as a table."""
-    from .pc import FLAGS, PC_THRESHOLDS
 
     lines = ["## Approaches above the operators' probability levels", "",
              f"Probability of collision: {conj.pc_method} 2D (engine.pc.foster) with hard-body radius "
@@ -330,10 +331,6 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     and rate of stage 5 is a weighted sum. Member 0's stages 2-4 always use its whole cloud.
     Every argument is checked before any work starts.
     """
-    from . import longterm
-    from .catalog import Catalog
-    from .io.satcat import Satcat
-    from .screening import screen
 
     if not days > 0:
         raise ValueError(f"days must be positive, got {days!r}")
@@ -487,7 +484,6 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     if ens is not None:
         t0 = time.perf_counter()
         try:
-            from . import report
 
             blocks, result.risk, csvs = report.risk_blocks(
                 ens, target=0, lc_classes_m=size_classes(lc_min), fraction=fraction,
@@ -604,7 +600,6 @@ def _member_decay(whole, sl, weights=None):
     of engine.longterm.decay for objects whose epoch is the start). weights (n,) float64:
     the real fragments each object stands for (represent); the on-orbit counts are then
     the weighted sums (float64) and info["weights"] holds them; None: int64 counts."""
-    from .longterm import NEGATIVE_BSTAR, NOT_ORBITING, DecayResult
 
     status, reentry = whole.status[sl], whole.reentry[sl]
     ok = ~np.isin(status, (NOT_ORBITING, NEGATIVE_BSTAR))
@@ -643,7 +638,6 @@ def _check_out(out: str) -> None:
 def _pc_rows(conj) -> list:
     """(level, TCA, object, miss km, speed km/s, Pc, flags) of every approach above the
     lowest of engine.pc.PC_THRESHOLDS, largest Pc first."""
-    from .pc import PC_THRESHOLDS
 
     lowest = min(t[0] for t in PC_THRESHOLDS)
     idx = _above(conj, lowest) if len(conj) else np.zeros(0, int)
@@ -689,7 +683,6 @@ def _write_report(res: ScenarioResult, out: str, real_cloud, real_satcat=None, f
         f.write("\n".join(lines))
     files.insert(0, path)
     if figs:
-        from . import report
 
         paths = report.write(out, title="Cosmos 1408 breakup of 15 Nov 2021: what the cloud adds to the risk "
                                         "of the ISS and other spacecraft", intro=_intro(res),
@@ -801,8 +794,6 @@ def _assumption_rows(res) -> list:
 
 def _figures(res, real_cloud, real_satcat) -> dict:
     """{PNG file name: engine.report.Figure} of the run, in reading order (needs matplotlib)."""
-    from . import plots
-    from .report import Figure
 
     figs = {}
     lc = res.fragments.event["lc_min"]
@@ -858,7 +849,6 @@ def _figures(res, real_cloud, real_satcat) -> dict:
         f"Mean flux {f.flux_per_m2_yr:.2e} per m^2 per year: {f.expected_impacts / orbits:.2e} expected impacts "
         f"per orbit of fragments >= {lc * 100:g} cm on {f.area_m2:g} m^2." if orbits > 0 else "n/a")
     if res.decay is not None:
-        from .report import on_orbit_block
 
         c = res.on_orbit_members
         sim = (c[0] if len(c) == 1 else {"median": np.median(c, 0), "p05": np.percentile(c, 5, 0),
@@ -873,8 +863,6 @@ def _figures(res, real_cloud, real_satcat) -> dict:
 
 
 def _html_blocks(res, figs) -> list:
-    from .pc import PC_THRESHOLDS
-    from .report import Heading, Table, Text
 
     blocks = []
     if res.report_parts:
@@ -915,7 +903,6 @@ def _summary_json(res, fraction) -> dict:
     conj, f = res.conjunctions, res.flux
     orbits = res.days * 1440.0 / ISS_PERIOD_MIN
     above = {}
-    from .pc import PC_THRESHOLDS
 
     for level, label, _ in PC_THRESHOLDS:
         above[f"{level:.0e}"] = int(_above(conj, level).size) if len(conj) else 0
