@@ -26,6 +26,7 @@ import numpy as np
 
 from dataclasses import dataclass
 
+from . import sgp4 as _sgp4
 from ._sgp4_numpy import gravity
 from .atmosphere import FLATTENING, R_EQ_KM
 from .constants import EGM96_J2, SGP4_WGS72
@@ -141,14 +142,14 @@ def aei_of(obj):
     or a tuple (a_km, e, i_rad) of arrays. For a Catalog, a is the mean elements'
     semi-major axis times sgp4_radius_scale, so that a (1 - e cos E) is SGP4's radius
     averaged over its short-period terms."""
-    from .breakup import Fragments
-    from .catalog import Catalog
-
-    if isinstance(obj, Catalog):
+    # duck typing rather than isinstance: this module sits below engine.catalog and
+    # engine.breakup (breakup, screening and longterm import it), so importing Catalog or
+    # Fragments here would be an upward import
+    if hasattr(obj, "no_kozai"):   # a Catalog: SGP4 mean elements
         a, _ = mean_a_period(obj.no_kozai, obj.ecco, obj.inclo)
         a = a * sgp4_radius_scale(a, obj.ecco, obj.inclo)
         return a, np.asarray(obj.ecco), np.asarray(obj.inclo)
-    if isinstance(obj, Fragments):
+    if hasattr(obj, "to_host"):    # Fragments: osculating states at the event
         h = obj.to_host()
         return osculating_aei(h.r, h.v)
     a, e, i = (np.asarray(x, dtype=np.float64) for x in obj)
@@ -165,8 +166,6 @@ def sgp4_mean_a_rate(catalog):
     orbit determination fitted B* so that this decay reproduces the observed motion over
     the fit span: it is the measured decay rate of the element set, whatever density
     profile SGP4 assumed to get there. Negative B* gives a positive rate."""
-    from . import sgp4 as _sgp4
-
     model = _sgp4._model(catalog, "numpy", np.dtype(np.float64))
     g = model.grav
     out = np.zeros(len(catalog))

@@ -37,11 +37,14 @@ are imported when a table is built, never at import time.
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._parallel import run_blocks, threads
+from ._progress import Tally
 from .constants import WGS84_A_KM, WGS84_F
 from .timeconv import jd_from_datetime64, to_datetime64
 
@@ -262,8 +265,6 @@ class Exponential:
 
 
 def _require(module: str):
-    import importlib
-
     try:
         return importlib.import_module(module)
     except ImportError:
@@ -326,9 +327,6 @@ def _msis_samples(when, alt_km, f107, f107a, ap, nlat, nlon, progress=None):
     its Fortran behind its own lock, one call at a time, so this is thread-safe; the
     threads overlap the input preparation and the averaging: 1.4x on 2 cores).
     progress: None or progress(done, total), in samples, called as chunks finish."""
-    from ._parallel import run_blocks, threads
-    from ._progress import Tally
-
     pymsis = _require("pymsis")
     lats, lons, w = _global_grid(nlat, nlon)
     alt = np.asarray(alt_km, dtype=np.float64)

@@ -23,8 +23,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _backend
+from sgp4.api import SatrecArray
+
+from . import _backend, events, numerical
+from .catalog import Catalog
 from .constants import EGM2008_GM_KM3_S2, WGS84_A_KM
+from .plots import _pyplot
+from .screening import screen
 
 __all__ = ["Case", "run", "sgp4_cases", "breakup_cases", "cowell_cases", "screen_cases", "dsgp4_batch",
            "format_table", "plot"]
@@ -52,8 +57,6 @@ class Case:
 
 def _cosmos_like_catalog(n: int, seed: int = 0):
     """n near-earth element sets spread around Cosmos 1408's 2021 orbit, epoch 2021-11-16."""
-    from .catalog import Catalog
-
     rng = np.random.default_rng(seed)
     return Catalog.from_arrays(
         jdsatepoch=np.full(n, 2459534.5), jdsatepochF=np.zeros(n), bstar=10 ** rng.uniform(-5, -3, n),
@@ -94,15 +97,13 @@ def sgp4_cases(sizes, n_times: int, backends) -> list[Case]:
             cases.append(Case("sgp4", f"debris-engine-{b}", n, n_times, ours(n, b), device=_backend.device_name(b)))
         if _have("sgp4"):
             def satrecarray(n=n):
-                from sgp4.api import SatrecArray
-
                 arr = SatrecArray(_cosmos_like_catalog(n).to_satrecs())
                 return lambda: arr.sgp4(jd, fr)
             cases.append(Case("sgp4", "python-sgp4-SatrecArray", n, n_times, satrecarray,
                               device=_backend.cpu_name(), reference=True))
         if _have("heyoka"):
             def heyoka(n=n):
-                import heyoka as hy
+                import heyoka as hy  # optional dependency: a peer, timed only where installed
 
                 prop = hy.model.sgp4_propagator(_cosmos_like_catalog(n).to_satrecs())
                 t = np.ascontiguousarray(np.broadcast_to(minutes[:, None], (n_times, n)))
@@ -120,8 +121,8 @@ def dsgp4_batch(catalog, m: int, device: str):
     (object-major), tensors on `device`. dSGP4's batch is zipped (one time per entry) and
     its initialisation is a Python loop, so the objects are initialised once and every
     per-object tensor is repeated m times."""
-    import dsgp4
-    import torch
+    import dsgp4  # optional dependency: a peer, timed only where installed
+    import torch  # optional dependency: dSGP4's array library
 
     n = len(catalog)
     lines = catalog.to_tle()
@@ -138,8 +139,8 @@ def dsgp4_batch(catalog, m: int, device: str):
 def _dsgp4_case(n: int, minutes: np.ndarray, device: str):
     """dSGP4 on the same n objects and times, on the CPU or the CUDA device."""
     def prepare():
-        import dsgp4
-        import torch
+        import dsgp4  # optional dependency: a peer, timed only where installed
+        import torch  # optional dependency: dSGP4's array library
 
         batch = dsgp4_batch(_cosmos_like_catalog(n), minutes.size, device)
         tsince = torch.tensor(np.tile(minutes, n), dtype=torch.float64, device=device)
@@ -155,16 +156,12 @@ def _dsgp4_case(n: int, minutes: np.ndarray, device: str):
 
 def _sync(backend):
     if backend == "cuda":
-        import cupy as cp
-
-        return cp.cuda.Device().synchronize
+        return _backend.xp(backend).cuda.Device().synchronize
     return lambda: None
 
 
 def breakup_cases(lc_mins, backends) -> list[Case]:
     """The Cosmos 1408 event at each lc_min (m) on our backends."""
-    from . import events
-
     cases = []
     for lc in lc_mins:
         n = round(0.1 * 1770.0**0.75 * lc**-1.71)
@@ -184,8 +181,6 @@ def breakup_cases(lc_mins, backends) -> list[Case]:
 def cowell_cases(sizes, backends) -> list[Case]:
     """engine.numerical.propagate, dp87 defaults, J2-J6 + exponential drag: n fragments of a
     Cosmos-like cloud over one day with hourly outputs (one evaluation = one fragment-day)."""
-    from . import numerical
-
     cases = []
     for n in sizes:
         for b in backends:
@@ -212,9 +207,6 @@ def cowell_cases(sizes, backends) -> list[Case]:
 
 def screen_cases(sizes, backends) -> list[Case]:
     """engine.screen: the ISS against n Cosmos-like element sets over one day, 5 km."""
-    from . import events
-    from .screening import screen
-
     cases = []
     for n in sizes:
         for b in backends:
@@ -319,11 +311,7 @@ def plot(records, path):
     """Throughput against problem size, one line per (kernel, implementation), PNG at path.
     An axis is logarithmic when its values span a factor LOG_AXIS_MIN_SPAN or more, else
     linear from zero, so that a 1 % difference looks like one. Returns the Figure."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()   # imports matplotlib (optional) on the file-only Agg backend
     kernels = sorted({r["kernel"] for r in records})
     fig, axes = plt.subplots(1, len(kernels), figsize=(6 * len(kernels), 4.5), squeeze=False)
     for ax, k in zip(axes[0], kernels):

@@ -38,15 +38,17 @@ import operator
 
 import numpy as np
 
-from . import outofcore
+from . import breakup, longterm, outofcore, screening
+from ._orbits import IN_ORBIT, catalog_orbit_status
+from .io import zarr as zstore  # imports zarr itself only when a store is opened
 
 __all__ = ["sgp4", "sgp4_to_zarr", "screen", "decay", "breakup_ensemble"]
 
 
 def _dask():
     try:
-        import dask
-        import dask.array
+        import dask  # optional dependency: pip install 'debris-engine[dask]'
+        import dask.array  # optional dependency (dask[array])
     except ImportError:
         raise ImportError("engine.dask needs dask: pip install 'debris-engine[dask]'") from None
     return dask
@@ -79,8 +81,8 @@ def sgp4(catalog, jd, fr, *, chunks=None, backend: str = "auto", threads: int | 
     arrays on the same backend, error codes included. Inputs are checked now, not at compute.
     """
     dask = _dask()
-    from dask.array import Array
-    from dask.highlevelgraph import HighLevelGraph
+    from dask.array import Array  # optional dependency, checked by _dask() above
+    from dask.highlevelgraph import HighLevelGraph  # optional dependency, as above
 
     n = len(catalog)
     jd, fr = outofcore._times(jd, fr)
@@ -110,8 +112,6 @@ def sgp4(catalog, jd, fr, *, chunks=None, backend: str = "auto", threads: int | 
 
 
 def _zarr_block(path, rows, cols, cat, jd, fr, backend, threads):
-    from .io import zarr as zstore
-
     e, r, v = _sgp4_block(cat, jd, fr, backend, threads)
     zstore.write_block(zstore.open(path, mode="r+"), rows, cols, e, r, v)
     return rows.start, rows.stop, cols.start, cols.stop
@@ -128,8 +128,6 @@ def sgp4_to_zarr(catalog, jd, fr, path, *, chunks=None, backend: str = "auto", t
     worker is one chunk's. ``attrs["complete"]`` is set when every chunk is written.
     """
     dask = _dask()
-    from .io import zarr as zstore
-
     n = len(catalog)
     jd, fr = outofcore._times(jd, fr)
     m = jd.shape[0]
@@ -151,9 +149,7 @@ def sgp4_to_zarr(catalog, jd, fr, path, *, chunks=None, backend: str = "auto", t
 
 # -------------------------------------------------------------------------- screening
 def _screen_block(primary, secondaries, start, stop, kwargs, p_index, s_index):
-    from .screening import screen as _screen
-
-    conj = _screen(primary, secondaries, start, stop, **kwargs)
+    conj = screening.screen(primary, secondaries, start, stop, **kwargs)
     conj.primary = p_index[conj.primary]
     conj.secondary = s_index[conj.secondary]
     ex = conj.excluded.copy()
@@ -165,8 +161,7 @@ def _screen_block(primary, secondaries, start, stop, kwargs, p_index, s_index):
 
 
 def _join_conjunctions(parts):
-    from .screening import Conjunctions
-
+    Conjunctions = screening.Conjunctions
     first = parts[0]
     fields = first._fields()
     cols = {k: np.concatenate([getattr(p, k) for p in parts]) for k in fields}
@@ -197,9 +192,6 @@ def screen(primary, secondaries, start, stop, *, split: int = 16, threshold_km: 
     task is built: bad input raises here, naming the argument.
     """
     dask = _dask()
-    from . import screening
-    from ._orbits import IN_ORBIT, catalog_orbit_status
-
     n = len(secondaries)
     size = _split_size(n, split)
     # every argument checked now, with engine.screen's own messages
@@ -240,8 +232,6 @@ def screen(primary, secondaries, start, stop, *, split: int = 16, threshold_km: 
 
 # ------------------------------------------------------------------------------ decay
 def _join_decay(parts, sizes):
-    from .longterm import DecayResult
-
     first = parts[0]
     for p in parts[1:]:
         if not np.array_equal(p.times, first.times):
@@ -263,7 +253,7 @@ def _join_decay(parts, sizes):
         for k, val in first.history.items():
             if k != "times":
                 history[k] = per_object([p.history[k] for p in parts], axis=1)
-    res = DecayResult(
+    res = longterm.DecayResult(
         reentry=per_object([p.reentry for p in parts]), status=per_object([p.status for p in parts]),
         times=first.times, on_orbit=np.sum([p.on_orbit for p in parts], axis=0),
         elements={k: per_object([p.elements[k] for p in parts]) for k in first.elements},
@@ -275,9 +265,7 @@ def _join_decay(parts, sizes):
 
 
 def _decay_block(objects, start, stop, kwargs):
-    from .longterm import decay as _decay
-
-    return _decay(objects, start, stop, **kwargs)
+    return longterm.decay(objects, start, stop, **kwargs)
 
 
 def decay(objects, start, stop, *, split: int = 16, compute: bool = True, **kwargs):
@@ -306,8 +294,6 @@ def breakup_ensemble(kind: str, *bodies, seeds, compute: bool = True, **kwargs):
     Returns the list of engine.Fragments in seed order, each equal to the in-memory call
     with that seed (compute=False: a list of dask Delayed)."""
     dask = _dask()
-    from . import breakup
-
     if kind not in ("collision", "explosion"):
         raise ValueError(f"kind={kind!r}: give 'collision' or 'explosion'")
     seeds = [breakup.check_seed(s) for s in seeds]

@@ -16,6 +16,7 @@ import numpy as np
 from . import breakup
 from .breakup import Body
 from .catalog import load_tle
+from .io.cdm import rtn_basis
 
 __all__ = [
     "COSMOS_1408_TLE",
@@ -131,14 +132,6 @@ def cosmos1408_assumptions(members: int, seed: int = 0) -> list[dict]:
     return out
 
 
-def _rtn_basis(r, v):
-    """Rows: radial, transverse (along-track), normal unit vectors of the state (r, v)."""
-    rhat = r / np.linalg.norm(r)
-    h = np.cross(r, v)
-    nhat = h / np.linalg.norm(h)
-    return np.stack([rhat, np.cross(nhat, rhat), nhat])
-
-
 def cosmos1408_parent(epoch=COSMOS_1408_EPOCH, *, mass_kg: float = COSMOS_1408_MASS_KG) -> Body:
     """Cosmos 1408 as a breakup parent: its last pre-test element set propagated with SGP4
     to `epoch` (TEME), a spacecraft of mass_kg (kg)."""
@@ -160,11 +153,12 @@ def cosmos1408(lc_min: float = 0.1, seed: int = 0, *, epoch=COSMOS_1408_EPOCH,
     backend as engine.breakup.collision. The fragments' epoch is `epoch`.
     """
     target = cosmos1408_parent(epoch, mass_kg=mass_kg)
-    rtn = _rtn_basis(target.r_km, target.v_kms)
+    # columns R, T, N of the parent's state (the CDM's RTN frame, engine.io.cdm.rtn_basis)
+    rtn = rtn_basis(target.r_km[None], target.v_kms[None])[0]
     v_p = np.asarray(projectile_velocity_rtn_kms, dtype=np.float64)
     if v_p.shape != (3,) or not np.all(np.isfinite(v_p)):
         raise ValueError(f"projectile_velocity_rtn_kms must be 3 finite numbers (km/s), got {projectile_velocity_rtn_kms!r}")
-    projectile = Body(projectile_mass_kg, target.r_km, v_p @ rtn, kind="spacecraft",
+    projectile = Body(projectile_mass_kg, target.r_km, rtn @ v_p, kind="spacecraft",
                       epoch=target.epoch, name="INTERCEPTOR")
     return breakup.collision(target, projectile, lc_min=lc_min, seed=seed, backend=backend)
 

@@ -61,6 +61,7 @@ import numpy as np
 
 from . import _sgp4_numpy as _sgp4
 from ._orbits import osculating_vectors
+from .catalog import Catalog
 from .errors import ERROR_CODES, FIT_STATUS_MESSAGES, FitError, FitStatus
 from .io._common import BadRecord, check_errors_option, report
 
@@ -185,8 +186,6 @@ class FitResult:
             (BadRecord.record = index + 1, field "state") and issues one
             engine.BadRecordsWarning; "raise" raises one FitError listing every failure.
         """
-        from .catalog import Catalog
-
         check_errors_option(errors)
         n = len(self)
         sn = np.arange(n, dtype=np.int64) if satnum is None else np.asarray(satnum)

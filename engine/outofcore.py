@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .io import zarr as zstore  # imports zarr itself only when a store is opened
+from .sgp4 import _times_1d
+
 __all__ = ["DEFAULT_PAIRS", "default_chunks", "propagate_chunks", "propagate_to_zarr"]
 
 #: (object, time) pairs per default chunk: 2**21 pairs are ~100 MB of outputs (49 bytes
@@ -31,8 +34,6 @@ def default_chunks(n: int, m: int, pairs: int = DEFAULT_PAIRS) -> tuple[int, int
 
 
 def _times(jd, fr):
-    from .sgp4 import _times_1d
-
     jd, fr = _times_1d("jd", jd), _times_1d("fr", fr)
     if jd.shape != fr.shape:
         jd, fr = (np.ascontiguousarray(a) for a in np.broadcast_arrays(jd, fr))
@@ -81,8 +82,6 @@ def propagate_to_zarr(catalog, jd, fr, path, *, chunks=None, backend="auto", thr
     ``progress(objects_done, objects_total)`` after each object block's last time block.
     ``attrs["complete"]`` turns True only when every chunk is written.
     """
-    from .io import zarr as zstore
-
     n = len(catalog)
     jd, fr = _times(jd, fr)
     m = jd.shape[0]

@@ -12,10 +12,12 @@ import math
 
 import numpy as np
 
+from ._orbits import MU_KM3_S2, RE_KM, mean_a_period, osculating_aei
+from .breakup import Fragments
+from .catalog import Catalog
+
 __all__ = ["gabbard_points", "gabbard", "approaches", "density_altitude", "on_orbit", "orbit_average",
            "flux_on_target"]
-
-from ._orbits import MU_KM3_S2, RE_KM, mean_a_period, osculating_aei
 
 
 def gabbard_points(obj):
@@ -25,9 +27,6 @@ def gabbard_points(obj):
     (osculating elements of the states at the event), or a tuple (r, v) of (N, 3) km and
     km/s. Unbound states give NaN.
     """
-    from .breakup import Fragments
-    from .catalog import Catalog
-
     if isinstance(obj, Catalog):
         a, period = mean_a_period(obj.no_kozai, obj.ecco, obj.inclo)
         e = obj.ecco
@@ -45,10 +44,10 @@ def gabbard_points(obj):
 def _pyplot():
     """matplotlib.pyplot on the file-only Agg backend (unless one was chosen already)."""
     try:
-        import matplotlib
+        import matplotlib  # optional dependency: pip install 'debris-engine[plot]'
 
         matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # optional dependency, after the backend is chosen
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("engine.plots needs matplotlib: pip install 'debris-engine[plot]'") from exc
     return plt
@@ -63,7 +62,7 @@ def _finish(fig, path, dpi: int = 150):
 
 def _integer_ticks(axis) -> None:
     """Whole-number ticks on an axis of counts (no 0.5 approaches)."""
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # optional dependency, present once _pyplot() succeeded
 
     axis.set_major_locator(MaxNLocator(integer=True))
 

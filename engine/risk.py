@@ -32,7 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._orbits import MU_KM3_S2, RE_KM, aei_of
+from .catalog import Catalog
 from .constants import SECONDS_PER_DAY
+from .timeconv import jd_from_datetime64, to_datetime64
 
 __all__ = ["DensityGrid", "FluxResult", "spatial_density", "flux", "time_fraction_radius",
            "time_fraction_latitude", "cell_volumes"]
@@ -218,9 +220,6 @@ def flux(target, objects, start, stop, *, step_s: float = 60.0, area_m2: float =
     progress: None or a callable progress(done, total) called after each chunk of objects
         (done, total: objects, int); engine._progress.callback adapts a bar.
     """
-    from .catalog import Catalog
-    from .timeconv import jd_from_datetime64, to_datetime64
-
     if not (isinstance(area_m2, (int, float)) and area_m2 > 0):
         raise ValueError(f"area_m2 must be a positive cross-section in m^2, got {area_m2!r}")
     if isinstance(target, Catalog):
