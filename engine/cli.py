@@ -128,7 +128,14 @@ def _check_output(opt: str, path: str | None, *, ends: tuple[str, ...] = (), dir
 
 
 def example_path() -> str:
-    """Path of the bundled example catalogue (two real element sets and 998 synthetic fragments)."""
+    """Path of the bundled example catalogue.
+
+    Returns
+    -------
+    str
+        The TLE file shipped inside the package: two real element sets and 998 synthetic
+        fragments.
+    """
     return str(resources.files("engine") / "data" / "example.tle")
 
 
@@ -707,6 +714,13 @@ def _backend_option(parser, help_text: str = "compute backend (default: auto)") 
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``debris-engine`` argument parser, one sub-command per command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Its sub-commands set ``func`` to the cmd_* function that runs them.
+    """
     parser = argparse.ArgumentParser(
         prog="debris-engine",
         description="Create, propagate and screen orbital debris clouds (GPU with a NumPy fallback).",

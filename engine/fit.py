@@ -152,7 +152,17 @@ class FitResult:
         return self.status == FIT_OK
 
     def message(self, index: int) -> str:
-        """Message of object ``index``: the status text with the numbers behind it."""
+        """Message of one object: the status text with the numbers behind it.
+
+        Parameters
+        ----------
+        index : int
+            0-based position in the input.
+
+        Returns
+        -------
+        str
+        """
         i = int(index)
         st = int(self.status[i])
         text = FIT_STATUS[st]
@@ -170,7 +180,13 @@ class FitResult:
         return text
 
     def failures(self) -> list[FitFailure]:
-        """Every object that did not fit, as (index, status, message), in index order."""
+        """Every object that did not fit, in index order.
+
+        Returns
+        -------
+        list of FitFailure
+            (index, status, message) of each.
+        """
         return [FitFailure(int(i), int(self.status[i]), self.message(i))
                 for i in np.flatnonzero(self.status != FIT_OK)]
 
@@ -185,6 +201,29 @@ class FitResult:
         errors: "skip" (default) leaves failed objects out, lists them on Catalog.rejected
             (BadRecord.record = index + 1, field "state") and issues one
             engine.BadRecordsWarning; "raise" raises one FitError listing every failure.
+
+        Parameters
+        ----------
+        satnum : (N,) array_like of int, optional
+            As above.
+        errors : str
+            "skip" or "raise", as above.
+        exclude : (N,) array_like of bool, optional
+            As above.
+        **fields
+            As above.
+
+        Returns
+        -------
+        engine.Catalog
+            The fitted objects.
+
+        Raises
+        ------
+        FitError
+            errors="raise" and some objects did not fit.
+        ValueError
+            satnum or exclude not of shape (N,), or errors not "skip" or "raise".
         """
         check_errors_option(errors)
         n = len(self)
@@ -602,9 +641,37 @@ def fit_sgp4(r, v, jd, fr, *, bstar=0.0, whichconst: str = "wgs72", opsmode: str
         motion in rad/s), see the module docstring.
     max_iter: most iterations (fixed-point plus Newton steps) per object.
 
-    Returns a FitResult. Objects that cannot be fitted get a status code (FIT_*) and
-    NaN elements; FitResult.failures() lists them. Bad input raises one ValueError
-    that names the field, the record index and the fix.
+    Objects that cannot be fitted get a status code (FIT_*) and NaN elements;
+    FitResult.failures() lists them.
+
+    Parameters
+    ----------
+    r, v : (N, 3) array_like, float64, km and km/s
+        Positions and velocities, TEME, at the epoch.
+    jd, fr : float or (N,) array_like, float64
+        Split Julian date (UT) of each state.
+    bstar : float or (N,) array_like, 1/earth radii
+        Drag term copied into the elements.
+    whichconst : str
+        'wgs72', 'wgs72old' or 'wgs84'.
+    opsmode : str
+        'i' or 'a'.
+    tol_km : float, km
+        Position tolerance.
+    max_iter : int
+        Most iterations per object.
+
+    Returns
+    -------
+    FitResult
+        (N,) NumPy arrays on the host: the fit runs on the NumPy SGP4 (engine._sgp4_numpy),
+        per object, whatever device the states came from.
+
+    Raises
+    ------
+    ValueError
+        Bad input: one message that names the field, the record index and the fix, before
+        any fitting.
     """
     if whichconst not in _sgp4.GRAVITY_MODELS:
         raise _bad_input("whichconst", f"unknown value {whichconst!r}", f"use one of {_sgp4.GRAVITY_MODELS}")
