@@ -74,7 +74,22 @@ def _have(module: str) -> bool:
 
 
 def sgp4_cases(sizes, n_times: int, backends) -> list[Case]:
-    """SGP4 on n objects x n_times minutes (one day) for each size: our backends and peers."""
+    """SGP4 on n objects x n_times minutes (one day) for each size: our backends and peers.
+
+    Parameters
+    ----------
+    sizes : list of int
+        Objects per case.
+    n_times : int
+        Times over one day.
+    backends : list of str
+        Resolved backends of ours to time.
+
+    Returns
+    -------
+    list of Case
+        Untimed until :func:`run` calls them.
+    """
     minutes = np.linspace(0.0, 1440.0, n_times, endpoint=False)
     jd = 2459534.5 + np.zeros(n_times)
     fr = minutes / 1440.0
@@ -120,7 +135,27 @@ def dsgp4_batch(catalog, m: int, device: str):
     """ESA's dSGP4 batch for the element sets of `catalog`, each repeated for m times
     (object-major), tensors on `device`. dSGP4's batch is zipped (one time per entry) and
     its initialisation is a Python loop, so the objects are initialised once and every
-    per-object tensor is repeated m times."""
+    per-object tensor is repeated m times.
+
+    Parameters
+    ----------
+    catalog : engine.Catalog
+        N element sets.
+    m : int
+        Times per object.
+    device : str
+        torch device, "cpu" or "cuda".
+
+    Returns
+    -------
+    dsgp4 batch
+        N * m entries, tensors on `device`.
+
+    Raises
+    ------
+    ImportError
+        dsgp4 or torch is not installed.
+    """
     import dsgp4  # optional dependency: a peer, timed only where installed
     import torch  # optional dependency: dSGP4's array library
 
@@ -161,7 +196,20 @@ def _sync(backend):
 
 
 def breakup_cases(lc_mins, backends) -> list[Case]:
-    """The Cosmos 1408 event at each lc_min (m) on our backends."""
+    """The Cosmos 1408 event at each lc_min on our backends.
+
+    Parameters
+    ----------
+    lc_mins : list of float, m
+        Smallest characteristic lengths.
+    backends : list of str
+        Resolved backends.
+
+    Returns
+    -------
+    list of Case
+        Untimed until :func:`run` calls them.
+    """
     cases = []
     for lc in lc_mins:
         n = round(0.1 * 1770.0**0.75 * lc**-1.71)
@@ -180,7 +228,20 @@ def breakup_cases(lc_mins, backends) -> list[Case]:
 
 def cowell_cases(sizes, backends) -> list[Case]:
     """engine.numerical.propagate, dp87 defaults, J2-J6 + exponential drag: n fragments of a
-    Cosmos-like cloud over one day with hourly outputs (one evaluation = one fragment-day)."""
+    Cosmos-like cloud over one day with hourly outputs (one evaluation = one fragment-day).
+
+    Parameters
+    ----------
+    sizes : list of int
+        Fragments per case.
+    backends : list of str
+        Resolved backends.
+
+    Returns
+    -------
+    list of Case
+        Untimed until :func:`run` calls them.
+    """
     cases = []
     for n in sizes:
         for b in backends:
@@ -206,7 +267,20 @@ def cowell_cases(sizes, backends) -> list[Case]:
 
 
 def screen_cases(sizes, backends) -> list[Case]:
-    """engine.screen: the ISS against n Cosmos-like element sets over one day, 5 km."""
+    """engine.screen: the ISS against n Cosmos-like element sets over one day, 5 km.
+
+    Parameters
+    ----------
+    sizes : list of int
+        Secondaries per case.
+    backends : list of str
+        Resolved backends.
+
+    Returns
+    -------
+    list of Case
+        Untimed until :func:`run` calls them.
+    """
     cases = []
     for n in sizes:
         for b in backends:
@@ -226,7 +300,26 @@ def screen_cases(sizes, backends) -> list[Case]:
 def run(cases, *, repeat: int = 3, budget_s: float = 20.0, log=print, progress=None) -> list[dict]:
     """Time every case; returns records. A case is skipped when the same implementation's
     previous size predicts more than budget_s for one call. log(str) gets one line per
-    case; progress: None or a callable progress(done, total) in cases, called after each."""
+    case; progress: None or a callable progress(done, total) in cases, called after each.
+
+    Parameters
+    ----------
+    cases : list of Case
+        What to time.
+    repeat : int
+        Timed calls per case (the best counts).
+    budget_s : float, s
+        Most predicted seconds per call.
+    log : callable
+        ``log(str)``.
+    progress : callable, optional
+        As above.
+
+    Returns
+    -------
+    list of dict
+        One record per timed case (the benchmarks/results/*.json format).
+    """
     records: list[dict] = []
     rate_seen: dict[tuple[str, str], float] = {}
     for done, c in enumerate(cases):
@@ -278,7 +371,17 @@ def _si(x: float) -> str:
 
 def format_table(records) -> str:
     """Text table with the ratio of each implementation to the reference of its kernel and
-    size (SGP4: SatrecArray; breakup: ESA's published rate)."""
+    size (SGP4: SatrecArray; breakup: ESA's published rate).
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of :func:`run`.
+
+    Returns
+    -------
+    str
+    """
     lines = [f"{'kernel':8s} {'implementation':26s} {'n':>10s} {'times':>6s} {'rate':>11s} {'unit':16s} {'ratio':>8s}  vs"]
     for r in records:
         if r["kernel"] == "breakup":
@@ -310,7 +413,24 @@ def _axis_scale(ax, which: str, values) -> None:
 def plot(records, path):
     """Throughput against problem size, one line per (kernel, implementation), PNG at path.
     An axis is logarithmic when its values span a factor LOG_AXIS_MIN_SPAN or more, else
-    linear from zero, so that a 1 % difference looks like one. Returns the Figure."""
+    linear from zero, so that a 1 % difference looks like one.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of :func:`run`.
+    path : str
+        PNG file to write.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ImportError
+        matplotlib is not installed.
+    """
     plt = _pyplot()   # imports matplotlib (optional) on the file-only Agg backend
     kernels = sorted({r["kernel"] for r in records})
     fig, axes = plt.subplots(1, len(kernels), figsize=(6 * len(kernels), 4.5), squeeze=False)
@@ -335,5 +455,18 @@ def plot(records, path):
 
 
 def save(records, path) -> None:
+    """Write records as JSON.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of :func:`run`.
+    path : str
+        The file.
+
+    Returns
+    -------
+    None
+    """
     with open(path, "w") as f:
         json.dump(records, f, indent=1)
