@@ -92,7 +92,7 @@ def test_cli_unavailable_backend_names_the_option_to_give(command, capsys):
 
 #: modules whose public functions and methods have numpydoc sections so far (issue 15);
 #: the rest of SHARED keeps its prose docstrings until converted
-NUMPYDOC = ("frames", "timeconv", "events", "outofcore", "dask", "risk", "fit", "cli", "plots", "_parallel", "_progress", "_kernels", "_orbits", "atmosphere", "bench")
+NUMPYDOC = ("frames", "timeconv", "events", "outofcore", "dask", "risk", "fit", "cli", "plots", "_parallel", "_progress", "_kernels", "_orbits", "atmosphere", "bench", "catalog")
 
 
 def _public_functions(tree: ast.Module):
