@@ -359,10 +359,15 @@ def catalog_orbit_status(catalog):
 class NotInOrbit:
     """Objects that are not in orbit at their epoch: an outcome, not an error.
 
-    index (K,) int64: positions in the input (fragment indices for Fragments.to_catalog);
-    reason (K,) uint8: codes of REASONS (ESCAPING, SUBORBITAL, REENTERS);
-    perigee_km (K,) float64: mean perigee height above the ellipsoid, km (for SUBORBITAL
-        the osculating perigee height above the WGS-72 sphere, negative; NaN for ESCAPING).
+    Attributes
+    ----------
+    index : (K,) ndarray, int64
+        Positions in the input (fragment indices for Fragments.to_catalog).
+    reason : (K,) ndarray, uint8
+        Codes of REASONS (ESCAPING, SUBORBITAL, REENTERS).
+    perigee_km : (K,) ndarray, float64, km
+        Mean perigee height above the ellipsoid (for SUBORBITAL the osculating perigee
+        height above the WGS-72 sphere, negative; NaN for ESCAPING).
     """
 
     index: np.ndarray

@@ -112,6 +112,13 @@ class Tally:
     progress: None (then add() does nothing) or a progress(done, total) callable (see
     callback); total: the units of work in all. add(k) adds k units under a lock and
     reports the running sum, so blocks on the engine's threads can report as they go.
+
+    Parameters
+    ----------
+    progress : callable or None
+        ``progress(done, total)``.
+    total : float
+        Units of work in all.
     """
 
     def __init__(self, progress, total: float):

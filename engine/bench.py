@@ -42,7 +42,27 @@ ESA_BREAKUP_FRAGMENTS_PER_S = 3_179_589 / 0.174
 @dataclass
 class Case:
     """One timed case: `make()` prepares (untimed) and returns a zero-argument callable
-    whose call is timed; `n_objects` x `n_times` evaluations per call."""
+    whose call is timed; `n_objects` x `n_times` evaluations per call.
+
+    Parameters
+    ----------
+    kernel : str
+        "sgp4", "breakup", "cowell" or "screen".
+    backend : str
+        The implementation's name in the table (e.g. "debris-engine-numpy", "heyoka").
+    n_objects, n_times : int
+        Evaluations per call, n_objects x n_times.
+    make : callable
+        Prepares and returns the timed callable.
+    device : str
+        The device's name for the record.
+    dtype : str
+        "float64" or "float32".
+    reference : bool
+        The reference the ratios of :func:`format_table` divide by.
+    extra : dict
+        More fields for the record.
+    """
 
     kernel: str
     backend: str

@@ -164,6 +164,29 @@ class Catalog:
     Build one with engine.load_tle / Catalog.from_tle, engine.load_omm / Catalog.from_omm,
     Catalog.from_satrecs or Catalog.from_arrays; Catalog(...) itself is the internal
     constructor and trusts its input (the arrays engine.io's readers return).
+
+    Parameters
+    ----------
+    fields : mapping of str to (N,) array_like
+        Every field of :data:`FIELDS` (and the internal ones), in Satrec units.
+    whichconst : str
+        'wgs72', 'wgs72old' or 'wgs84'.
+    opsmode : str
+        'i' or 'a'.
+    rejected : iterable of BadRecord
+        Records the reader left out (errors="skip").
+
+    Attributes
+    ----------
+    whichconst, opsmode : str
+        The SGP4 model the elements are meant for.
+    rejected : list of BadRecord
+        As given.
+
+    Raises
+    ------
+    ValueError
+        A bad whichconst or opsmode.
     """
 
 

@@ -105,7 +105,17 @@ _LOW_INC = 0.2  # rad: below it SDP4 applies the lunar-solar periodics in Lyddan
 
 
 class FitFailure(NamedTuple):
-    """One object that could not be fitted: 0-based index into the input, status code, message."""
+    """One object that could not be fitted.
+
+    Attributes
+    ----------
+    index : int
+        0-based position in the input.
+    status : int
+        FIT_* code.
+    message : str
+        FitResult.message(index).
+    """
 
     index: int
     status: int
@@ -116,20 +126,31 @@ class FitFailure(NamedTuple):
 class FitResult:
     """Result of :func:`fit_sgp4` for N states.
 
-    elements: dict name -> (N,) float64 in Satrec units: jdsatepoch, jdsatepochF (epoch,
-        split Julian date UT, as given), no_kozai (Kozai mean motion, rad/min), ecco,
-        inclo, nodeo, argpo, mo (rad; angles in [0, 2 pi], inclo in [0, pi]) and bstar
-        (1/earth radii, as given); NaN for every object whose status is not FIT_OK.
-    status: (N,) uint8, FIT_OK or one of the FIT_* codes (messages in FIT_STATUS).
-    residual_km: (N,) float64, |r_sgp4 - r| at tsince 0 of the final elements, km
-        (for FIT_NOT_CONVERGED: of the last accepted iterate; NaN where none was computed).
-    residual_kms: (N,) float64, |v_sgp4 - v| likewise, km/s.
-    iterations: (N,) int64, fixed-point plus Newton steps taken (a fixed-point step is one
-        SGP4 evaluation, a Newton step six plus one per step length tried).
-    sgp4_error: (N,) uint8, the SGP4 error code (engine.errors) behind FIT_SGP4_ERROR, else 0.
-    osc_ecco: (N,) float64, osculating eccentricity of the input state (Keplerian, whichconst mu).
-    osc_perigee_km: (N,) float64, osculating perigee radius of the input state, km (NaN if unbound).
-    whichconst, opsmode: the SGP4 model the elements are fitted for.
+    Attributes
+    ----------
+    elements : dict of str to (N,) ndarray, float64
+        Satrec units: jdsatepoch, jdsatepochF (epoch, split Julian date UT, as given),
+        no_kozai (Kozai mean motion, rad/min), ecco, inclo, nodeo, argpo, mo (rad; angles
+        in [0, 2 pi], inclo in [0, pi]) and bstar (1/earth radii, as given); NaN for every
+        object whose status is not FIT_OK.
+    status : (N,) ndarray, uint8
+        FIT_OK or one of the FIT_* codes (messages in FIT_STATUS).
+    residual_km : (N,) ndarray, float64, km
+        |r_sgp4 - r| at tsince 0 of the final elements (for FIT_NOT_CONVERGED: of the last
+        accepted iterate; NaN where none was computed).
+    residual_kms : (N,) ndarray, float64, km/s
+        |v_sgp4 - v| likewise.
+    iterations : (N,) ndarray, int64
+        Fixed-point plus Newton steps taken (a fixed-point step is one SGP4 evaluation, a
+        Newton step six plus one per step length tried).
+    sgp4_error : (N,) ndarray, uint8
+        The SGP4 error code (engine.errors) behind FIT_SGP4_ERROR, else 0.
+    osc_ecco : (N,) ndarray, float64
+        Osculating eccentricity of the input state (Keplerian, whichconst mu).
+    osc_perigee_km : (N,) ndarray, float64, km
+        Osculating perigee radius of the input state (NaN if unbound).
+    whichconst, opsmode : str
+        The SGP4 model the elements are fitted for.
     """
 
     elements: dict

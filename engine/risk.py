@@ -128,9 +128,19 @@ def cell_volumes(alt_edges_km, lat_edges_deg) -> np.ndarray:
 class DensityGrid:
     """Orbit-averaged spatial density on altitude shells x latitude bands.
 
-    alt_edges_km (A+1,) above a 6378.135 km sphere; lat_edges_deg (L+1,) geocentric;
-    density (A, L) objects/km^3; count (A, L) mean number of objects in each cell;
-    n_objects: objects used (unbound ones left out and counted in n_unbound).
+    Attributes
+    ----------
+    alt_edges_km : (A+1,) ndarray, km
+        Shell edges above a 6378.135 km sphere.
+    lat_edges_deg : (L+1,) ndarray, deg
+        Geocentric band edges.
+    density : (A, L) ndarray, objects/km^3
+    count : (A, L) ndarray
+        Mean number of objects in each cell.
+    n_objects : int
+        Objects used.
+    n_unbound : int
+        Unbound objects, left out.
     """
 
     alt_edges_km: np.ndarray
@@ -221,9 +231,21 @@ def spatial_density(objects, *, alt_edges_km=None, lat_edges_deg=(-90.0, 90.0), 
 class FluxResult:
     """Flux of a cloud on a target along its path.
 
-    times (T,) datetime64[us]; flux_per_km2_s (T,) objects/km^2/s at each time;
-    flux_per_m2_s and flux_per_m2_yr: the window averages; expected_impacts: lambda =
-    sum F A dt over the window for cross-section area_m2; probability: 1 - exp(-lambda).
+    Attributes
+    ----------
+    times : (T,) ndarray, datetime64[us]
+    flux_per_km2_s : (T,) ndarray, objects/km^2/s
+        The flux at each time.
+    flux_per_m2_s, flux_per_m2_yr : float, 1/(m^2 s) and 1/(m^2 yr)
+        The window averages.
+    area_m2 : float, m^2
+        The target's cross-section.
+    duration_s : float, s
+        The window.
+    expected_impacts : float
+        lambda = sum F A dt over the window.
+    probability : float
+        1 - exp(-lambda).
     """
 
     times: np.ndarray

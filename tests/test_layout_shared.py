@@ -1,6 +1,7 @@
 """Layout rules of issue 15 for the shared science modules, the command line and the
 user-level modules: function-local imports only for optional dependencies (each saying
-so), and one place where the command line resolves its --backend option.
+so), one place where the command line resolves its --backend option, and numpydoc
+sections in the docstrings of every public function, method and class.
 
 Read from the source with ast, so that a new local import or a fifth hand-written
 backend resolution fails here before anyone meets the cycle or the inconsistency.
@@ -90,9 +91,8 @@ def test_cli_unavailable_backend_names_the_option_to_give(command, capsys):
     assert "--backend numpy" in err
 
 
-#: modules whose public functions and methods have numpydoc sections so far (issue 15);
-#: the rest of SHARED keeps its prose docstrings until converted
-NUMPYDOC = ("frames", "timeconv", "events", "outofcore", "dask", "risk", "fit", "cli", "plots", "_parallel", "_progress", "_kernels", "_orbits", "atmosphere", "bench", "catalog")
+#: every shared module: its public functions, methods and classes have numpydoc sections
+NUMPYDOC = SHARED
 
 
 def _public_functions(tree: ast.Module):
@@ -108,7 +108,8 @@ def _public_functions(tree: ast.Module):
 @pytest.mark.parametrize("name", NUMPYDOC)
 def test_public_functions_have_numpydoc_sections(name):
     """Parameters (when the function takes any) and Returns, underlined as numpydoc wants, so
-    that the API reference renders them as sections rather than as one paragraph."""
+    that the API reference renders them as sections rather than as one paragraph; a class
+    names its fields under Parameters or Attributes."""
     tree = ast.parse((ROOT / f"{name}.py").read_text(encoding="utf-8"))
     missing = []
     for qual, fn in _public_functions(tree):
@@ -120,4 +121,12 @@ def test_public_functions_have_numpydoc_sections(name):
             missing.append(f"{qual}: Parameters")
         if not is_property and "Returns\n-------" not in doc:
             missing.append(f"{qual}: Returns")
+    for node in tree.body:
+        # classes (exceptions aside, whose docstring is their meaning): their fields
+        is_error = any(getattr(b, "id", "").endswith(("Error", "Exception")) for b in node.bases) \
+            if isinstance(node, ast.ClassDef) else False
+        if isinstance(node, ast.ClassDef) and not node.name.startswith("_") and not is_error:
+            doc = ast.get_docstring(node) or ""
+            if "Parameters\n----------" not in doc and "Attributes\n----------" not in doc:
+                missing.append(f"{node.name}: Parameters or Attributes")
     assert not missing, f"engine/{name}.py docstrings without numpydoc sections: {missing}"
