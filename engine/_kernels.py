@@ -30,6 +30,15 @@ def kernel_dir() -> Path:
 
     Installed wheels map the repository's kernels/ to engine/kernels; in a source
     checkout the directory is kernels/ next to engine/.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    FileNotFoundError
+        Neither directory exists (a broken install).
     """
     try:
         installed = importlib.resources.files("engine") / "kernels"
@@ -47,7 +56,18 @@ def kernel_dir() -> Path:
 
 
 def read_source(filename: str) -> str:
-    """Text of kernels/<filename> with a #line directive naming the real file."""
+    """Text of kernels/<filename> with a #line directive naming the real file.
+
+    Parameters
+    ----------
+    filename : str
+        A file of kernels/, e.g. "sgp4.cu".
+
+    Returns
+    -------
+    str
+        The source, so that compile errors name the real file and line.
+    """
     path = kernel_dir() / filename
     text = path.read_text(encoding="utf-8")
     return f'#line 1 "{path.as_posix()}"\n{text}'
@@ -63,6 +83,25 @@ def get_module(filename: str, options: tuple[str, ...] = ()):
 
     The cache key is (file, options, device id, architecture); the include path points
     at kernels/ so that relative #include "sgp4.cuh" and "common.cuh" resolve.
+
+    Parameters
+    ----------
+    filename : str
+        A .cu file of kernels/.
+    options : tuple of str
+        NVRTC options added to BASE_OPTIONS.
+
+    Returns
+    -------
+    cupy.RawModule
+        Compiled for the current device.
+
+    Raises
+    ------
+    ImportError
+        CuPy is not installed.
+    cupy.cuda.compiler.CompileException
+        The source does not compile (the message names the file and line).
     """
     import cupy  # lazy: no GPU work at import time
 
@@ -82,17 +121,49 @@ def get_module(filename: str, options: tuple[str, ...] = ()):
 
 
 def get_function(filename: str, name: str, options: tuple[str, ...] = ()):
-    """cupy.RawKernel `name` from kernels/<filename> (see get_module)."""
+    """cupy.RawKernel `name` from kernels/<filename> (see get_module).
+
+    Parameters
+    ----------
+    filename : str
+        A .cu file of kernels/.
+    name : str
+        The extern "C" entry point.
+    options : tuple of str
+        As :func:`get_module`.
+
+    Returns
+    -------
+    cupy.RawKernel
+    """
     return get_module(filename, options).get_function(name)
 
 
 def grid_blocks(n: int, threads: int) -> tuple[int]:
     """Grid of a grid-stride kernel over n elements with `threads` per block: enough blocks
-    to cover n, capped (the loop inside the kernel covers the rest)."""
+    to cover n, capped (the loop inside the kernel covers the rest).
+
+    Parameters
+    ----------
+    n : int
+        Elements.
+    threads : int
+        Threads per block.
+
+    Returns
+    -------
+    (int,)
+        Blocks, between 1 and 65535 * 8.
+    """
     return (int(max(1, min((n + threads - 1) // threads, 65535 * 8))),)
 
 
 def clear_cache() -> None:
-    """Forget compiled modules (tests; a new device context)."""
+    """Forget compiled modules (tests; a new device context).
+
+    Returns
+    -------
+    None
+    """
     with _lock:
         _modules.clear()

@@ -26,6 +26,7 @@ import numpy as np
 
 from dataclasses import dataclass
 
+from . import sgp4 as _sgp4
 from .sgp4._numpy import gravity
 from .atmosphere import FLATTENING, R_EQ_KM
 from .constants import EGM96_J2, SGP4_WGS72
@@ -48,7 +49,31 @@ REENTRY_KM = 120.0
 def mean_a_period(no_kozai, ecco, inclo, whichconst: str = "wgs72"):
     """Semi-major axis (km) and period (min) from SGP4 mean elements: the Kozai mean motion
     (rad/min) un-Kozai'd as SGP4's initialisation does (Vallado's initl), with the
-    constants of whichconst ("wgs72", "wgs72old", "wgs84"). (N,) arrays."""
+    constants of whichconst ("wgs72", "wgs72old", "wgs84").
+
+    Parameters
+    ----------
+    no_kozai : (N,) array_like, rad/min
+        Kozai mean motion.
+    ecco : (N,) array_like
+        Eccentricity.
+    inclo : (N,) array_like, rad
+        Inclination.
+    whichconst : str
+        The SGP4 gravity model.
+
+    Returns
+    -------
+    a : (N,) ndarray, float64, km
+        Brouwer mean semi-major axis.
+    period : (N,) ndarray, float64, min
+        2 pi / n with n the un-Kozai'd mean motion.
+
+    Raises
+    ------
+    ValueError
+        whichconst not one of the three models.
+    """
     g = _WGS72 if whichconst == "wgs72" else gravity(whichconst)
     cosi = np.cos(inclo)
     e2 = 1.0 - ecco * ecco
@@ -130,7 +155,22 @@ def sgp4_radius_scale(a_km, ecco, inclo):
     """SGP4's constant radial correction of the Keplerian radius, 1 - 1.5 k2 sqrt(1-e^2)
     (3 cos^2 i - 1) / p^2 (k2 = J2/2, p in earth radii; Hoots and Roehrich, Spacetrack
     Report #3, the short-period update of r): the orbit-averaged SGP4 radius is this
-    factor times the mean elements' a (1 - e cos E), a few km in LEO."""
+    factor times the mean elements' a (1 - e cos E), a few km in LEO.
+
+    Parameters
+    ----------
+    a_km : array_like, km
+        Mean semi-major axis.
+    ecco : array_like
+        Eccentricity.
+    inclo : array_like, rad
+        Inclination.
+
+    Returns
+    -------
+    ndarray, float64
+        The dimensionless factor, with the broadcast shape.
+    """
     p = a_km / RE_KM * (1.0 - ecco * ecco)
     cosi = np.cos(inclo)
     return 1.0 - 1.5 * (0.5 * J2) * np.sqrt(1.0 - ecco * ecco) * (3.0 * cosi * cosi - 1.0) / (p * p)
@@ -140,15 +180,28 @@ def aei_of(obj):
     """(a km, e, i rad) of an engine.Catalog, engine.Fragments (osculating at the event)
     or a tuple (a_km, e, i_rad) of arrays. For a Catalog, a is the mean elements'
     semi-major axis times sgp4_radius_scale, so that a (1 - e cos E) is SGP4's radius
-    averaged over its short-period terms."""
-    from .breakup import Fragments
-    from .catalog import Catalog
+    averaged over its short-period terms.
 
-    if isinstance(obj, Catalog):
+    Parameters
+    ----------
+    obj : engine.Catalog, engine.Fragments or (a_km, e, i_rad) tuple of (N,) arrays
+        Told apart by their attributes (no_kozai: a Catalog; to_host: Fragments).
+
+    Returns
+    -------
+    a : (N,) ndarray, float64, km
+    e : (N,) ndarray, float64
+    i : (N,) ndarray, float64, rad
+        NumPy arrays on the host (Fragments on a device are copied to the host).
+    """
+    # duck typing rather than isinstance: this module sits below engine.catalog and
+    # engine.breakup (breakup, screening and longterm import it), so importing Catalog or
+    # Fragments here would be an upward import
+    if hasattr(obj, "no_kozai"):   # a Catalog: SGP4 mean elements
         a, _ = mean_a_period(obj.no_kozai, obj.ecco, obj.inclo)
         a = a * sgp4_radius_scale(a, obj.ecco, obj.inclo)
         return a, np.asarray(obj.ecco), np.asarray(obj.inclo)
-    if isinstance(obj, Fragments):
+    if hasattr(obj, "to_host"):    # Fragments: osculating states at the event
         h = obj.to_host()
         return osculating_aei(h.r, h.v)
     a, e, i = (np.asarray(x, dtype=np.float64) for x in obj)
@@ -164,9 +217,18 @@ def sgp4_mean_a_rate(catalog):
     the C1 term), so da/dt at t = 0 is -2 a0 C1, with C1 = B* C2 formed by sgp4init. The
     orbit determination fitted B* so that this decay reproduces the observed motion over
     the fit span: it is the measured decay rate of the element set, whatever density
-    profile SGP4 assumed to get there. Negative B* gives a positive rate."""
-    from . import sgp4 as _sgp4
+    profile SGP4 assumed to get there. Negative B* gives a positive rate.
 
+    Parameters
+    ----------
+    catalog : engine.Catalog
+        N element sets.
+
+    Returns
+    -------
+    (N,) ndarray, float64, km/day
+        Computed on the host with the NumPy SGP4 initialisation (a per-object table).
+    """
     model = _sgp4._model(catalog, "numpy", np.dtype(np.float64))
     g = model.grav
     out = np.zeros(len(catalog))
@@ -182,7 +244,20 @@ def j2_radius_offset(a_km, sin_i):
     order; Kozai 1959; -10 km for an equatorial orbit at 400 km, +5 km for a polar one,
     which changes the density seen by tens of percent; the same term as SGP4's
     :func:`sgp4_radius_scale`). The periodic cos(2u) part, of amplitude
-    (1/4) J2 R^2 / a sin^2 i (< 1.6 km), is left out: it averages out to first order."""
+    (1/4) J2 R^2 / a sin^2 i (< 1.6 km), is left out: it averages out to first order.
+
+    Parameters
+    ----------
+    a_km : array_like, km
+        Mean semi-major axis.
+    sin_i : array_like
+        Sine of the inclination.
+
+    Returns
+    -------
+    ndarray, float64, km
+        The offset, with the broadcast shape.
+    """
     return -1.5 * J2_WGS84 * R_EQ_KM * R_EQ_KM / a_km * (1.0 - 1.5 * sin_i * sin_i)
 
 
@@ -190,7 +265,21 @@ def mean_perigee_height_km(a_km, ecco, inclo, argpo):
     """(N,) float64 km: height of the mean perigee above the WGS-84 ellipsoid, from mean
     elements a (km), e, i, w (rad), (N,) each: a (1 - e) plus :func:`j2_radius_offset`,
     less the ellipsoid's radius at the perigee's latitude (sin(lat) = sin i sin w; first
-    order in the flattening)."""
+    order in the flattening).
+
+    Parameters
+    ----------
+    a_km : (N,) array_like, km
+        Mean semi-major axis.
+    ecco : (N,) array_like
+        Eccentricity.
+    inclo, argpo : (N,) array_like, rad
+        Inclination and argument of perigee.
+
+    Returns
+    -------
+    (N,) ndarray, float64, km
+    """
     si = np.sin(inclo)
     s = si * np.sin(argpo)
     return a_km * (1.0 - ecco) + j2_radius_offset(a_km, si) - R_EQ_KM * (1.0 - FLATTENING * s * s)
@@ -209,7 +298,18 @@ def orbit_status(a_km, ecco, inclo, argpo):
     """(N,) uint8 reason codes (REASONS) of mean elements a (km), e, i, w (rad), (N,)
     each: IN_ORBIT, ESCAPING (a <= 0, e >= 1 or not finite) or REENTERS (mean perigee
     height at or below REENTRY_KM). SUBORBITAL is given by callers that see the
-    osculating state (a path through the Earth has no mean elements)."""
+    osculating state (a path through the Earth has no mean elements).
+
+    Parameters
+    ----------
+    a_km, ecco, inclo, argpo : (N,) array_like
+        Mean elements: km, dimensionless, rad, rad.
+
+    Returns
+    -------
+    (N,) ndarray, uint8
+        Codes of REASONS.
+    """
     a = np.asarray(a_km, dtype=np.float64)
     e = np.asarray(ecco, dtype=np.float64)
     bound = np.isfinite(a) & np.isfinite(e) & (a > 0) & (e < 1)
@@ -221,13 +321,34 @@ def orbit_status(a_km, ecco, inclo, argpo):
 
 
 def in_orbit(a_km, ecco, inclo, argpo):
-    """(N,) bool: the mean elements are in orbit (module docstring; :func:`orbit_status`)."""
+    """Whether the mean elements are in orbit (module docstring; :func:`orbit_status`).
+
+    Parameters
+    ----------
+    a_km, ecco, inclo, argpo
+        As :func:`orbit_status`.
+
+    Returns
+    -------
+    (N,) ndarray, bool
+    """
     return orbit_status(a_km, ecco, inclo, argpo) == IN_ORBIT
 
 
 def catalog_orbit_status(catalog):
     """(N,) uint8 :func:`orbit_status` of an engine.Catalog's SGP4 mean elements (Brouwer
-    mean a from the Kozai mean motion, :func:`mean_a_period`)."""
+    mean a from the Kozai mean motion, :func:`mean_a_period`).
+
+    Parameters
+    ----------
+    catalog : engine.Catalog
+        N element sets.
+
+    Returns
+    -------
+    (N,) ndarray, uint8
+        Codes of REASONS, on the host.
+    """
     d = catalog.elements()
     no, e, inc = (np.asarray(d[k], dtype=np.float64) for k in ("no_kozai", "ecco", "inclo"))
     a, _ = mean_a_period(no, e, inc, catalog.whichconst)
@@ -238,10 +359,15 @@ def catalog_orbit_status(catalog):
 class NotInOrbit:
     """Objects that are not in orbit at their epoch: an outcome, not an error.
 
-    index (K,) int64: positions in the input (fragment indices for Fragments.to_catalog);
-    reason (K,) uint8: codes of REASONS (ESCAPING, SUBORBITAL, REENTERS);
-    perigee_km (K,) float64: mean perigee height above the ellipsoid, km (for SUBORBITAL
-        the osculating perigee height above the WGS-72 sphere, negative; NaN for ESCAPING).
+    Attributes
+    ----------
+    index : (K,) ndarray, int64
+        Positions in the input (fragment indices for Fragments.to_catalog).
+    reason : (K,) ndarray, uint8
+        Codes of REASONS (ESCAPING, SUBORBITAL, REENTERS).
+    perigee_km : (K,) ndarray, float64, km
+        Mean perigee height above the ellipsoid (for SUBORBITAL the osculating perigee
+        height above the WGS-72 sphere, negative; NaN for ESCAPING).
     """
 
     index: np.ndarray
@@ -252,12 +378,23 @@ class NotInOrbit:
         return int(self.index.shape[0])
 
     def counts(self) -> dict:
-        """{reason text: number of objects} for the reasons present."""
+        """Objects per reason, for the reasons present.
+
+        Returns
+        -------
+        dict
+            {reason text: number of objects}.
+        """
         codes, n = np.unique(self.reason, return_counts=True)
         return {REASONS[int(c)]: int(k) for c, k in zip(codes, n)}
 
     def summary(self) -> str:
-        """One line: the count and the count per reason."""
+        """One line: the count and the count per reason.
+
+        Returns
+        -------
+        str
+        """
         if not len(self):
             return "all in orbit"
         per = "; ".join(f"{k:,} {t}" for t, k in self.counts().items())

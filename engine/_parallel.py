@@ -17,6 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 
 def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask on Linux, else os.cpu_count()).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
@@ -24,7 +31,23 @@ def usable_cores() -> int:
 
 
 def threads(default: str = "cores") -> int:
-    """Worker threads: $DEBRIS_ENGINE_THREADS if set, else usable_cores() ("cores") or 1 ("one")."""
+    """Worker threads: $DEBRIS_ENGINE_THREADS if set, else usable_cores() ("cores") or 1 ("one").
+
+    Parameters
+    ----------
+    default : str
+        "cores" or "one": the count without the environment variable.
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Raises
+    ------
+    ValueError
+        DEBRIS_ENGINE_THREADS is not a whole number.
+    """
     env = os.environ.get("DEBRIS_ENGINE_THREADS")
     if env:
         try:
@@ -35,7 +58,21 @@ def threads(default: str = "cores") -> int:
 
 
 def run_blocks(items, work, nthreads: int) -> None:
-    """work(item) for every item, on min(nthreads, len(items)) threads; exceptions propagate."""
+    """work(item) for every item, on min(nthreads, len(items)) threads; exceptions propagate.
+
+    Parameters
+    ----------
+    items : iterable
+        The blocks of work (e.g. slices of objects).
+    work : callable
+        ``work(item)``; its return value is ignored (it writes its own outputs).
+    nthreads : int
+        Most threads to use; 1 or fewer runs the items in order on the calling thread.
+
+    Returns
+    -------
+    None
+    """
     items = list(items)
     nt = min(nthreads, len(items))
     if nt <= 1:

@@ -53,6 +53,22 @@ def progress(total: int, desc: str, unit: str = "it", *, enabled: bool = True, f
     unit: what a unit is ("objects", "steps", ...). enabled: False silences it (--quiet).
     file: the stream, default sys.stderr at the time of the call. The bar is drawn only
     when ``enabled`` and the stream is a terminal; else nothing is written.
+
+    Parameters
+    ----------
+    total : int
+        Units of work, >= 0.
+    desc, unit : str
+        As above.
+    enabled : bool
+        False silences the bar.
+    file : file-like, optional
+        The stream.
+
+    Returns
+    -------
+    tqdm.tqdm
+        The bar (disabled, writing nothing, when not shown).
     """
     stream = sys.stderr if file is None else file
     show = enabled and _is_terminal(stream)
@@ -68,7 +84,18 @@ def progress(total: int, desc: str, unit: str = "it", *, enabled: bool = True, f
 
 def callback(bar):
     """A ``progress(done, total)`` callable (what engine.screen and others take) that moves
-    ``bar`` to ``done`` of ``total`` units; total may be refined while the work runs."""
+    ``bar`` to ``done`` of ``total`` units; total may be refined while the work runs.
+
+    Parameters
+    ----------
+    bar : tqdm.tqdm
+        A bar of :func:`progress`.
+
+    Returns
+    -------
+    callable
+        ``report(done, total)``, both ints.
+    """
 
     def report(done: int, total: int) -> None:
         if bar.total != total:
@@ -85,6 +112,13 @@ class Tally:
     progress: None (then add() does nothing) or a progress(done, total) callable (see
     callback); total: the units of work in all. add(k) adds k units under a lock and
     reports the running sum, so blocks on the engine's threads can report as they go.
+
+    Parameters
+    ----------
+    progress : callable or None
+        ``progress(done, total)``.
+    total : float
+        Units of work in all.
     """
 
     def __init__(self, progress, total: float):
@@ -94,6 +128,17 @@ class Tally:
         self._lock = threading.Lock()
 
     def add(self, k: float) -> None:
+        """Add k units of work done and report the running sum (thread-safe).
+
+        Parameters
+        ----------
+        k : float
+            Units done since the last call; k <= 0 reports nothing.
+
+        Returns
+        -------
+        None
+        """
         if self._progress is None or k <= 0:
             return
         with self._lock:

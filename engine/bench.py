@@ -23,8 +23,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _backend
+from sgp4.api import SatrecArray
+
+from . import _backend, events, numerical
+from .catalog import Catalog
 from .constants import EGM2008_GM_KM3_S2, WGS84_A_KM
+from .plots import _pyplot
+from .screening import screen
 
 __all__ = ["Case", "run", "sgp4_cases", "breakup_cases", "cowell_cases", "screen_cases", "dsgp4_batch",
            "format_table", "plot"]
@@ -37,7 +42,27 @@ ESA_BREAKUP_FRAGMENTS_PER_S = 3_179_589 / 0.174
 @dataclass
 class Case:
     """One timed case: `make()` prepares (untimed) and returns a zero-argument callable
-    whose call is timed; `n_objects` x `n_times` evaluations per call."""
+    whose call is timed; `n_objects` x `n_times` evaluations per call.
+
+    Parameters
+    ----------
+    kernel : str
+        "sgp4", "breakup", "cowell" or "screen".
+    backend : str
+        The implementation's name in the table (e.g. "debris-engine-numpy", "heyoka").
+    n_objects, n_times : int
+        Evaluations per call, n_objects x n_times.
+    make : callable
+        Prepares and returns the timed callable.
+    device : str
+        The device's name for the record.
+    dtype : str
+        "float64" or "float32".
+    reference : bool
+        The reference the ratios of :func:`format_table` divide by.
+    extra : dict
+        More fields for the record.
+    """
 
     kernel: str
     backend: str
@@ -52,8 +77,6 @@ class Case:
 
 def _cosmos_like_catalog(n: int, seed: int = 0):
     """n near-earth element sets spread around Cosmos 1408's 2021 orbit, epoch 2021-11-16."""
-    from .catalog import Catalog
-
     rng = np.random.default_rng(seed)
     return Catalog.from_arrays(
         jdsatepoch=np.full(n, 2459534.5), jdsatepochF=np.zeros(n), bstar=10 ** rng.uniform(-5, -3, n),
@@ -71,7 +94,22 @@ def _have(module: str) -> bool:
 
 
 def sgp4_cases(sizes, n_times: int, backends) -> list[Case]:
-    """SGP4 on n objects x n_times minutes (one day) for each size: our backends and peers."""
+    """SGP4 on n objects x n_times minutes (one day) for each size: our backends and peers.
+
+    Parameters
+    ----------
+    sizes : list of int
+        Objects per case.
+    n_times : int
+        Times over one day.
+    backends : list of str
+        Resolved backends of ours to time.
+
+    Returns
+    -------
+    list of Case
+        Untimed until :func:`run` calls them.
+    """
     minutes = np.linspace(0.0, 1440.0, n_times, endpoint=False)
     jd = 2459534.5 + np.zeros(n_times)
     fr = minutes / 1440.0
@@ -94,15 +132,13 @@ def sgp4_cases(sizes, n_times: int, backends) -> list[Case]:
             cases.append(Case("sgp4", f"debris-engine-{b}", n, n_times, ours(n, b), device=_backend.device_name(b)))
         if _have("sgp4"):
             def satrecarray(n=n):
-                from sgp4.api import SatrecArray
-
                 arr = SatrecArray(_cosmos_like_catalog(n).to_satrecs())
                 return lambda: arr.sgp4(jd, fr)
             cases.append(Case("sgp4", "python-sgp4-SatrecArray", n, n_times, satrecarray,
                               device=_backend.cpu_name(), reference=True))
         if _have("heyoka"):
             def heyoka(n=n):
-                import heyoka as hy
+                import heyoka as hy  # optional dependency: a peer, timed only where installed
 
                 prop = hy.model.sgp4_propagator(_cosmos_like_catalog(n).to_satrecs())
                 t = np.ascontiguousarray(np.broadcast_to(minutes[:, None], (n_times, n)))
@@ -119,9 +155,29 @@ def dsgp4_batch(catalog, m: int, device: str):
     """ESA's dSGP4 batch for the element sets of `catalog`, each repeated for m times
     (object-major), tensors on `device`. dSGP4's batch is zipped (one time per entry) and
     its initialisation is a Python loop, so the objects are initialised once and every
-    per-object tensor is repeated m times."""
-    import dsgp4
-    import torch
+    per-object tensor is repeated m times.
+
+    Parameters
+    ----------
+    catalog : engine.Catalog
+        N element sets.
+    m : int
+        Times per object.
+    device : str
+        torch device, "cpu" or "cuda".
+
+    Returns
+    -------
+    dsgp4 batch
+        N * m entries, tensors on `device`.
+
+    Raises
+    ------
+    ImportError
+        dsgp4 or torch is not installed.
+    """
+    import dsgp4  # optional dependency: a peer, timed only where installed
+    import torch  # optional dependency: dSGP4's array library
 
     n = len(catalog)
     lines = catalog.to_tle()
@@ -138,8 +194,8 @@ def dsgp4_batch(catalog, m: int, device: str):
 def _dsgp4_case(n: int, minutes: np.ndarray, device: str):
     """dSGP4 on the same n objects and times, on the CPU or the CUDA device."""
     def prepare():
-        import dsgp4
-        import torch
+        import dsgp4  # optional dependency: a peer, timed only where installed
+        import torch  # optional dependency: dSGP4's array library
 
         batch = dsgp4_batch(_cosmos_like_catalog(n), minutes.size, device)
         tsince = torch.tensor(np.tile(minutes, n), dtype=torch.float64, device=device)
@@ -155,16 +211,25 @@ def _dsgp4_case(n: int, minutes: np.ndarray, device: str):
 
 def _sync(backend):
     if backend == "cuda":
-        import cupy as cp
-
-        return cp.cuda.Device().synchronize
+        return _backend.xp(backend).cuda.Device().synchronize
     return lambda: None
 
 
 def breakup_cases(lc_mins, backends) -> list[Case]:
-    """The Cosmos 1408 event at each lc_min (m) on our backends."""
-    from . import events
+    """The Cosmos 1408 event at each lc_min on our backends.
 
+    Parameters
+    ----------
+    lc_mins : list of float, m
+        Smallest characteristic lengths.
+    backends : list of str
+        Resolved backends.
+
+    Returns
+    -------
+    list of Case
+        Untimed until :func:`run` calls them.
+    """
     cases = []
     for lc in lc_mins:
         n = round(0.1 * 1770.0**0.75 * lc**-1.71)
@@ -183,9 +248,20 @@ def breakup_cases(lc_mins, backends) -> list[Case]:
 
 def cowell_cases(sizes, backends) -> list[Case]:
     """engine.numerical.propagate, dp87 defaults, J2-J6 + exponential drag: n fragments of a
-    Cosmos-like cloud over one day with hourly outputs (one evaluation = one fragment-day)."""
-    from . import numerical
+    Cosmos-like cloud over one day with hourly outputs (one evaluation = one fragment-day).
 
+    Parameters
+    ----------
+    sizes : list of int
+        Fragments per case.
+    backends : list of str
+        Resolved backends.
+
+    Returns
+    -------
+    list of Case
+        Untimed until :func:`run` calls them.
+    """
     cases = []
     for n in sizes:
         for b in backends:
@@ -211,10 +287,20 @@ def cowell_cases(sizes, backends) -> list[Case]:
 
 
 def screen_cases(sizes, backends) -> list[Case]:
-    """engine.screen: the ISS against n Cosmos-like element sets over one day, 5 km."""
-    from . import events
-    from .screening import screen
+    """engine.screen: the ISS against n Cosmos-like element sets over one day, 5 km.
 
+    Parameters
+    ----------
+    sizes : list of int
+        Secondaries per case.
+    backends : list of str
+        Resolved backends.
+
+    Returns
+    -------
+    list of Case
+        Untimed until :func:`run` calls them.
+    """
     cases = []
     for n in sizes:
         for b in backends:
@@ -234,7 +320,26 @@ def screen_cases(sizes, backends) -> list[Case]:
 def run(cases, *, repeat: int = 3, budget_s: float = 20.0, log=print, progress=None) -> list[dict]:
     """Time every case; returns records. A case is skipped when the same implementation's
     previous size predicts more than budget_s for one call. log(str) gets one line per
-    case; progress: None or a callable progress(done, total) in cases, called after each."""
+    case; progress: None or a callable progress(done, total) in cases, called after each.
+
+    Parameters
+    ----------
+    cases : list of Case
+        What to time.
+    repeat : int
+        Timed calls per case (the best counts).
+    budget_s : float, s
+        Most predicted seconds per call.
+    log : callable
+        ``log(str)``.
+    progress : callable, optional
+        As above.
+
+    Returns
+    -------
+    list of dict
+        One record per timed case (the benchmarks/results/*.json format).
+    """
     records: list[dict] = []
     rate_seen: dict[tuple[str, str], float] = {}
     for done, c in enumerate(cases):
@@ -286,7 +391,17 @@ def _si(x: float) -> str:
 
 def format_table(records) -> str:
     """Text table with the ratio of each implementation to the reference of its kernel and
-    size (SGP4: SatrecArray; breakup: ESA's published rate)."""
+    size (SGP4: SatrecArray; breakup: ESA's published rate).
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of :func:`run`.
+
+    Returns
+    -------
+    str
+    """
     lines = [f"{'kernel':8s} {'implementation':26s} {'n':>10s} {'times':>6s} {'rate':>11s} {'unit':16s} {'ratio':>8s}  vs"]
     for r in records:
         if r["kernel"] == "breakup":
@@ -318,12 +433,25 @@ def _axis_scale(ax, which: str, values) -> None:
 def plot(records, path):
     """Throughput against problem size, one line per (kernel, implementation), PNG at path.
     An axis is logarithmic when its values span a factor LOG_AXIS_MIN_SPAN or more, else
-    linear from zero, so that a 1 % difference looks like one. Returns the Figure."""
-    import matplotlib
+    linear from zero, so that a 1 % difference looks like one.
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    Parameters
+    ----------
+    records : list of dict
+        Records of :func:`run`.
+    path : str
+        PNG file to write.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ImportError
+        matplotlib is not installed.
+    """
+    plt = _pyplot()   # imports matplotlib (optional) on the file-only Agg backend
     kernels = sorted({r["kernel"] for r in records})
     fig, axes = plt.subplots(1, len(kernels), figsize=(6 * len(kernels), 4.5), squeeze=False)
     for ax, k in zip(axes[0], kernels):
@@ -347,5 +475,18 @@ def plot(records, path):
 
 
 def save(records, path) -> None:
+    """Write records as JSON.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of :func:`run`.
+    path : str
+        The file.
+
+    Returns
+    -------
+    None
+    """
     with open(path, "w") as f:
         json.dump(records, f, indent=1)

@@ -118,6 +118,16 @@ def validate_elements(d: Mapping[str, np.ndarray]) -> list[BadRecord]:
 
     Same limits as the readers: 0 <= ecco < 1, no_kozai > 0, 0 <= inclo <= pi,
     0 <= nodeo, argpo, mo <= 2 pi, every float finite, satnum >= 0, epochdays 1..<367.
+
+    Parameters
+    ----------
+    d : mapping of str to (N,) ndarray
+        The fields of :data:`FIELDS` in Satrec units.
+
+    Returns
+    -------
+    list of BadRecord
+        Empty when every value is in range (record = position + 1).
     """
     bad: list[BadRecord] = []
     satnum = d["satnum"]
@@ -154,6 +164,29 @@ class Catalog:
     Build one with engine.load_tle / Catalog.from_tle, engine.load_omm / Catalog.from_omm,
     Catalog.from_satrecs or Catalog.from_arrays; Catalog(...) itself is the internal
     constructor and trusts its input (the arrays engine.io's readers return).
+
+    Parameters
+    ----------
+    fields : mapping of str to (N,) array_like
+        Every field of :data:`FIELDS` (and the internal ones), in Satrec units.
+    whichconst : str
+        'wgs72', 'wgs72old' or 'wgs84'.
+    opsmode : str
+        'i' or 'a'.
+    rejected : iterable of BadRecord
+        Records the reader left out (errors="skip").
+
+    Attributes
+    ----------
+    whichconst, opsmode : str
+        The SGP4 model the elements are meant for.
+    rejected : list of BadRecord
+        As given.
+
+    Raises
+    ------
+    ValueError
+        A bad whichconst or opsmode.
     """
 
 
@@ -198,7 +231,7 @@ class Catalog:
 
     @property
     def epoch(self) -> np.ndarray:
-        """(N,) datetime64[us] epoch (UT), rounded to the microsecond."""
+        """Epochs (UT), rounded to the microsecond: (N,) datetime64[us]."""
         return datetime64_from_jd(self._d["jdsatepoch"], self._d["jdsatepochF"])
 
     def elements(self) -> dict[str, np.ndarray]:
@@ -208,13 +241,24 @@ class Catalog:
         inclo, nodeo, argpo, mo (rad), bstar (1/earth radii), ndot (rad/min^2),
         nddot (rad/min^3), and sgp4init_epoch: days since 1949-12-31 00:00 UT exactly as
         python-sgp4 passed it to sgp4init for the same input (gsto is computed from it).
+
+        Returns
+        -------
+        dict of str to (N,) ndarray, float64
+            Read-only host arrays, keys as above.
         """
         out = {k: self._d[k] for k in ELEMENT_KEYS}
         out["sgp4init_epoch"] = self._d["_epoch1950"]
         return out
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Every public field: name -> read-only (N,) array."""
+        """Every public field.
+
+        Returns
+        -------
+        dict of str to (N,) ndarray
+            Name -> read-only host array (:data:`FIELDS`).
+        """
         return {k: self._d[k] for k in FIELDS}
 
     # ---------------------------------------------------------------- indexing
@@ -249,7 +293,25 @@ class Catalog:
 
     @classmethod
     def concatenate(cls, catalogs: Iterable["Catalog"]) -> "Catalog":
-        """Join catalogues with the same whichconst and opsmode (ValueError otherwise)."""
+        """Join catalogues with the same whichconst and opsmode.
+
+        Parameters
+        ----------
+        catalogs : iterable of Catalog
+            At least one.
+
+        Returns
+        -------
+        Catalog
+            The objects of each in order.
+
+        Raises
+        ------
+        ValueError
+            No catalogue, or catalogues built for different models.
+        TypeError
+            Something that is not a Catalog.
+        """
         cats = list(catalogs)
         if not cats:
             raise ValueError("Catalog.concatenate needs at least one Catalog")
@@ -274,7 +336,17 @@ class Catalog:
 
     # ------------------------------------------------------- equality, pickling
     def equals(self, other) -> bool:
-        """True when every field (bit for bit, NaN equal to NaN) and the model agree."""
+        """Whether every field (bit for bit, NaN equal to NaN) and the model agree.
+
+        Parameters
+        ----------
+        other : object
+            Anything; a non-Catalog is never equal.
+
+        Returns
+        -------
+        bool
+        """
         if not isinstance(other, Catalog):
             return False
         if (self.whichconst, self.opsmode, len(self)) != (other.whichconst, other.opsmode, len(other)):
@@ -320,6 +392,28 @@ class Catalog:
         classification ('U'), intldesg (''), name (''), elnum, revnum, ephtype (0).
         Scalars broadcast to N. Every bad value of every field is reported in one
         engine.io.CatalogInputError (a ValueError); angles may equal 2 pi.
+
+        Parameters
+        ----------
+        whichconst : str
+            'wgs72' (default), 'wgs72old' or 'wgs84'.
+        opsmode : str
+            'i' (improved) or 'a' (AFSPC).
+        **fields
+            The element arrays, (N,) each or scalars, as above.
+
+        Returns
+        -------
+        Catalog
+            N objects.
+
+        Raises
+        ------
+        CatalogInputError
+            Every bad value of every field, in one error.
+        ValueError
+            Unknown or missing fields (the epoch among them), fields of the wrong shape or
+            dtype, or a bad whichconst or opsmode.
         """
         _check_model(whichconst, opsmode)
         known = set(FIELDS) | {"epoch"}
@@ -403,13 +497,43 @@ class Catalog:
     @classmethod
     def from_tle(cls, source, *, errors: str = "raise", whichconst: str = "wgs72", opsmode: str = "i",
                  checksums: bool = True) -> "Catalog":
-        """engine.load_tle as a constructor: the same parameters, Catalog and exceptions (see there)."""
+        """engine.load_tle as a constructor.
+
+        Parameters
+        ----------
+        source, errors, whichconst, opsmode, checksums
+            As :func:`load_tle`.
+
+        Returns
+        -------
+        Catalog
+
+        Raises
+        ------
+        TLEError, ValueError, FileNotFoundError
+            As :func:`load_tle`.
+        """
         return _load(cls, _tle.read, source, errors, whichconst, opsmode, checksums=checksums)
 
     @classmethod
     def from_omm(cls, source, *, format: str | None = None, errors: str = "raise", whichconst: str = "wgs72",
                  opsmode: str = "i") -> "Catalog":
-        """engine.load_omm as a constructor: the same parameters, Catalog and exceptions (see there)."""
+        """engine.load_omm as a constructor.
+
+        Parameters
+        ----------
+        source, format, errors, whichconst, opsmode
+            As :func:`load_omm`.
+
+        Returns
+        -------
+        Catalog
+
+        Raises
+        ------
+        OMMError, ValueError, FileNotFoundError
+            As :func:`load_omm`.
+        """
         return _load(cls, _omm.read, source, errors, whichconst, opsmode, format=format)
 
     @classmethod
@@ -417,8 +541,26 @@ class Catalog:
         """Copy the fields of sgp4.api.Satrec objects (all of one Earth model and opsmode).
 
         whichconst is inferred from each Satrec's gravity constants (radiusearthkm, mu) and
-        opsmode from its operationmode; mixed models raise ValueError. names: optional (N,)
-        object names (Satrec has none).
+        opsmode from its operationmode; mixed models raise ValueError.
+
+        Parameters
+        ----------
+        satrecs : iterable of sgp4.api.Satrec
+            N initialised Satrecs.
+        names : iterable of str, optional
+            (N,) object names (Satrec has none).
+
+        Returns
+        -------
+        Catalog
+            N objects.
+
+        Raises
+        ------
+        ValueError
+            Unknown gravity constants, mixed models, or names of another length.
+        CatalogInputError
+            Element values out of range (record = position + 1).
         """
         sats = list(satrecs)
         models = []
@@ -460,6 +602,11 @@ class Catalog:
         Elements and the sgp4init epoch are passed as python-sgp4 itself passes them, then
         the TLE bookkeeping fields (jdsatepoch, jdsatepochF, epochyr, epochdays,
         classification, intldesg, elnum, revnum, ephtype) are copied over.
+
+        Returns
+        -------
+        list of sgp4.api.Satrec
+            N objects, in order.
         """
         grav = {"wgs72": WGS72, "wgs72old": WGS72OLD, "wgs84": WGS84}[self.whichconst]
         d = self._d
@@ -495,15 +642,42 @@ class Catalog:
         leading blanks instead of zeros in numbers, a '+' sign on ndot or on a mantissa,
         unnormalised mantissas such as ' 01234-5', a negative-zero mantissa
         ('-00000-0'), lower-case or blank classification.
-        Raises ValueError for an object a TLE cannot hold (satnum > 339999, |ndot| in
-        rev/day^2 >= 1, mean motion >= 100 rev/day, elnum > 9999, revnum > 99999).
+        Parameters
+        ----------
+        names : bool
+            Write a name line before each object that has a name.
+
+        Returns
+        -------
+        list of str
+            The lines, without line endings.
+
+        Raises
+        ------
+        ValueError
+            An object a TLE cannot hold (satnum > 339999, |ndot| in rev/day^2 >= 1, mean
+            motion >= 100 rev/day, elnum > 9999, revnum > 99999).
         """
         return _tle.to_lines(self._d, names=names)
 
     def write_tle(self, path: str | os.PathLike, names: bool = True) -> None:
         """Write to_tle(names) to `path`, one line each, ASCII, '\\n' line endings.
 
-        Raises ValueError (as to_tle) before the file is opened.
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file.
+        names : bool
+            As :meth:`to_tle` (default True).
+
+        Returns
+        -------
+        None
+
+        Raises
+        ------
+        ValueError
+            As :meth:`to_tle`, before the file is opened.
         """
         _tle.write(self._d, path, names=names)
 

@@ -37,10 +37,54 @@ from importlib import resources
 
 import numpy as np
 
+from . import _backend, bench, cdm, events, scenario
+from . import sgp4 as _sgp4
+from ._backend import BACKENDS
+from ._progress import callback, progress
+from .catalog import load_omm, load_tle
 from .constants import SECONDS_PER_DAY, SGP4_GRAVITY
+from .errors import BackendUnavailable, InsufficientMemoryError
 from .errors import UserError  # defined there; engine.cli.UserError keeps working
+from .errors import message as error_message
+from .io import oem
+from .io import zarr as zstore  # imports zarr itself only when a store is written
+from .io.satcat import load_satcat
+from .pc import DEFAULT_HBR_KM, PC_THRESHOLDS
+from .plots import gabbard  # imports matplotlib itself only when a diagram is drawn
+from .screening import screen
+from .timeconv import jd_from_datetime64, to_datetime64
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BACKEND = 0, 1, 2, 3
+
+
+class BackendUnavailableError(UserError):
+    """--backend names a backend that cannot run on this machine (exit code EXIT_BACKEND)."""
+
+
+def _resolve_backend(option: str) -> str:
+    """The one place where a command turns its --backend option into a concrete backend.
+
+    Parameters
+    ----------
+    option : str
+        The --backend value: "auto", "numpy", "cuda" or "host".
+
+    Returns
+    -------
+    str
+        "numpy", "cuda" or "host", passed down to the library calls of the command.
+
+    Raises
+    ------
+    BackendUnavailableError
+        The backend asked for cannot run here; the message says why and which option to give
+        instead.
+    """
+    try:
+        return _backend.resolve(option)
+    except BackendUnavailable as exc:
+        instead = "--backend numpy" + (" or leave out --backend (auto)" if option == "cuda" else "")
+        raise BackendUnavailableError(f"{exc}; on the command line: {instead}") from None
 
 
 def _check_output(opt: str, path: str | None, *, ends: tuple[str, ...] = (), directory: bool = False,
@@ -84,27 +128,30 @@ def _check_output(opt: str, path: str | None, *, ends: tuple[str, ...] = (), dir
 
 
 def example_path() -> str:
-    """Path of the bundled example catalogue (two real element sets and 998 synthetic fragments)."""
+    """Path of the bundled example catalogue.
+
+    Returns
+    -------
+    str
+        The TLE file shipped inside the package: two real element sets and 998 synthetic
+        fragments.
+    """
     return str(resources.files("engine") / "data" / "example.tle")
 
 
 def _load_catalog(path: str, fmt: str, errors: str, whichconst: str, opsmode: str):
-    import engine
-
     if not os.path.exists(path):
         raise UserError(f"input file {path!r} does not exist")
     if fmt == "auto":
         ext = os.path.splitext(path)[1].lower()
         fmt = "omm" if ext in (".json", ".xml", ".csv", ".kvn", ".omm") else "tle"
-    loader = engine.load_omm if fmt == "omm" else engine.load_tle
+    loader = load_omm if fmt == "omm" else load_tle
     return loader(path, errors=errors, whichconst=whichconst, opsmode=opsmode)
 
 
 def _window(cat, start, stop):
     """--start and --stop as datetime64[us]: by default the latest epoch of cat (to the
     minute) and one day after the start."""
-    from .timeconv import to_datetime64
-
     if start is None:
         start = cat.epoch.max().astype("datetime64[m]").astype("datetime64[us]")
     else:
@@ -197,8 +244,6 @@ def _estimate(cat, times, jd, fr, backend: str, ext: str | None) -> tuple[float,
     elif ext == ".zarr":
         per_byte = 1 + 48  # e, r, v uncompressed: an upper bound (the store's zstd saves some)
     elif ext == ".oem":
-        from .io import oem
-
         with tempfile.TemporaryDirectory() as d:
             p = os.path.join(d, "calibration.oem")
             oem.write(p, sub, times[jsel], r, v, e=e)
@@ -223,12 +268,25 @@ MAX_DISCARDED_SECONDS = 60.0
 
 
 def cmd_propagate(args) -> int:
-    from . import _backend, errors
-    from . import sgp4 as _sgp4
-    from ._progress import progress
-    from .errors import InsufficientMemoryError
-    from .timeconv import jd_from_datetime64
+    """``debris-engine propagate``: SGP4 states of every element set over a time grid.
 
+    Parameters
+    ----------
+    args : argparse.Namespace
+        input or example, format, errors, whichconst, opsmode, start, stop (ISO 8601 UTC),
+        step (s), backend, out (.npz/.csv/.oem/.zarr) or summary_only, overwrite, strict, quiet.
+
+    Returns
+    -------
+    int
+        EXIT_OK, or EXIT_ERRORS when --strict is given and some evaluations carry SGP4
+        error codes.
+
+    Raises
+    ------
+    UserError
+        A bad option, input or output, refused before any work starts.
+    """
     if args.example and args.input:
         raise UserError("give either INPUT or --example, not both")
     if not args.example and not args.input:
@@ -246,7 +304,7 @@ def cmd_propagate(args) -> int:
         _check_output("--out", out, ends=(".npz", ".csv", ".oem", ".zarr"))
     if out is not None and args.summary_only:
         raise UserError("give either --out FILE or --summary-only, not both")
-    backend = _backend.resolve(args.backend)
+    backend = _resolve_backend(args.backend)
     cat = _load_catalog(path, args.format, args.errors, args.whichconst, args.opsmode)
     if len(cat) == 0:
         raise UserError(f"{path!r} holds no element sets")
@@ -303,8 +361,6 @@ def cmd_propagate(args) -> int:
     csv_file = open(out, "w", encoding="utf-8") if ext == ".csv" else None
     store = None
     if ext == ".zarr":
-        from .io import zarr as zstore
-
         # object chunks = the blocks below, so each block writes whole chunks of its own
         store = zstore.create(out, satnum=cat.satnum, name=cat.name, jd=jd, fr=fr,
                               chunks=(block, min(m, 1440)), overwrite=args.overwrite,
@@ -348,8 +404,6 @@ def cmd_propagate(args) -> int:
     if store is not None:
         zstore.mark_complete(store)
     if ext == ".oem":
-        from .io import oem
-
         oem.write(out, cat, times, r_all, v_all, e=e_all)
     elif keep:
         np.savez_compressed(
@@ -369,7 +423,7 @@ def cmd_propagate(args) -> int:
     for code in np.flatnonzero(counts):
         print(
             f"  error code {code:<7d} {counts[code]:,} evaluations, {bad_objects[code]:,} objects: "
-            f"{errors.message(code)}"
+            f"{error_message(code)}"
         )
     if alt_medians:
         med = np.nanmedian(np.concatenate(alt_medians))
@@ -405,15 +459,30 @@ def _write_fragments(path: str, frags) -> None:
 
 
 def cmd_breakup(args) -> int:
-    import warnings
+    """``debris-engine breakup``: one of the bundled events' fragments, summarised and written.
 
-    from . import _backend, events
+    Parameters
+    ----------
+    args : argparse.Namespace
+        event, lc_min (m), seed, backend, out (.npz/.csv), tle, gabbard (.png), first_satnum.
 
+    Returns
+    -------
+    int
+        EXIT_OK once the summary is printed and the outputs written.
+
+    Raises
+    ------
+    UserError
+        An output that cannot be written (or --gabbard without matplotlib), before the breakup runs.
+    BackendUnavailableError
+        --backend names a backend this machine cannot run.
+    """
     _check_output("--out", args.out, ends=(".npz", ".csv"))
     _check_output("--tle", args.tle, ends=(".tle", ".txt"))
     _check_output("--gabbard", args.gabbard, ends=(".png",),
                   needs=(("matplotlib", "leave out --gabbard"),))
-    backend = _backend.resolve(args.backend)
+    backend = _resolve_backend(args.backend)
     t0 = time.perf_counter()
     make = events.cosmos1408 if args.event == "cosmos1408" else events.iridium_cosmos
     frags = make(lc_min=args.lc_min, seed=args.seed, backend=backend)
@@ -447,8 +516,6 @@ def cmd_breakup(args) -> int:
             cloud.write_tle(args.tle)
             print(f"  written            {args.tle}")
         if args.gabbard:
-            from .plots import gabbard
-
             gabbard([cloud], [f"{args.event}, Lc >= {args.lc_min:g} m, seed {args.seed}"], path=args.gabbard)
             print(f"  written            {args.gabbard}")
     return EXIT_OK
@@ -465,12 +532,31 @@ def _sizes(text: str, what: str) -> list:
 
 
 def cmd_bench(args) -> int:
-    from . import _backend, bench
-    from ._progress import callback, progress
+    """``debris-engine bench``: the benchmark table of engine.bench on this machine.
 
-    backends = ["numpy"] + (["cuda"] if _backend.cuda_status()[0] else [])
-    if args.backend != "auto":
-        backends = [_backend.resolve(args.backend)]
+    With --backend auto every backend that runs here is timed side by side (numpy, and cuda
+    where a device answers); another --backend times that one alone.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        quick, sizes, lc_min (comma-separated numbers), repeat, budget (s), out (a directory
+        for the JSON record and the PNG plot), backend, quiet.
+
+    Returns
+    -------
+    int
+        EXIT_OK once the table is printed.
+
+    Raises
+    ------
+    UserError
+        Sizes that are not positive numbers, or an --out directory that cannot be written.
+    """
+    if args.backend == "auto":   # every backend that runs here, side by side
+        backends = ["numpy"] + (["cuda"] if _backend.cuda_status()[0] else [])
+    else:
+        backends = [_resolve_backend(args.backend)]
     if args.quick:
         sizes, n_times, lcs = [1e3, 1e4], 144, [0.01]
     else:
@@ -507,13 +593,25 @@ def cmd_bench(args) -> int:
 
 
 def cmd_screen(args) -> int:
-    import warnings
+    """``debris-engine screen``: close approaches, their Pc, CSV/Parquet and CDM output.
 
-    from . import _backend
-    from .pc import DEFAULT_HBR_KM, PC_THRESHOLDS
-    from ._progress import callback, progress
-    from .screening import screen
+    Parameters
+    ----------
+    args : argparse.Namespace
+        secondaries, primary or all, start, stop (ISO 8601 UTC), threshold_km, hbr_km (km),
+        backend, out (.csv/.parquet), cdm (a directory), errors, top, quiet.
 
+    Returns
+    -------
+    int
+        EXIT_OK once the closest approaches are printed and the outputs written.
+
+    Raises
+    ------
+    UserError
+        Neither or both of --primary and --all, a missing input, or an output that cannot be
+        written (Parquet without pyarrow), before the screening runs.
+    """
     if args.hbr_km is None:
         args.hbr_km = DEFAULT_HBR_KM
     parquet = (args.out or "").lower().endswith(".parquet")
@@ -524,7 +622,7 @@ def cmd_screen(args) -> int:
     sec = _load_catalog(args.secondaries, "auto", args.errors, "wgs72", "i")
     pri = None if args.all else _load_catalog(args.primary, "auto", args.errors, "wgs72", "i")
     start, stop = (str(np.datetime_as_string(x, unit="s")) for x in _window(sec, args.start, args.stop))
-    backend = _backend.resolve(args.backend)
+    backend = _resolve_backend(args.backend)
     t0 = time.perf_counter()
     with warnings.catch_warnings(), progress(0, "screen", "samples", enabled=not args.quiet) as bar:
         warnings.simplefilter("ignore", RuntimeWarning)   # excluded objects are printed below
@@ -556,16 +654,31 @@ def cmd_screen(args) -> int:
         (conj.to_csv if args.out.lower().endswith(".csv") else conj.to_parquet)(args.out)
         print(f"  written            {args.out}")
     if args.cdm:
-        from . import cdm
-
         files = cdm.write_conjunctions(conj, args.cdm)   # Pc and radius from the table
         print(f"  written            {len(files)} CDMs in {args.cdm}")
     return EXIT_OK
 
 
 def cmd_scenario(args) -> int:
-    from . import scenario
+    """``debris-engine scenario``: the whole Cosmos 1408 study (engine.scenario.cosmos1408).
 
+    Parameters
+    ----------
+    args : argparse.Namespace
+        out (a directory), lc_min (m), days, years, seed, members, targets, target_area (m^2),
+        real, real_satcat (CSV), threshold_km, area, backend, quiet.
+
+    Returns
+    -------
+    int
+        EXIT_OK once the summary is printed; the files are listed after it.
+
+    Raises
+    ------
+    UserError
+        --members below 1, a target area that is not a positive number, a missing SATCAT
+        file, or an --out directory that cannot be written.
+    """
     _check_output("--out", args.out, directory=True)
     if args.members < 1:
         raise UserError(f"--members must be at least 1 (ensemble size), got {args.members}")
@@ -577,13 +690,12 @@ def cmd_scenario(args) -> int:
     if args.targets:
         targets = _load_catalog(args.targets, "auto", "skip", "wgs72", "i")   # bad element sets reported, the rest kept
     if args.real_satcat:
-        from .io.satcat import load_satcat
-
         if not os.path.exists(args.real_satcat):
             raise UserError(f"--real-satcat file {args.real_satcat!r} does not exist")
         satcat = load_satcat(args.real_satcat, errors="skip")
+    backend = _resolve_backend(args.backend)
     t0 = time.perf_counter()
-    res = scenario.cosmos1408(lc_min=args.lc_min, days=args.days, seed=args.seed, backend=args.backend,
+    res = scenario.cosmos1408(lc_min=args.lc_min, days=args.days, seed=args.seed, backend=backend,
                               out=args.out, threshold_km=args.threshold_km, years=args.years,
                               area_m2=args.area, real_cloud=real, quiet=args.quiet, members=args.members,
                               targets=targets, target_area_m2=args.target_area, real_satcat=satcat,
@@ -598,12 +710,17 @@ def cmd_scenario(args) -> int:
 def _backend_option(parser, help_text: str = "compute backend (default: auto)") -> None:
     """The --backend option every command shares: auto, numpy, cuda, or host (the CUDA
     kernels on the CPU, engine/_hostexec.py; never chosen by auto)."""
-    from ._backend import BACKENDS
-
     parser.add_argument("--backend", choices=BACKENDS, default="auto", help=help_text)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``debris-engine`` argument parser, one sub-command per command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Its sub-commands set ``func`` to the cmd_* function that runs them.
+    """
     parser = argparse.ArgumentParser(
         prog="debris-engine",
         description="Create, propagate and screen orbital debris clouds (GPU with a NumPy fallback).",
@@ -729,9 +846,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from ._backend import BackendUnavailable
-    from .errors import InsufficientMemoryError
+    """Run the ``debris-engine`` command line.
 
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program's name (default: sys.argv[1:]).
+
+    Returns
+    -------
+    int
+        The exit code: EXIT_OK (0), EXIT_ERRORS (1, --strict with SGP4 error codes),
+        EXIT_USAGE (2, a user error, printed as one line) or EXIT_BACKEND (3, the requested
+        backend cannot run on this machine).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     with warnings.catch_warnings():
@@ -740,7 +868,7 @@ def main(argv=None) -> int:
         warnings.showwarning = _show_warning
         try:
             return args.func(args)
-        except BackendUnavailable as exc:
+        except (BackendUnavailable, BackendUnavailableError) as exc:
             print(f"debris-engine: {exc}", file=sys.stderr)
             return EXIT_BACKEND
         except (UserError, ValueError, TypeError, OSError, ImportError, InsufficientMemoryError) as exc:

@@ -38,15 +38,17 @@ import operator
 
 import numpy as np
 
-from . import outofcore
+from . import breakup, longterm, outofcore, screening
+from ._orbits import IN_ORBIT, catalog_orbit_status
+from .io import zarr as zstore  # imports zarr itself only when a store is opened
 
 __all__ = ["sgp4", "sgp4_to_zarr", "screen", "decay", "breakup_ensemble"]
 
 
 def _dask():
     try:
-        import dask
-        import dask.array
+        import dask  # optional dependency: pip install 'debris-engine[dask]'
+        import dask.array  # optional dependency (dask[array])
     except ImportError:
         raise ImportError("engine.dask needs dask: pip install 'debris-engine[dask]'") from None
     return dask
@@ -77,10 +79,37 @@ def sgp4(catalog, jd, fr, *, chunks=None, backend: str = "auto", threads: int | 
     r (N, M, 3) km, v (N, M, 3) km/s, TEME, chunked (objects, times[, 3]); computing them
     (together: dask.compute(e, r, v) runs each block once) gives exactly Catalog.sgp4's
     arrays on the same backend, error codes included. Inputs are checked now, not at compute.
+
+    Parameters
+    ----------
+    catalog : engine.Catalog
+        N objects.
+    jd, fr : float or (M,) array_like, float64
+        Split Julian dates (UTC).
+    chunks : (int, int), optional
+        Objects and times per block.
+    backend : str
+        Each worker's backend, as Catalog.sgp4 ("auto" resolves on the worker).
+    threads : int, optional
+        The NumPy backend's threads inside a task (default 1).
+
+    Returns
+    -------
+    e, r, v : dask.array.Array
+        e (N, M) uint8, r (N, M, 3) float64 km, v (N, M, 3) float64 km/s, TEME. Their blocks
+        are NumPy arrays whatever the backend: blocks travel between workers and the client,
+        which serialise host memory (a worker's GPU is used inside its task).
+
+    Raises
+    ------
+    ImportError
+        dask is not installed.
+    ValueError
+        Times that are not finite, or chunks below 1.
     """
     dask = _dask()
-    from dask.array import Array
-    from dask.highlevelgraph import HighLevelGraph
+    from dask.array import Array  # optional dependency, checked by _dask() above
+    from dask.highlevelgraph import HighLevelGraph  # optional dependency, as above
 
     n = len(catalog)
     jd, fr = outofcore._times(jd, fr)
@@ -110,8 +139,6 @@ def sgp4(catalog, jd, fr, *, chunks=None, backend: str = "auto", threads: int | 
 
 
 def _zarr_block(path, rows, cols, cat, jd, fr, backend, threads):
-    from .io import zarr as zstore
-
     e, r, v = _sgp4_block(cat, jd, fr, backend, threads)
     zstore.write_block(zstore.open(path, mode="r+"), rows, cols, e, r, v)
     return rows.start, rows.stop, cols.start, cols.stop
@@ -126,10 +153,35 @@ def sgp4_to_zarr(catalog, jd, fr, path, *, chunks=None, backend: str = "auto", t
     (a shared file system, or a path on one machine for a LocalCluster). Each task
     propagates one chunk and writes it; nothing passes through the client, so memory per
     worker is one chunk's. ``attrs["complete"]`` is set when every chunk is written.
+
+    Parameters
+    ----------
+    catalog : engine.Catalog
+        N objects.
+    jd, fr : float or (M,) array_like, float64
+        Split Julian dates (UTC).
+    path : str or os.PathLike
+        The store's directory, reachable from every worker.
+    chunks, backend, threads
+        As :func:`sgp4`.
+    overwrite : bool
+        Replace an existing store.
+
+    Returns
+    -------
+    zarr.Group
+        The store: e (N, M) uint8, r (N, M, 3) km, v (N, M, 3) km/s, TEME, on disk.
+
+    Raises
+    ------
+    FileExistsError
+        path exists and overwrite is False.
+    ImportError
+        dask or zarr is not installed.
+    RuntimeError
+        Not every chunk came back from the workers exactly once.
     """
     dask = _dask()
-    from .io import zarr as zstore
-
     n = len(catalog)
     jd, fr = outofcore._times(jd, fr)
     m = jd.shape[0]
@@ -151,9 +203,7 @@ def sgp4_to_zarr(catalog, jd, fr, path, *, chunks=None, backend: str = "auto", t
 
 # -------------------------------------------------------------------------- screening
 def _screen_block(primary, secondaries, start, stop, kwargs, p_index, s_index):
-    from .screening import screen as _screen
-
-    conj = _screen(primary, secondaries, start, stop, **kwargs)
+    conj = screening.screen(primary, secondaries, start, stop, **kwargs)
     conj.primary = p_index[conj.primary]
     conj.secondary = s_index[conj.secondary]
     ex = conj.excluded.copy()
@@ -165,8 +215,7 @@ def _screen_block(primary, secondaries, start, stop, kwargs, p_index, s_index):
 
 
 def _join_conjunctions(parts):
-    from .screening import Conjunctions
-
+    Conjunctions = screening.Conjunctions
     first = parts[0]
     fields = first._fields()
     cols = {k: np.concatenate([getattr(p, k) for p in parts]) for k in fields}
@@ -195,11 +244,36 @@ def screen(primary, secondaries, start, stop, *, split: int = 16, threshold_km: 
     blocks'; excluded lists each record once. compute=False returns a dask Delayed of it.
     Arguments are checked by engine.screen on a first, empty-window-free call before any
     task is built: bad input raises here, naming the argument.
+
+    Parameters
+    ----------
+    primary : engine.Catalog or None
+        The primary objects, or None for all pairs among `secondaries`.
+    secondaries : engine.Catalog
+        N objects.
+    start, stop : str or datetime64
+        The window (UTC).
+    split : int
+        Number of blocks of the secondaries, >= 1.
+    threshold_km, step_s, prefilter_pad_km, hbr_km, backend
+        As engine.screen.
+    compute : bool
+        Compute now (default) or return the dask Delayed.
+
+    Returns
+    -------
+    engine.Conjunctions or dask.delayed.Delayed
+        The joined table, held on the host: the blocks' tables are gathered from the
+        workers and concatenated, whatever device each worker screened on.
+
+    Raises
+    ------
+    ImportError
+        dask is not installed.
+    ValueError
+        split not a whole number >= 1, or what engine.screen raises for its arguments.
     """
     dask = _dask()
-    from . import screening
-    from ._orbits import IN_ORBIT, catalog_orbit_status
-
     n = len(secondaries)
     size = _split_size(n, split)
     # every argument checked now, with engine.screen's own messages
@@ -240,8 +314,6 @@ def screen(primary, secondaries, start, stop, *, split: int = 16, threshold_km: 
 
 # ------------------------------------------------------------------------------ decay
 def _join_decay(parts, sizes):
-    from .longterm import DecayResult
-
     first = parts[0]
     for p in parts[1:]:
         if not np.array_equal(p.times, first.times):
@@ -263,7 +335,7 @@ def _join_decay(parts, sizes):
         for k, val in first.history.items():
             if k != "times":
                 history[k] = per_object([p.history[k] for p in parts], axis=1)
-    res = DecayResult(
+    res = longterm.DecayResult(
         reentry=per_object([p.reentry for p in parts]), status=per_object([p.status for p in parts]),
         times=first.times, on_orbit=np.sum([p.on_orbit for p in parts], axis=0),
         elements={k: per_object([p.elements[k] for p in parts]) for k in first.elements},
@@ -275,9 +347,7 @@ def _join_decay(parts, sizes):
 
 
 def _decay_block(objects, start, stop, kwargs):
-    from .longterm import decay as _decay
-
-    return _decay(objects, start, stop, **kwargs)
+    return longterm.decay(objects, start, stop, **kwargs)
 
 
 def decay(objects, start, stop, *, split: int = 16, compute: bool = True, **kwargs):
@@ -285,7 +355,35 @@ def decay(objects, start, stop, *, split: int = 16, compute: bool = True, **kwar
     blocks, one task each, joined into one DecayResult (per-object arrays in order,
     on_orbit summed; info's per-object arrays joined). kwargs: those of decay (atmosphere,
     cd, step_days, ...; give atmosphere as a built engine.atmosphere.Table to build the
-    NRLMSIS table once, not once per task). compute=False returns a dask Delayed."""
+    NRLMSIS table once, not once per task). compute=False returns a dask Delayed.
+
+    Parameters
+    ----------
+    objects : engine.Catalog or engine.Fragments
+        N objects, N >= 1.
+    start, stop : str or datetime64
+        The span (UTC).
+    split : int
+        Number of blocks, >= 1.
+    compute : bool
+        Compute now (default) or return the dask Delayed.
+    **kwargs
+        Those of engine.longterm.decay.
+
+    Returns
+    -------
+    engine.longterm.DecayResult or dask.delayed.Delayed
+        The joined result; its arrays are NumPy arrays on the host (gathered from the workers).
+
+    Raises
+    ------
+    ImportError
+        dask is not installed.
+    ValueError
+        No objects, or split not a whole number >= 1.
+    RuntimeError
+        Blocks that came back on different time grids.
+    """
     dask = _dask()
     n = len(objects)
     if n == 0:
@@ -304,10 +402,35 @@ def breakup_ensemble(kind: str, *bodies, seeds, compute: bool = True, **kwargs):
     kind: "collision" (bodies: target, projectile) or "explosion" (bodies: parent);
     seeds: iterable of integer seeds; kwargs: lc_min, scale, backend as the in-memory call.
     Returns the list of engine.Fragments in seed order, each equal to the in-memory call
-    with that seed (compute=False: a list of dask Delayed)."""
-    dask = _dask()
-    from . import breakup
+    with that seed (compute=False: a list of dask Delayed).
 
+    Parameters
+    ----------
+    kind : str
+        "collision" or "explosion".
+    *bodies : engine.breakup.Body
+        target, projectile (collision) or parent (explosion).
+    seeds : iterable of int
+        One task per seed.
+    compute : bool
+        Compute now (default) or return the Delayed objects.
+    **kwargs
+        lc_min (m), scale, backend, as the in-memory call.
+
+    Returns
+    -------
+    list of engine.Fragments or list of dask.delayed.Delayed
+        In seed order; each Fragments stays on the device its worker made it on (as the
+        in-memory call on that backend).
+
+    Raises
+    ------
+    ImportError
+        dask is not installed.
+    ValueError
+        kind not "collision" or "explosion", or a seed that is not a whole number >= 0.
+    """
+    dask = _dask()
     if kind not in ("collision", "explosion"):
         raise ValueError(f"kind={kind!r}: give 'collision' or 'explosion'")
     seeds = [breakup.check_seed(s) for s in seeds]

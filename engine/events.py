@@ -16,6 +16,7 @@ import numpy as np
 from . import breakup
 from .breakup import Body
 from .catalog import load_tle
+from .io.cdm import rtn_basis
 
 __all__ = [
     "COSMOS_1408_TLE",
@@ -114,6 +115,23 @@ def cosmos1408_assumptions(members: int, seed: int = 0) -> list[dict]:
     Returns one dict per member: seed, mass_kg, projectile_mass_kg (kg),
     projectile_velocity_rtn_kms (3,) km/s (radial, along-track, cross-track) and, for
     reports, speed_kms, off_vertical_deg, azimuth_deg.
+
+    Parameters
+    ----------
+    members : int
+        Number of ensemble members, >= 1.
+    seed : int
+        Breakup seed of member 0 and seed of the assumption generator, >= 0.
+
+    Returns
+    -------
+    list of dict
+        One dict per member, keys as above.
+
+    Raises
+    ------
+    ValueError
+        members below 1 or seed negative, or either not a whole number.
     """
     if isinstance(members, bool) or not isinstance(members, (int, np.integer)) or members < 1:
         raise ValueError(f"members must be a whole number >= 1, got {members!r}")
@@ -137,17 +155,21 @@ def cosmos1408_assumptions(members: int, seed: int = 0) -> list[dict]:
     return out
 
 
-def _rtn_basis(r, v):
-    """Rows: radial, transverse (along-track), normal unit vectors of the state (r, v)."""
-    rhat = r / np.linalg.norm(r)
-    h = np.cross(r, v)
-    nhat = h / np.linalg.norm(h)
-    return np.stack([rhat, np.cross(nhat, rhat), nhat])
-
-
 def cosmos1408_parent(epoch=COSMOS_1408_EPOCH, *, mass_kg: float = COSMOS_1408_MASS_KG) -> Body:
-    """Cosmos 1408 as a breakup parent: its last pre-test element set propagated with SGP4
-    to `epoch` (TEME), a spacecraft of mass_kg (kg)."""
+    """Cosmos 1408 as a breakup parent: its last pre-test element set propagated with SGP4.
+
+    Parameters
+    ----------
+    epoch : str or datetime64
+        Time of the state (UTC; default COSMOS_1408_EPOCH).
+    mass_kg : float, kg
+        The spacecraft's mass (default COSMOS_1408_MASS_KG, 1,750 kg).
+
+    Returns
+    -------
+    engine.breakup.Body
+        A spacecraft with its SGP4 state at `epoch` (TEME, km and km/s).
+    """
     cat = load_tle(COSMOS_1408_TLE)
     return Body.from_catalog(cat, 0, epoch, mass_kg=mass_kg, kind="spacecraft")
 
@@ -162,15 +184,43 @@ def cosmos1408(lc_min: float = 0.1, seed: int = 0, *, epoch=COSMOS_1408_EPOCH,
     Parent: COSMOS_1408_TLE at `epoch` (default COSMOS_1408_EPOCH), mass_kg (1,750 kg).
     Projectile: projectile_mass_kg (kg) with inertial velocity projectile_velocity_rtn_kms
     given in the parent's radial / along-track / cross-track frame (km/s); defaults and
-    their reasoning: INTERCEPTOR_MASS_KG, INTERCEPTOR_VELOCITY_RTN_KMS. lc_min (m), seed,
-    backend as engine.breakup.collision. The fragments' epoch is `epoch`.
+    their reasoning: INTERCEPTOR_MASS_KG, INTERCEPTOR_VELOCITY_RTN_KMS. The fragments'
+    epoch is `epoch`.
+
+    Parameters
+    ----------
+    lc_min : float, m
+        Smallest characteristic length of the fragments.
+    seed : int
+        Seed of the breakup's random numbers (same seed, same fragments on every backend).
+    epoch : str or datetime64
+        Time of the breakup (UTC).
+    mass_kg, projectile_mass_kg : float, kg
+        Masses of Cosmos 1408 and of the interceptor.
+    projectile_velocity_rtn_kms : (3,) float, km/s
+        The interceptor's inertial velocity in the parent's radial / along-track /
+        cross-track frame.
+    backend : str
+        As engine.breakup.collision ("auto", "numpy", "host", "cuda").
+
+    Returns
+    -------
+    engine.Fragments
+        The fragments, on the device of the backend (engine.breakup.collision).
+
+    Raises
+    ------
+    ValueError
+        projectile_velocity_rtn_kms not 3 finite numbers (before any propagation), or what
+        engine.breakup.collision raises for its arguments.
     """
-    target = cosmos1408_parent(epoch, mass_kg=mass_kg)
-    rtn = _rtn_basis(target.r_km, target.v_kms)
     v_p = np.asarray(projectile_velocity_rtn_kms, dtype=np.float64)
     if v_p.shape != (3,) or not np.all(np.isfinite(v_p)):
         raise ValueError(f"projectile_velocity_rtn_kms must be 3 finite numbers (km/s), got {projectile_velocity_rtn_kms!r}")
-    projectile = Body(projectile_mass_kg, target.r_km, v_p @ rtn, kind="spacecraft",
+    target = cosmos1408_parent(epoch, mass_kg=mass_kg)
+    # columns R, T, N of the parent's state (the CDM's RTN frame, engine.io.cdm.rtn_basis)
+    rtn = rtn_basis(target.r_km[None], target.v_kms[None])[0]
+    projectile = Body(projectile_mass_kg, target.r_km, rtn @ v_p, kind="spacecraft",
                       epoch=target.epoch, name="INTERCEPTOR")
     return breakup.collision(target, projectile, lc_min=lc_min, seed=seed, backend=backend)
 
@@ -184,6 +234,29 @@ def iridium_cosmos(lc_min: float = 0.1, seed: int = 0, *, epoch=IRIDIUM_COSMOS_E
     masses 560 kg (Iridium 33) and 950 kg (Cosmos 2251), the values of the NASA breakup
     model's published test case. The fragments start at Cosmos 2251's position (the
     element sets put the two 0.7 km apart).
+
+    Parameters
+    ----------
+    lc_min : float, m
+        Smallest characteristic length of the fragments.
+    seed : int
+        Seed of the breakup's random numbers.
+    epoch : str or datetime64
+        Time of the collision (UTC; default IRIDIUM_COSMOS_EPOCH).
+    iridium_mass_kg, cosmos_mass_kg : float, kg
+        Masses of the two parents.
+    backend : str
+        As engine.breakup.collision.
+
+    Returns
+    -------
+    engine.Fragments
+        The fragments of both parents, on the device of the backend.
+
+    Raises
+    ------
+    ValueError
+        What engine.breakup.collision raises for its arguments.
     """
     cat = load_tle(IRIDIUM_33_TLE + COSMOS_2251_TLE)
     iridium = Body.from_catalog(cat, 0, epoch, mass_kg=iridium_mass_kg, kind="spacecraft")
@@ -194,5 +267,11 @@ def iridium_cosmos(lc_min: float = 0.1, seed: int = 0, *, epoch=IRIDIUM_COSMOS_E
 
 
 def iss():
-    """engine.Catalog with the ISS element set of 15 Nov 2021 (ISS_2021_11_15_TLE)."""
+    """The ISS element set of 15 Nov 2021 (ISS_2021_11_15_TLE).
+
+    Returns
+    -------
+    engine.Catalog
+        One object, NORAD 25544, SGP4 mean elements.
+    """
     return load_tle(ISS_2021_11_15_TLE)

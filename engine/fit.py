@@ -61,6 +61,7 @@ import numpy as np
 
 from .sgp4 import _numpy as _sgp4
 from ._orbits import osculating_vectors
+from .catalog import Catalog
 from .errors import ERROR_CODES, FIT_STATUS_MESSAGES, FitError, FitStatus
 from .io._common import BadRecord, check_errors_option, report
 
@@ -104,7 +105,17 @@ _LOW_INC = 0.2  # rad: below it SDP4 applies the lunar-solar periodics in Lyddan
 
 
 class FitFailure(NamedTuple):
-    """One object that could not be fitted: 0-based index into the input, status code, message."""
+    """One object that could not be fitted.
+
+    Attributes
+    ----------
+    index : int
+        0-based position in the input.
+    status : int
+        FIT_* code.
+    message : str
+        FitResult.message(index).
+    """
 
     index: int
     status: int
@@ -115,20 +126,31 @@ class FitFailure(NamedTuple):
 class FitResult:
     """Result of :func:`fit_sgp4` for N states.
 
-    elements: dict name -> (N,) float64 in Satrec units: jdsatepoch, jdsatepochF (epoch,
-        split Julian date UT, as given), no_kozai (Kozai mean motion, rad/min), ecco,
-        inclo, nodeo, argpo, mo (rad; angles in [0, 2 pi], inclo in [0, pi]) and bstar
-        (1/earth radii, as given); NaN for every object whose status is not FIT_OK.
-    status: (N,) uint8, FIT_OK or one of the FIT_* codes (messages in FIT_STATUS).
-    residual_km: (N,) float64, |r_sgp4 - r| at tsince 0 of the final elements, km
-        (for FIT_NOT_CONVERGED: of the last accepted iterate; NaN where none was computed).
-    residual_kms: (N,) float64, |v_sgp4 - v| likewise, km/s.
-    iterations: (N,) int64, fixed-point plus Newton steps taken (a fixed-point step is one
-        SGP4 evaluation, a Newton step six plus one per step length tried).
-    sgp4_error: (N,) uint8, the SGP4 error code (engine.errors) behind FIT_SGP4_ERROR, else 0.
-    osc_ecco: (N,) float64, osculating eccentricity of the input state (Keplerian, whichconst mu).
-    osc_perigee_km: (N,) float64, osculating perigee radius of the input state, km (NaN if unbound).
-    whichconst, opsmode: the SGP4 model the elements are fitted for.
+    Attributes
+    ----------
+    elements : dict of str to (N,) ndarray, float64
+        Satrec units: jdsatepoch, jdsatepochF (epoch, split Julian date UT, as given),
+        no_kozai (Kozai mean motion, rad/min), ecco, inclo, nodeo, argpo, mo (rad; angles
+        in [0, 2 pi], inclo in [0, pi]) and bstar (1/earth radii, as given); NaN for every
+        object whose status is not FIT_OK.
+    status : (N,) ndarray, uint8
+        FIT_OK or one of the FIT_* codes (messages in FIT_STATUS).
+    residual_km : (N,) ndarray, float64, km
+        |r_sgp4 - r| at tsince 0 of the final elements (for FIT_NOT_CONVERGED: of the last
+        accepted iterate; NaN where none was computed).
+    residual_kms : (N,) ndarray, float64, km/s
+        |v_sgp4 - v| likewise.
+    iterations : (N,) ndarray, int64
+        Fixed-point plus Newton steps taken (a fixed-point step is one SGP4 evaluation, a
+        Newton step six plus one per step length tried).
+    sgp4_error : (N,) ndarray, uint8
+        The SGP4 error code (engine.errors) behind FIT_SGP4_ERROR, else 0.
+    osc_ecco : (N,) ndarray, float64
+        Osculating eccentricity of the input state (Keplerian, whichconst mu).
+    osc_perigee_km : (N,) ndarray, float64, km
+        Osculating perigee radius of the input state (NaN if unbound).
+    whichconst, opsmode : str
+        The SGP4 model the elements are fitted for.
     """
 
     elements: dict
@@ -151,7 +173,17 @@ class FitResult:
         return self.status == FIT_OK
 
     def message(self, index: int) -> str:
-        """Message of object ``index``: the status text with the numbers behind it."""
+        """Message of one object: the status text with the numbers behind it.
+
+        Parameters
+        ----------
+        index : int
+            0-based position in the input.
+
+        Returns
+        -------
+        str
+        """
         i = int(index)
         st = int(self.status[i])
         text = FIT_STATUS[st]
@@ -169,7 +201,13 @@ class FitResult:
         return text
 
     def failures(self) -> list[FitFailure]:
-        """Every object that did not fit, as (index, status, message), in index order."""
+        """Every object that did not fit, in index order.
+
+        Returns
+        -------
+        list of FitFailure
+            (index, status, message) of each.
+        """
         return [FitFailure(int(i), int(self.status[i]), self.message(i))
                 for i in np.flatnonzero(self.status != FIT_OK)]
 
@@ -184,9 +222,30 @@ class FitResult:
         errors: "skip" (default) leaves failed objects out, lists them on Catalog.rejected
             (BadRecord.record = index + 1, field "state") and issues one
             engine.BadRecordsWarning; "raise" raises one FitError listing every failure.
-        """
-        from .catalog import Catalog
 
+        Parameters
+        ----------
+        satnum : (N,) array_like of int, optional
+            As above.
+        errors : str
+            "skip" or "raise", as above.
+        exclude : (N,) array_like of bool, optional
+            As above.
+        **fields
+            As above.
+
+        Returns
+        -------
+        engine.Catalog
+            The fitted objects.
+
+        Raises
+        ------
+        FitError
+            errors="raise" and some objects did not fit.
+        ValueError
+            satnum or exclude not of shape (N,), or errors not "skip" or "raise".
+        """
         check_errors_option(errors)
         n = len(self)
         sn = np.arange(n, dtype=np.int64) if satnum is None else np.asarray(satnum)
@@ -603,9 +662,37 @@ def fit_sgp4(r, v, jd, fr, *, bstar=0.0, whichconst: str = "wgs72", opsmode: str
         motion in rad/s), see the module docstring.
     max_iter: most iterations (fixed-point plus Newton steps) per object.
 
-    Returns a FitResult. Objects that cannot be fitted get a status code (FIT_*) and
-    NaN elements; FitResult.failures() lists them. Bad input raises one ValueError
-    that names the field, the record index and the fix.
+    Objects that cannot be fitted get a status code (FIT_*) and NaN elements;
+    FitResult.failures() lists them.
+
+    Parameters
+    ----------
+    r, v : (N, 3) array_like, float64, km and km/s
+        Positions and velocities, TEME, at the epoch.
+    jd, fr : float or (N,) array_like, float64
+        Split Julian date (UT) of each state.
+    bstar : float or (N,) array_like, 1/earth radii
+        Drag term copied into the elements.
+    whichconst : str
+        'wgs72', 'wgs72old' or 'wgs84'.
+    opsmode : str
+        'i' or 'a'.
+    tol_km : float, km
+        Position tolerance.
+    max_iter : int
+        Most iterations per object.
+
+    Returns
+    -------
+    FitResult
+        (N,) NumPy arrays on the host: the fit runs on the NumPy SGP4 (engine.sgp4._numpy),
+        per object, whatever device the states came from.
+
+    Raises
+    ------
+    ValueError
+        Bad input: one message that names the field, the record index and the fix, before
+        any fitting.
     """
     if whichconst not in _sgp4.GRAVITY_MODELS:
         raise _bad_input("whichconst", f"unknown value {whichconst!r}", f"use one of {_sgp4.GRAVITY_MODELS}")

@@ -366,26 +366,71 @@ def _shift(jd, fr, seconds):
 def tai_minus_utc(jd, fr):
     """TAI - UTC in seconds (an integer, as float64) at UTC split Julian dates.
 
-    jd, fr: UTC, broadcastable float64 arrays. Returns their broadcast shape.
-    Raises ValueError for dates before 1972-01-01, where the table does not apply.
     Dates after :data:`LEAP_SECONDS_EXPIRES` keep the last offset (37 s).
+
+    Parameters
+    ----------
+    jd, fr : array_like, float64
+        UTC split Julian dates, broadcastable against each other.
+
+    Returns
+    -------
+    ndarray, float64, s
+        TAI - UTC with the broadcast shape of jd and fr.
+
+    Raises
+    ------
+    ValueError
+        Dates before 1972-01-01, where the table does not apply, or times that are not
+        finite Julian dates between 1800 and 2200.
     """
     jd, fr = _times(jd, fr)
     return _dat(jd, fr, strict=True)
 
 
 def utc_to_tai(jd, fr):
-    """UTC split Julian dates -> TAI split Julian dates (jd, fr), fr in [0, 1)."""
+    """UTC split Julian dates -> TAI split Julian dates.
+
+    Parameters
+    ----------
+    jd, fr : array_like, float64
+        UTC split Julian dates, broadcastable against each other.
+
+    Returns
+    -------
+    jd, fr : ndarray, float64
+        TAI split Julian dates, fr in [0, 1).
+
+    Raises
+    ------
+    ValueError
+        Dates before 1972-01-01 (see :func:`tai_minus_utc`).
+    """
     jd, fr = _times(jd, fr)
     return _shift(jd, fr, _dat(jd, fr, strict=True))
 
 
 def tai_to_utc(jd, fr):
-    """TAI split Julian dates -> UTC split Julian dates (jd, fr), fr in [0, 1).
+    """TAI split Julian dates -> UTC split Julian dates.
 
     The inverse of :func:`utc_to_tai` except inside an inserted leap second (23:59:60
     UTC, which a split Julian date cannot hold): those instants read as a repeated
-    23:59:59. Raises ValueError for TAI before 1972-01-01T00:00:10 (UTC 1972-01-01).
+    23:59:59.
+
+    Parameters
+    ----------
+    jd, fr : array_like, float64
+        TAI split Julian dates, broadcastable against each other.
+
+    Returns
+    -------
+    jd, fr : ndarray, float64
+        UTC split Julian dates, fr in [0, 1).
+
+    Raises
+    ------
+    ValueError
+        TAI before 1972-01-01T00:00:10 (UTC 1972-01-01).
     """
     jd, fr = _times(jd, fr)
     k = np.searchsorted(_LEAP_TAI_MJD, _mjd(jd, fr), side="right") - 1
@@ -398,26 +443,71 @@ def tai_to_utc(jd, fr):
 
 
 def utc_to_tt(jd, fr):
-    """UTC split Julian dates -> TT (= TAI + 32.184 s) split Julian dates (jd, fr).
+    """UTC split Julian dates -> TT (= TAI + 32.184 s) split Julian dates.
 
-    Raises ValueError for dates before 1972-01-01 (see :func:`tai_minus_utc`).
+    Parameters
+    ----------
+    jd, fr : array_like, float64
+        UTC split Julian dates, broadcastable against each other.
+
+    Returns
+    -------
+    jd, fr : ndarray, float64
+        TT split Julian dates.
+
+    Raises
+    ------
+    ValueError
+        Dates before 1972-01-01 (see :func:`tai_minus_utc`).
     """
     jd, fr = _times(jd, fr)
     return _shift(jd, fr, _dat(jd, fr, strict=True) + TT_MINUS_TAI)
 
 
 def tt_to_utc(jd, fr):
-    """TT split Julian dates -> UTC split Julian dates; see :func:`tai_to_utc`."""
+    """TT split Julian dates -> UTC split Julian dates; see :func:`tai_to_utc`.
+
+    Parameters
+    ----------
+    jd, fr : array_like, float64
+        TT split Julian dates, broadcastable against each other.
+
+    Returns
+    -------
+    jd, fr : ndarray, float64
+        UTC split Julian dates, fr in [0, 1).
+
+    Raises
+    ------
+    ValueError
+        TT before UTC 1972-01-01 (see :func:`tai_to_utc`).
+    """
     jd, fr = _times(jd, fr)
     return tai_to_utc(*_shift(jd, fr, -TT_MINUS_TAI))
 
 
 def utc_to_ut1(jd, fr, dut1=0.0):
-    """UTC split Julian dates -> UT1 = UTC + dut1 split Julian dates (jd, fr).
+    """UTC split Julian dates -> UT1 = UTC + dut1 split Julian dates.
 
-    dut1: UT1 - UTC in seconds (IERS Bulletin A), scalar or an array broadcasting
-    against jd, fr; |dut1| < 0.9 s by the definition of UTC. The default 0 leaves an
-    error of up to 0.9 s in UT1 (about 420 m of Earth rotation at the equator).
+    Parameters
+    ----------
+    jd, fr : array_like, float64
+        UTC split Julian dates, broadcastable against each other.
+    dut1 : float or array_like, s
+        UT1 - UTC (IERS Bulletin A), scalar or an array broadcasting against jd, fr;
+        |dut1| < 0.9 s by the definition of UTC. The default 0 leaves an error of up to
+        0.9 s in UT1 (about 420 m of Earth rotation at the equator).
+
+    Returns
+    -------
+    jd, fr : ndarray, float64
+        UT1 split Julian dates.
+
+    Raises
+    ------
+    ValueError
+        dut1 not finite or beyond 0.9 s (a unit mistake), or times that are not finite
+        Julian dates between 1800 and 2200.
     """
     jd, fr = _times(jd, fr)
     return _shift(jd, fr, _eop("dut1", dut1, _MAX_DUT1, "s", "UT1 - UTC from IERS Bulletin A"))
@@ -603,14 +693,37 @@ def _params(jd, fr, **eop):
 def teme_to_gcrf(r, v, jd, fr, *, ddpsi=0.0, ddeps=0.0):
     """Rotate TEME states (SGP4 output) to GCRF, IAU-76/FK5 (Vallado's teme2eci).
 
-    r: (..., 3) float64, km, TEME. v: (..., 3) km/s, TEME, or None.
-    jd, fr: UTC split Julian dates, broadcasting against ``r.shape[:-1]``.
-    ddpsi, ddeps: IERS celestial pole offsets with respect to IAU 1980 (dPsi, dEps), arcsec,
-    scalar or per time. With the defaults 0 the result is the FK5 mean equator and
-    equinox of J2000, which differs from GCRF by the frame bias and IAU-76/80 model errors
-    (up to 57 mas, 1.9 m at 7000 km, over 2000-2030; see the module doc).
-    Returns (r, v) in GCRF with the broadcast shape (v is None when v was None).
-    Velocities are rotated, not differentiated: precession-nutation rates (< 0.1 mm/s) are left out.
+    Velocities are rotated, not differentiated: precession-nutation rates (< 0.1 mm/s)
+    are left out. Every frame function of this module works on NumPy arrays on the host
+    (the rotation matrices are small per-time tables): pass CuPy states through
+    ``cupy.asnumpy`` first; the results are NumPy arrays.
+
+    Parameters
+    ----------
+    r : array_like, (..., 3) float64, km
+        Positions, TEME.
+    v : array_like, (..., 3) float64, km/s, or None
+        Velocities, TEME; None rotates positions only.
+    jd, fr : array_like, float64
+        UTC split Julian dates, broadcasting against ``r.shape[:-1]``.
+    ddpsi, ddeps : float or array_like, arcsec
+        IERS celestial pole offsets with respect to IAU 1980 (dPsi, dEps), scalar or per
+        time. With the defaults 0 the result is the FK5 mean equator and equinox of J2000,
+        which differs from GCRF by the frame bias and IAU-76/80 model errors (up to 57 mas,
+        1.9 m at 7000 km, over 2000-2030; see the module doc).
+
+    Returns
+    -------
+    r : ndarray, (..., 3) float64, km
+        Positions in GCRF with the broadcast shape.
+    v : ndarray, (..., 3) float64, km/s, or None
+        Velocities in GCRF (None when v was None).
+
+    Raises
+    ------
+    ValueError
+        States not of shape (..., 3), v of another shape than r, times or pole offsets
+        that do not broadcast, are not finite or are out of range.
     """
     jd, fr, eop, shape = _params(jd, fr, ddpsi=ddpsi, ddeps=ddeps)
     r, v = _state(r, v, shape)
@@ -619,9 +732,26 @@ def teme_to_gcrf(r, v, jd, fr, *, ddpsi=0.0, ddeps=0.0):
 
 
 def gcrf_to_teme(r, v, jd, fr, *, ddpsi=0.0, ddeps=0.0):
-    """Rotate GCRF states to TEME: the inverse of :func:`teme_to_gcrf` (same arguments).
+    """Rotate GCRF states to TEME: the inverse of :func:`teme_to_gcrf`.
 
-    r: (..., 3) km, GCRF; v: (..., 3) km/s, GCRF, or None. Returns (r, v) in TEME.
+    Parameters
+    ----------
+    r : array_like, (..., 3) float64, km
+        Positions, GCRF.
+    v : array_like, (..., 3) float64, km/s, or None
+        Velocities, GCRF, or None.
+    jd, fr, ddpsi, ddeps
+        As in :func:`teme_to_gcrf`.
+
+    Returns
+    -------
+    r, v : ndarray, (..., 3) float64, km and km/s
+        The states in TEME (v None when v was None).
+
+    Raises
+    ------
+    ValueError
+        As :func:`teme_to_gcrf`.
     """
     jd, fr, eop, shape = _params(jd, fr, ddpsi=ddpsi, ddeps=ddeps)
     r, v = _state(r, v, shape)
@@ -640,13 +770,34 @@ def _omega_cross(rate, r):
 def teme_to_itrf(r, v, jd, fr, *, dut1=0.0, xp=0.0, yp=0.0):
     """TEME states (SGP4 output) -> ITRF (Earth-fixed), Vallado's teme2ecef.
 
-    r: (..., 3) float64, km, TEME. v: (..., 3) km/s, TEME, or None.
-    jd, fr: UTC split Julian dates, broadcasting against ``r.shape[:-1]``.
-    dut1: UT1 - UTC, s (IERS Bulletin A; default 0: up to ~460 m at 7000 km).
-    xp, yp: polar motion, arcsec (IERS Bulletin A; default 0: up to ~20 m at the surface).
-    Returns (r, v) in ITRF with the broadcast shape; v is the velocity relative to the
-    rotating Earth: r_pef = R3(GMST82) r_teme, v_pef = R3(GMST82) v_teme - w x r_pef,
-    then polar motion.
+    r_pef = R3(GMST82) r_teme, v_pef = R3(GMST82) v_teme - w x r_pef, then polar motion.
+    NumPy in and out (see :func:`teme_to_gcrf`).
+
+    Parameters
+    ----------
+    r : array_like, (..., 3) float64, km
+        Positions, TEME.
+    v : array_like, (..., 3) float64, km/s, or None
+        Velocities, TEME, or None.
+    jd, fr : array_like, float64
+        UTC split Julian dates, broadcasting against ``r.shape[:-1]``.
+    dut1 : float or array_like, s
+        UT1 - UTC (IERS Bulletin A; default 0: up to ~460 m at 7000 km).
+    xp, yp : float or array_like, arcsec
+        Polar motion (IERS Bulletin A; default 0: up to ~20 m at the surface).
+
+    Returns
+    -------
+    r : ndarray, (..., 3) float64, km
+        Positions in ITRF with the broadcast shape.
+    v : ndarray, (..., 3) float64, km/s, or None
+        Velocities relative to the rotating Earth (None when v was None).
+
+    Raises
+    ------
+    ValueError
+        States not of shape (..., 3), or times and Earth orientation parameters that do
+        not broadcast, are not finite or are out of range.
     """
     jd, fr, eop, shape = _params(jd, fr, dut1=dut1, xp=xp, yp=yp)
     r, v = _state(r, v, shape)
@@ -661,10 +812,28 @@ def teme_to_itrf(r, v, jd, fr, *, dut1=0.0, xp=0.0, yp=0.0):
 
 
 def itrf_to_teme(r, v, jd, fr, *, dut1=0.0, xp=0.0, yp=0.0):
-    """ITRF states -> TEME: the inverse of :func:`teme_to_itrf` (same arguments).
+    """ITRF states -> TEME: the inverse of :func:`teme_to_itrf`.
 
-    r: (..., 3) km, ITRF; v: (..., 3) km/s relative to the rotating Earth, or None.
-    Returns (r, v) in TEME; v_teme = R3(-GMST82) (v_pef + w x r_pef).
+    v_teme = R3(-GMST82) (v_pef + w x r_pef).
+
+    Parameters
+    ----------
+    r : array_like, (..., 3) float64, km
+        Positions, ITRF.
+    v : array_like, (..., 3) float64, km/s, or None
+        Velocities relative to the rotating Earth, or None.
+    jd, fr, dut1, xp, yp
+        As in :func:`teme_to_itrf`.
+
+    Returns
+    -------
+    r, v : ndarray, (..., 3) float64, km and km/s
+        The states in TEME (v None when v was None).
+
+    Raises
+    ------
+    ValueError
+        As :func:`teme_to_itrf`.
     """
     jd, fr, eop, shape = _params(jd, fr, dut1=dut1, xp=xp, yp=yp)
     r, v = _state(r, v, shape)
@@ -681,14 +850,50 @@ def itrf_to_teme(r, v, jd, fr, *, dut1=0.0, xp=0.0, yp=0.0):
 def gcrf_to_itrf(r, v, jd, fr, *, dut1=0.0, xp=0.0, yp=0.0, ddpsi=0.0, ddeps=0.0):
     """GCRF states -> ITRF through TEME (:func:`gcrf_to_teme` then :func:`teme_to_itrf`).
 
-    r: (..., 3) km, GCRF; v: (..., 3) km/s or None; times and Earth orientation
-    parameters as in those two functions. Returns (r, v) in ITRF, v relative to the Earth.
+    Parameters
+    ----------
+    r : array_like, (..., 3) float64, km
+        Positions, GCRF.
+    v : array_like, (..., 3) float64, km/s, or None
+        Velocities, GCRF, or None.
+    jd, fr, dut1, xp, yp, ddpsi, ddeps
+        Times and Earth orientation parameters as in those two functions.
+
+    Returns
+    -------
+    r, v : ndarray, (..., 3) float64, km and km/s
+        The states in ITRF, v relative to the Earth (None when v was None).
+
+    Raises
+    ------
+    ValueError
+        As those two functions.
     """
     r, v = gcrf_to_teme(r, v, jd, fr, ddpsi=ddpsi, ddeps=ddeps)
     return teme_to_itrf(r, v, jd, fr, dut1=dut1, xp=xp, yp=yp)
 
 
 def itrf_to_gcrf(r, v, jd, fr, *, dut1=0.0, xp=0.0, yp=0.0, ddpsi=0.0, ddeps=0.0):
-    """ITRF states -> GCRF through TEME: the inverse of :func:`gcrf_to_itrf`."""
+    """ITRF states -> GCRF through TEME: the inverse of :func:`gcrf_to_itrf`.
+
+    Parameters
+    ----------
+    r : array_like, (..., 3) float64, km
+        Positions, ITRF.
+    v : array_like, (..., 3) float64, km/s, or None
+        Velocities relative to the rotating Earth, or None.
+    jd, fr, dut1, xp, yp, ddpsi, ddeps
+        As in :func:`gcrf_to_itrf`.
+
+    Returns
+    -------
+    r, v : ndarray, (..., 3) float64, km and km/s
+        The states in GCRF (v None when v was None).
+
+    Raises
+    ------
+    ValueError
+        As :func:`gcrf_to_itrf`.
+    """
     r, v = itrf_to_teme(r, v, jd, fr, dut1=dut1, xp=xp, yp=yp)
     return teme_to_gcrf(r, v, jd, fr, ddpsi=ddpsi, ddeps=ddeps)

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .io import zarr as zstore  # imports zarr itself only when a store is opened
+from .sgp4 import _times_1d
+
 __all__ = ["DEFAULT_PAIRS", "default_chunks", "propagate_chunks", "propagate_to_zarr"]
 
 #: (object, time) pairs per default chunk: 2**21 pairs are ~100 MB of outputs (49 bytes
@@ -24,15 +27,26 @@ DEFAULT_PAIRS = 1 << 21
 
 
 def default_chunks(n: int, m: int, pairs: int = DEFAULT_PAIRS) -> tuple[int, int]:
-    """(objects, times) per chunk for N x M: every time (up to 1,440) per chunk, objects to fill `pairs`."""
+    """(objects, times) per chunk for N x M: every time (up to 1,440) per chunk, objects to fill `pairs`.
+
+    Parameters
+    ----------
+    n, m : int
+        Objects and times of the whole request.
+    pairs : int
+        (object, time) pairs per chunk to aim for (default DEFAULT_PAIRS, ~100 MB of outputs).
+
+    Returns
+    -------
+    (int, int)
+        Objects and times per chunk, each >= 1.
+    """
     ct = max(1, min(m, 1440))
     co = max(1, min(n, pairs // ct))
     return co, ct
 
 
 def _times(jd, fr):
-    from .sgp4 import _times_1d
-
     jd, fr = _times_1d("jd", jd), _times_1d("fr", fr)
     if jd.shape != fr.shape:
         jd, fr = (np.ascontiguousarray(a) for a in np.broadcast_arrays(jd, fr))
@@ -56,6 +70,32 @@ def propagate_chunks(catalog, jd, fr, callback, *, chunks=None, backend="auto", 
     r (n, m, 3) km, v (n, m, 3) km/s TEME with error codes exactly as Catalog.sgp4.
     Chunks come object block by object block, times in order within each. Inputs are
     checked (times finite, chunks >= 1) before the first chunk runs.
+
+    Parameters
+    ----------
+    catalog : engine.Catalog
+        N objects.
+    jd, fr : float or (M,) array_like, float64
+        Split Julian dates (UTC).
+    callback : callable
+        ``callback(objects, times, e, r, v)``, as above; its return value is ignored.
+    chunks : (int, int), optional
+        Objects and times per chunk.
+    backend : str
+        As Catalog.sgp4. The chunks reach the callback as NumPy arrays on the host whatever
+        the backend: a chunk is handed on (written, reduced) and dropped, so device memory
+        holds one chunk at a time.
+    threads : int, optional
+        The NumPy backend's threads, as Catalog.sgp4.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        Times that are not finite, or chunks below 1, before the first chunk runs.
     """
     n = len(catalog)
     jd, fr = _times(jd, fr)
@@ -80,9 +120,36 @@ def propagate_to_zarr(catalog, jd, fr, path, *, chunks=None, backend="auto", thr
     overwrite=True (checked before any propagation). progress: optional
     ``progress(objects_done, objects_total)`` after each object block's last time block.
     ``attrs["complete"]`` turns True only when every chunk is written.
-    """
-    from .io import zarr as zstore
 
+    Parameters
+    ----------
+    catalog : engine.Catalog
+        N objects.
+    jd, fr : float or (M,) array_like, float64
+        Split Julian dates (UTC).
+    path : str or os.PathLike
+        The store's directory.
+    chunks, backend, threads
+        As :func:`propagate_chunks`.
+    overwrite : bool
+        Replace an existing store.
+    progress : callable, optional
+        As above.
+
+    Returns
+    -------
+    zarr.Group
+        The store: e (N, M) uint8, r (N, M, 3) km, v (N, M, 3) km/s, TEME, on disk.
+
+    Raises
+    ------
+    FileExistsError
+        path exists and overwrite is False.
+    ImportError
+        zarr is not installed (pip install 'debris-engine[dask]').
+    ValueError
+        As :func:`propagate_chunks`.
+    """
     n = len(catalog)
     jd, fr = _times(jd, fr)
     m = jd.shape[0]

@@ -12,10 +12,12 @@ import math
 
 import numpy as np
 
+from ._orbits import MU_KM3_S2, RE_KM, mean_a_period, osculating_aei
+from .breakup import Fragments
+from .catalog import Catalog
+
 __all__ = ["gabbard_points", "gabbard", "approaches", "density_altitude", "on_orbit", "orbit_average",
            "flux_on_target"]
-
-from ._orbits import MU_KM3_S2, RE_KM, mean_a_period, osculating_aei
 
 
 def gabbard_points(obj):
@@ -24,10 +26,17 @@ def gabbard_points(obj):
     obj: an engine.Catalog (mean elements, un-Kozai'd as SGP4 does), engine.Fragments
     (osculating elements of the states at the event), or a tuple (r, v) of (N, 3) km and
     km/s. Unbound states give NaN.
-    """
-    from .breakup import Fragments
-    from .catalog import Catalog
 
+    Parameters
+    ----------
+    obj : engine.Catalog, engine.Fragments or (r, v) tuple
+        As above; Fragments on a device are brought to the host (a plot's input).
+
+    Returns
+    -------
+    period_min, apogee_km, perigee_km : (N,) ndarray, float64
+        Period (min) and apogee and perigee altitudes (km), NumPy arrays on the host.
+    """
     if isinstance(obj, Catalog):
         a, period = mean_a_period(obj.no_kozai, obj.ecco, obj.inclo)
         e = obj.ecco
@@ -45,10 +54,10 @@ def gabbard_points(obj):
 def _pyplot():
     """matplotlib.pyplot on the file-only Agg backend (unless one was chosen already)."""
     try:
-        import matplotlib
+        import matplotlib  # optional dependency: pip install 'debris-engine[plot]'
 
         matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # optional dependency, after the backend is chosen
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("engine.plots needs matplotlib: pip install 'debris-engine[plot]'") from exc
     return plt
@@ -63,7 +72,7 @@ def _finish(fig, path, dpi: int = 150):
 
 def _integer_ticks(axis) -> None:
     """Whole-number ticks on an axis of counts (no 0.5 approaches)."""
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # optional dependency, present once _pyplot() succeeded
 
     axis.set_major_locator(MaxNLocator(integer=True))
 
@@ -73,8 +82,32 @@ def gabbard(clouds, labels, *, path=None, title="Gabbard diagram", xlim=None, yl
     side by side with shared axes. clouds: list of what gabbard_points takes; labels: one
     string each (the count is appended). xlim (min), ylim (km): (low, high) axis limits;
     objects with a point outside them are counted in each panel's title, so that a clipped
-    diagram says what it leaves out. path: write a PNG there (150 dpi). Returns the
-    matplotlib Figure."""
+    diagram says what it leaves out. path: write a PNG there (150 dpi).
+
+    Parameters
+    ----------
+    clouds : list
+        What :func:`gabbard_points` takes, one per panel.
+    labels : list of str
+        One per cloud.
+    path : str, optional
+        PNG file to write.
+    title : str
+        The figure's title.
+    xlim, ylim : (float, float), optional
+        Axis limits, min and km.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ImportError
+        matplotlib is not installed (pip install 'debris-engine[plot]').
+    ValueError
+        Not one label per cloud.
+    """
     plt = _pyplot()
     if len(clouds) != len(labels):
         raise ValueError(f"gabbard: {len(clouds)} clouds but {len(labels)} labels; give one label per cloud")
@@ -112,7 +145,29 @@ def approaches(per_day, miss_km, threshold_km: float, *, path=None, target: str 
 
     per_day: (D,) counts of approaches under threshold_km on day 0 .. D-1 after the event;
     miss_km: (K,) miss distances, km; threshold_km: the screening threshold, km.
-    path: write a PNG there. Returns the Figure."""
+
+    Parameters
+    ----------
+    per_day : (D,) array_like of int
+        Approaches per day.
+    miss_km : (K,) array_like, km
+        Miss distances.
+    threshold_km : float, km
+        The screening threshold.
+    path : str, optional
+        PNG file to write.
+    target : str
+        The target's name for the labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ImportError
+        matplotlib is not installed (pip install 'debris-engine[plot]').
+    """
     plt = _pyplot()
     per_day = np.asarray(per_day)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
@@ -137,7 +192,30 @@ def density_altitude(alt_edges_km, density_per_day, *, band_km=None, band_label=
     """Spatial density against altitude, one line per day.
 
     alt_edges_km: (A+1,) shell edges, km; density_per_day: (D, A) objects/km^3;
-    band_km: (low, high) km altitude band to shade (e.g. the ISS's). Returns the Figure."""
+    band_km: (low, high) km altitude band to shade (e.g. the ISS's).
+
+    Parameters
+    ----------
+    alt_edges_km : (A+1,) array_like, km
+        Shell edges.
+    density_per_day : (D, A) array_like, objects/km^3
+        One row per day.
+    band_km : (float, float), optional, km
+        Band to shade.
+    band_label : str
+        The band's legend entry.
+    path : str, optional
+        PNG file to write.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ImportError
+        matplotlib is not installed (pip install 'debris-engine[plot]').
+    """
     plt = _pyplot()
     edges = np.asarray(alt_edges_km, dtype=np.float64)
     mid = 0.5 * (edges[1:] + edges[:-1])
@@ -155,8 +233,26 @@ def density_altitude(alt_edges_km, density_per_day, *, band_km=None, band_label=
 
 
 def on_orbit(times, counts, *, path=None):
-    """Objects still in orbit against time: times (T,) datetime64 UTC, counts (T,).
-    Returns the Figure."""
+    """Objects still in orbit against time.
+
+    Parameters
+    ----------
+    times : (T,) array_like, datetime64 (UTC)
+        The sample times.
+    counts : (T,) array_like of int
+        Objects in orbit at each time.
+    path : str, optional
+        PNG file to write.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ImportError
+        matplotlib is not installed (pip install 'debris-engine[plot]').
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.step(np.asarray(times, dtype="datetime64[s]").astype(object), np.asarray(counts), where="post")
@@ -179,7 +275,28 @@ def orbit_average(t_s, y, period_s: float):
     Returns (t, mean): the times whose whole window lies inside the series, and the means.
     A quantity that repeats once per orbit (a flux that follows the latitude) averages
     to its orbit mean; what is left shows how it changes from orbit to orbit.
-    Raises ValueError when the series is shorter than one period.
+
+    Parameters
+    ----------
+    t_s : (T,) array_like, float64, s
+        Increasing times.
+    y : (T,) array_like, float64
+        Samples.
+    period_s : float, s
+        The window P.
+
+    Returns
+    -------
+    t : ndarray, (K,) float64, s
+        Times whose whole window lies inside the series.
+    mean : ndarray, (K,) float64
+        The means, in the unit of y.
+
+    Raises
+    ------
+    ValueError
+        Arrays of different lengths or times not increasing, period_s not positive, or a
+        series shorter than one period.
     """
     t = np.asarray(t_s, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -204,7 +321,33 @@ def flux_on_target(times, flux_per_m2_yr, period_min: float, *, reference=None, 
     times: (T,) datetime64 UTC; flux_per_m2_yr: (T,) objects per m^2 per year at each
     time; period_min: the target's orbital period, min (the averaging window: the raw
     series swings once per orbit with latitude). reference: optional (value per m^2 per
-    year, label) drawn as a dashed line; its label must say what it is. Returns the Figure.
+    year, label) drawn as a dashed line; its label must say what it is.
+
+    Parameters
+    ----------
+    times : (T,) array_like, datetime64 (UTC)
+        The sample times.
+    flux_per_m2_yr : (T,) array_like, 1/(m^2 yr)
+        The flux at each time.
+    period_min : float, min
+        The target's orbital period.
+    reference : (float, str), optional
+        A reference flux, 1/(m^2 yr), and its label.
+    label, target : str
+        Names for the legend and the title.
+    path : str, optional
+        PNG file to write.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ImportError
+        matplotlib is not installed (pip install 'debris-engine[plot]').
+    ValueError
+        As :func:`orbit_average`.
     """
     plt = _pyplot()
     t = (np.asarray(times, dtype="datetime64[us]") - np.asarray(times, dtype="datetime64[us]")[0])

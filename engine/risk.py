@@ -32,7 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._orbits import MU_KM3_S2, RE_KM, aei_of
+from .catalog import Catalog
 from .constants import SECONDS_PER_DAY
+from .timeconv import jd_from_datetime64, to_datetime64
 
 __all__ = ["DensityGrid", "FluxResult", "spatial_density", "flux", "time_fraction_radius",
            "time_fraction_latitude", "cell_volumes"]
@@ -53,9 +55,24 @@ def _mean_anomaly_at_radius(r, a, e):
 
 
 def time_fraction_radius(r1, r2, a, e):
-    """Fraction of an orbit's period spent at radii in [r1, r2) (km). a, e: (N,) arrays;
-    r1, r2 broadcast against them. Circular orbits (e = 0) count fully in the shell that
-    holds a."""
+    """Fraction of an orbit's period spent at radii in [r1, r2).
+
+    Circular orbits (e = 0) count fully in the shell that holds a.
+
+    Parameters
+    ----------
+    r1, r2 : float or array_like, km
+        The shell's radii, broadcasting against a and e.
+    a : (N,) array_like, float64, km
+        Semi-major axes.
+    e : (N,) array_like, float64
+        Eccentricities.
+
+    Returns
+    -------
+    ndarray, float64
+        The fraction in [0, 1], with the broadcast shape.
+    """
     a = np.asarray(a, dtype=np.float64)
     e = np.asarray(e, dtype=np.float64)
     frac = (_mean_anomaly_at_radius(r2, a, e) - _mean_anomaly_at_radius(r1, a, e)) / math.pi
@@ -64,8 +81,21 @@ def time_fraction_radius(r1, r2, a, e):
 
 
 def time_fraction_latitude(phi1, phi2, inc):
-    """Fraction of time an orbit of inclination inc (rad) spends at geocentric latitudes in
-    [phi1, phi2) (rad), for a uniformly distributed argument of latitude."""
+    """Fraction of time an orbit spends at geocentric latitudes in [phi1, phi2), for a
+    uniformly distributed argument of latitude.
+
+    Parameters
+    ----------
+    phi1, phi2 : float or array_like, rad
+        The band's latitudes, broadcasting against inc.
+    inc : array_like, float64, rad
+        Inclinations.
+
+    Returns
+    -------
+    ndarray, float64
+        The fraction in [0, 1], with the broadcast shape.
+    """
     s = np.maximum(np.abs(np.sin(np.asarray(inc, dtype=np.float64))), 1e-15)
 
     def cdf(phi):
@@ -75,7 +105,19 @@ def time_fraction_latitude(phi1, phi2, inc):
 
 
 def cell_volumes(alt_edges_km, lat_edges_deg) -> np.ndarray:
-    """(A, L) volumes (km^3) of altitude shell x latitude band cells over all longitudes."""
+    """Volumes of altitude shell x latitude band cells over all longitudes.
+
+    Parameters
+    ----------
+    alt_edges_km : (A+1,) array_like, km
+        Shell edges above a 6378.135 km sphere.
+    lat_edges_deg : (L+1,) array_like, deg
+        Geocentric latitude band edges.
+
+    Returns
+    -------
+    ndarray, (A, L) float64, km^3
+    """
     r = RE_KM + np.asarray(alt_edges_km, dtype=np.float64)
     lat = np.radians(np.asarray(lat_edges_deg, dtype=np.float64))
     shell = (2.0 * math.pi / 3.0) * (r[1:] ** 3 - r[:-1] ** 3)
@@ -86,9 +128,19 @@ def cell_volumes(alt_edges_km, lat_edges_deg) -> np.ndarray:
 class DensityGrid:
     """Orbit-averaged spatial density on altitude shells x latitude bands.
 
-    alt_edges_km (A+1,) above a 6378.135 km sphere; lat_edges_deg (L+1,) geocentric;
-    density (A, L) objects/km^3; count (A, L) mean number of objects in each cell;
-    n_objects: objects used (unbound ones left out and counted in n_unbound).
+    Attributes
+    ----------
+    alt_edges_km : (A+1,) ndarray, km
+        Shell edges above a 6378.135 km sphere.
+    lat_edges_deg : (L+1,) ndarray, deg
+        Geocentric band edges.
+    density : (A, L) ndarray, objects/km^3
+    count : (A, L) ndarray
+        Mean number of objects in each cell.
+    n_objects : int
+        Objects used.
+    n_unbound : int
+        Unbound objects, left out.
     """
 
     alt_edges_km: np.ndarray
@@ -100,10 +152,16 @@ class DensityGrid:
 
     @property
     def volume_km3(self) -> np.ndarray:
+        """(A, L) float64 km^3: the cells' volumes (:func:`cell_volumes`)."""
         return cell_volumes(self.alt_edges_km, self.lat_edges_deg)
 
     def shell_density(self) -> np.ndarray:
-        """(A,) objects/km^3 in each altitude shell over all latitudes of the grid."""
+        """Density in each altitude shell over all latitudes of the grid.
+
+        Returns
+        -------
+        ndarray, (A,) float64, objects/km^3
+        """
         return self.count.sum(axis=1) / self.volume_km3.sum(axis=1)
 
 
@@ -124,6 +182,30 @@ def spatial_density(objects, *, alt_edges_km=None, lat_edges_deg=(-90.0, 90.0), 
     (default 100..2,000 km every 10 km); lat_edges_deg: band edges (default one band).
     weights: (N,) multiplicity of each object (default 1), e.g. to scale a sample.
     Unbound objects (no semi-major axis) are left out and counted in n_unbound.
+
+    Parameters
+    ----------
+    objects : engine.Catalog, engine.Fragments or (a_km, e, i_rad) tuple of (N,) arrays
+        The cloud, as above.
+    alt_edges_km : (A+1,) array_like, km, optional
+        Shell edges, increasing.
+    lat_edges_deg : (L+1,) array_like, deg
+        Band edges, increasing, within -90..90.
+    weights : (N,) array_like, optional
+        Multiplicity of each object.
+
+    Returns
+    -------
+    DensityGrid
+        density (A, L) objects/km^3 and count (A, L), NumPy arrays on the host: the grid
+        is a small table, and Fragments on a device are brought to the host for their
+        elements (engine._orbits.aei_of).
+
+    Raises
+    ------
+    ValueError
+        Edges that are not at least two increasing finite values in range, or weights not
+        of shape (N,).
     """
     alt = _check_edges("alt_edges_km", np.arange(100.0, 2001.0, 10.0) if alt_edges_km is None else alt_edges_km,
                        -RE_KM, 1e6, "km")
@@ -149,9 +231,21 @@ def spatial_density(objects, *, alt_edges_km=None, lat_edges_deg=(-90.0, 90.0), 
 class FluxResult:
     """Flux of a cloud on a target along its path.
 
-    times (T,) datetime64[us]; flux_per_km2_s (T,) objects/km^2/s at each time;
-    flux_per_m2_s and flux_per_m2_yr: the window averages; expected_impacts: lambda =
-    sum F A dt over the window for cross-section area_m2; probability: 1 - exp(-lambda).
+    Attributes
+    ----------
+    times : (T,) ndarray, datetime64[us]
+    flux_per_km2_s : (T,) ndarray, objects/km^2/s
+        The flux at each time.
+    flux_per_m2_s, flux_per_m2_yr : float, 1/(m^2 s) and 1/(m^2 yr)
+        The window averages.
+    area_m2 : float, m^2
+        The target's cross-section.
+    duration_s : float, s
+        The window.
+    expected_impacts : float
+        lambda = sum F A dt over the window.
+    probability : float
+        1 - exp(-lambda).
     """
 
     times: np.ndarray
@@ -179,7 +273,26 @@ def mean_relative_speed(r_t, v_t, a, e, inc):
     """Mean |v_t - v_i| (km/s) over the four ways (heading north/south-going, flight path
     angle +-) object i can pass the target's point r_t (T, 3) km with v_t (T, 3) km/s.
     a, e, inc: (N,) arrays. Returns (T, N); NaN where the object cannot be at that
-    radius or latitude."""
+    radius or latitude.
+
+    Parameters
+    ----------
+    r_t : (T, 3) array_like, float64, km
+        The target's positions (inertial).
+    v_t : (T, 3) array_like, float64, km/s
+        The target's velocities (same frame).
+    a : (N,) ndarray, float64, km
+        Semi-major axes of the objects.
+    e : (N,) ndarray, float64
+        Eccentricities.
+    inc : (N,) ndarray, float64, rad
+        Inclinations.
+
+    Returns
+    -------
+    ndarray, (T, N) float64, km/s
+        The mean relative speed, NaN where the object cannot be there.
+    """
     rn = np.linalg.norm(r_t, axis=1)[:, None]
     east, north, up = _enu(r_t)
     vt = np.stack([np.einsum("ij,ij->i", v_t, b) for b in (east, north, up)], axis=1)   # (T, 3) ENU
@@ -217,10 +330,38 @@ def flux(target, objects, start, stop, *, step_s: float = 60.0, area_m2: float =
     (default 10 km shells from 100 to 2,000 km x 5 deg latitude bands).
     progress: None or a callable progress(done, total) called after each chunk of objects
         (done, total: objects, int); engine._progress.callback adapts a bar.
-    """
-    from .catalog import Catalog
-    from .timeconv import jd_from_datetime64, to_datetime64
 
+    Parameters
+    ----------
+    target : engine.Catalog or (times, r, v) tuple
+        One object, or its path: times (T,) datetime64, r (T, 3) km, v (T, 3) km/s.
+    objects : engine.Catalog, engine.Fragments or (a_km, e, i_rad) tuple of (N,) arrays
+        The cloud, as :func:`spatial_density`.
+    start, stop : str or datetime64
+        The window (UTC), for a Catalog target.
+    step_s : float, s
+        Sampling step of the target's path.
+    area_m2 : float, m^2
+        The target's cross-section.
+    alt_edges_km, lat_edges_deg : array_like, km and deg, optional
+        The density cells.
+    backend : str
+        The target's SGP4 backend.
+    progress : callable, optional
+        As above.
+
+    Returns
+    -------
+    FluxResult
+        NumPy arrays and floats on the host: the target's path is propagated with
+        to_host=True, since the flux is a small per-time table.
+
+    Raises
+    ------
+    ValueError
+        area_m2 not positive, a target of more than one object, stop not after start,
+        step_s not positive, SGP4 error codes on the target's path, or bad cell edges.
+    """
     if not (isinstance(area_m2, (int, float)) and area_m2 > 0):
         raise ValueError(f"area_m2 must be a positive cross-section in m^2, got {area_m2!r}")
     if isinstance(target, Catalog):

@@ -21,8 +21,21 @@ _US_PER_DAY = 86_400_000_000
 def to_datetime64(times) -> np.ndarray:
     """Convert ISO strings, datetime objects or datetime64 values to datetime64[us].
 
-    times: scalar or array-like. Returns an array (0-d for a scalar input).
-    Raises ValueError naming the value that is not a time.
+    Parameters
+    ----------
+    times : scalar or array_like
+        ISO 8601 strings (UTC; a trailing Z is allowed), datetime objects (aware ones are
+        converted to UTC) or numpy datetime64 values, any shape.
+
+    Returns
+    -------
+    ndarray, datetime64[us]
+        The same shape (0-d for a scalar input).
+
+    Raises
+    ------
+    ValueError
+        Naming the value that is not a time, or the dtype that holds no calendar times.
     """
     arr = np.asarray(times)
     if arr.dtype.kind == "M":
@@ -57,8 +70,22 @@ def _parse_one(x) -> np.datetime64:
 def jd_from_datetime64(times) -> tuple[np.ndarray, np.ndarray]:
     """Split Julian dates of calendar times.
 
-    times: anything :func:`to_datetime64` takes, any shape.
-    Returns ``(jd, fr)`` float64 arrays of the same shape: jd at midnight (x.5), fr in [0, 1).
+    Parameters
+    ----------
+    times : scalar or array_like
+        Anything :func:`to_datetime64` takes, any shape (UTC).
+
+    Returns
+    -------
+    jd : ndarray, float64, days
+        The Julian date of the preceding midnight (x.5), the shape of times.
+    fr : ndarray, float64, days
+        The fraction of the day, in [0, 1), the shape of times.
+
+    Raises
+    ------
+    ValueError
+        As :func:`to_datetime64`.
     """
     t = to_datetime64(times)
     us = t.astype("int64")
@@ -67,7 +94,20 @@ def jd_from_datetime64(times) -> tuple[np.ndarray, np.ndarray]:
 
 
 def datetime64_from_jd(jd, fr=0.0) -> np.ndarray:
-    """Calendar times (datetime64[us], rounded to the microsecond) of split Julian dates."""
+    """Calendar times of split Julian dates.
+
+    Parameters
+    ----------
+    jd : array_like, float64, days
+        Julian dates (UTC), or their whole part.
+    fr : array_like, float64, days
+        The fractions of day added to jd (default 0), broadcastable against jd.
+
+    Returns
+    -------
+    ndarray, datetime64[us]
+        The broadcast shape, rounded to the microsecond.
+    """
     jd = np.asarray(jd, dtype=np.float64)
     fr = np.asarray(fr, dtype=np.float64)
     whole = np.floor(jd - JD_UNIX_EPOCH)
