@@ -28,8 +28,6 @@ import tempfile
 import threading
 from pathlib import Path
 
-import numpy as np
-
 from engine._kernels import kernel_dir
 from engine.errors import HostBuildError  # defined there; this import path keeps working
 
@@ -157,43 +155,3 @@ def build(name: str) -> ctypes.CDLL:
     if not shim.is_file():
         raise HostBuildError(f"no host shim {shim}")
     return compile_library(f"{name}_host", shim)
-
-
-_ll = ctypes.c_longlong
-
-
-class BreakupHost:
-    """Breakup sampling on the CPU (a test oracle for kernels/breakup.cu), with the
-    signatures of engine._breakup_numpy: sample_size / sample_dv are kernels/breakup.cu's
-    own entry points through engine/_breakup_cuda.py on the host executor; philox is the
-    generator alone, from kernels/host/breakup_host.cpp (a g++ build of philox.cuh: no
-    entry point exposes it).
-
-    philox(ctr (n, 4) uint32, k0, k1) -> (n, 4) uint32
-    sample_size(p, index0, n, lc=, am=, area=, mass=, parent=, kind=) fills the outputs
-    sample_dv(seed, index0, am, slope, intercept, sigma, out=) fills out (n, 3) km/s
-    """
-
-    def __init__(self) -> None:
-        lib = build("breakup")
-        u4 = np.ctypeslib.ndpointer(dtype=np.uint32, flags="C_CONTIGUOUS")
-        lib.philox4x32_10_host.argtypes = [u4, _ll, ctypes.c_uint, ctypes.c_uint, u4]
-        lib.philox4x32_10_host.restype = None
-        self._lib = lib
-
-    def philox(self, ctr, k0: int, k1: int) -> np.ndarray:
-        ctr = np.ascontiguousarray(ctr, dtype=np.uint32)
-        out = np.empty_like(ctr)
-        self._lib.philox4x32_10_host(ctr, ctr.shape[0], k0, k1, out)
-        return out
-
-    def sample_size(self, p, index0: int, n: int, *, lc, am, area, mass, parent, kind) -> None:
-        from engine import _breakup_cuda
-
-        _breakup_cuda.sample_size(p, index0, n, lc=lc, am=am, area=area, mass=mass, parent=parent,
-                                  kind=kind, backend="host")
-
-    def sample_dv(self, seed: int, index0: int, am, slope, intercept, sigma, *, out) -> None:
-        from engine import _breakup_cuda
-
-        _breakup_cuda.sample_dv(seed, index0, am, slope, intercept, sigma, out=out, backend="host")

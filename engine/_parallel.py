@@ -4,16 +4,19 @@ Blocks of independent objects run on a pool of threads; NumPy releases the GIL i
 its loops, so work made of large array operations scales with cores, while work made of
 many small calls does not (its Python part holds the GIL). Each caller says which it is
 through `default`: "cores" (use every usable core) or "one" (threads only on request).
-$DEBRIS_ENGINE_THREADS overrides both. The blocks write disjoint slices of preallocated
-outputs, so results depend on the thread count at most through rounding, where an
-object's arithmetic depends on the arrays it shares (the Cowell driver's BLAS stage sums:
-engine._numerical_numpy.propagate).
+$DEBRIS_ENGINE_THREADS overrides both; a public ``threads=`` argument overrides all
+(:func:`resolve_threads`). The blocks write disjoint slices of preallocated outputs and
+are made from the input alone, never from the thread count, so results do not depend on
+it, even where an object's rounding depends on the arrays it shares (the Cowell driver's
+BLAS stage sums: engine.numerical._numpy.propagate).
 """
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 
 
 def usable_cores() -> int:
@@ -55,6 +58,18 @@ def threads(default: str = "cores") -> int:
         except ValueError:
             raise ValueError(f"DEBRIS_ENGINE_THREADS={env!r} is not a whole number of threads") from None
     return usable_cores() if default == "cores" else 1
+
+
+def resolve_threads(value, default: str = "cores", name: str = "threads") -> int:
+    """A public ``threads=`` argument as a count: None gives :func:`threads` (default), a
+    whole number >= 1 is kept; anything else (0, -1, 2.5, "x", True) raises ValueError
+    naming the argument `name`, before any work starts."""
+    if value is None:
+        return threads(default)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name}={value!r}: give a whole number of threads >= 1, or None "
+                         "($DEBRIS_ENGINE_THREADS, else the function's default)")
+    return int(value)
 
 
 def run_blocks(items, work, nthreads: int) -> None:

@@ -1,7 +1,7 @@
 // breakup.cu: CUDA entry points of the NASA Standard Breakup Model sampler.
 //
 // One thread per fragment (grid-stride loop); the math is kernels/breakup.cuh. The
-// launcher (engine/_breakup_cuda.py) passes every scalar with its exact C type:
+// launcher (engine/breakup/_cuda.py) passes every scalar with its exact C type:
 // cupy.RawKernel checks nothing. index0 is the global index of element 0 of this launch,
 // so chunked launches draw the same random numbers as one launch.
 #include "breakup.cuh"

@@ -7,7 +7,7 @@
 // is computed once on the host by engine/breakup.py; this header only does the work
 // that is independent per fragment, so that kernels/breakup.cu runs one thread per
 // fragment, on the device or on the CPU through the host executor (engine/_hostexec.py).
-// engine/_breakup_numpy.py is the independent NumPy implementation of the same steps;
+// engine/breakup/_numpy.py is the independent NumPy implementation of the same steps;
 // tests compare them.
 //
 // Random numbers: Philox4x32-10 (philox.cuh) keyed by the seed, with counter

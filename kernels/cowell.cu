@@ -1,7 +1,7 @@
 // cowell.cu: CUDA entry point of Cowell propagation (device math in cowell.cuh).
 //
 // One thread per object, each with its own adaptive step (grid-stride loop over objects).
-// Loaded by engine/_kernels.py and launched by engine/_cowell_cuda.py, which validates and
+// Loaded by engine/_kernels.py and launched by engine/numerical/_cuda.py, which validates and
 // casts every argument: RawKernel checks nothing, so this C signature is the contract.
 //
 //   y0 (n, 6) float64 km, km/s in the integration frame; t_out (m,) s since the epoch;

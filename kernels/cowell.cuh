@@ -2,7 +2,7 @@
 //
 // Host+device math, compiled as CUDA by kernels/cowell.cu and with g++ by
 // kernels/host/cowell_host.cpp for the CPU tests. The NumPy implementation
-// (engine/_numerical_numpy.py) is written independently and follows the same scheme,
+// (engine/numerical/_numpy.py) is written independently and follows the same scheme,
 // documented there: per-object adaptive step with the elementary controller (Hairer,
 // Norsett & Wanner, Solving ODEs I, sec. II.4), error norm
 // max(|dr| / (rtol |r|), |dv| / (rtol |v|)), steps capped at hmax and clamped to the last
@@ -10,7 +10,7 @@
 // re-entry found by 20 bisections of the altitude on that interpolant. A rejected step
 // across a strong density kink (an inner band base of the atmosphere) is retried ending
 // just past the kink, found on that step's interpolant, and the step after resumes the
-// interrupted length (landing on density kinks, engine/_numerical_numpy._land_on_kinks).
+// interrupted length (landing on density kinks, engine/numerical/_numpy.py: _land_on_kinks).
 //
 // Frame: inertial, z axis = Earth's pole (the caller rotates GCRF into it and back).
 // Units: km, s, km/s. Densities kg/m^3; bdrag = cd A/M / 2 in m^2/kg.
@@ -133,7 +133,7 @@ constexpr double SAFETY = 0.9;
 constexpr double FACMIN = 0.2;
 constexpr double FACMAX = 5.0;
 constexpr int BISECTIONS = 20;  // 300 s / 2^20 < 3e-4 s
-// landing on density kinks (engine/_numerical_numpy.py: KINK_SAMPLES, KINK_MARGIN_S,
+// landing on density kinks (engine/numerical/_numpy.py: KINK_SAMPLES, KINK_MARGIN_S,
 // KINK_THETA_MAX): samples per level of the crossing search, margin past the crossing (s),
 // largest landing as a fraction of the rejected step
 constexpr int KINK_SAMPLES = 32;
@@ -253,7 +253,7 @@ DE_HD_NOINLINE void add_luni_solar(const Params& p, double t, const double* y, d
 }
 
 // dy/dt = (v, a) at t s after the epoch: point mass + zonal harmonics (Legendre
-// recursion, see engine/_numerical_numpy.zonal_acceleration) + drag in the co-rotating
+// recursion, see engine/numerical/_numpy.py: zonal_acceleration) + drag in the co-rotating
 // atmosphere + optional Sun/Moon point masses and cannonball SRP (cylindrical shadow)
 DE_HD void derivative(const Params& p, double t, const double* y, double* dy) {
     const double x = y[0], yy = y[1], z = y[2];
@@ -349,7 +349,7 @@ DE_HD int band_on_path(const Params& p, const double* y0, const double* f0, cons
     return band(p, altitude(r));
 }
 
-// first_crossing of engine/_numerical_numpy.py: the first time (fraction of the step h)
+// first_crossing of engine/numerical/_numpy.py: the first time (fraction of the step h)
 // at which the altitude on the position interpolant through (y0, f0), (y1, f1) leaves
 // band b0, sampled KINK_SAMPLES times along the step and again inside the first interval
 // that left it; the upper end of that last interval, NaN where no sample left the band
@@ -367,7 +367,7 @@ DE_HD double first_crossing(const Params& p, const double* y0, const double* f0,
     return lo + i * dth;
 }
 
-// Step control at density kinks (engine/_numerical_numpy._land_on_kinks, per object): a
+// Step control at density kinks (engine/numerical/_numpy.py: _land_on_kinks, per object): a
 // rejected step that ends in another band, across a kink strong enough to explain the
 // rejection, is retried ending KINK_MARGIN_S past the crossing; once that landing is
 // accepted the next step resumes the interrupted length. y, f: the step's start and its

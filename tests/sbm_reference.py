@@ -1,7 +1,7 @@
 """The NASA Standard Breakup Model distributions, transcribed for the tests only.
 
 Written from the published equations (Johnson et al., Adv. Space Res. 28(9), 2001:
-Eqs. 2, 4, 5-7, 8-9, 11-12; ODQN 15(4), 2011), independently of engine/breakup.py and
+Eqs. 2, 4, 5-7, 8-9, 11-12; ODQN 15(4), 2011), independently of engine/breakup/__init__.py and
 in a different form: each piecewise-linear parameter is given by its end points and
 interpolated with numpy.interp, the distributions are scipy.stats objects. The tests
 compare what engine.breakup samples with these.

@@ -460,7 +460,7 @@ def test_am_is_a_mixture_not_a_weighted_sum_of_normals():
 
 def test_rocket_body_sigma2_positive_and_continuous():
     # one open implementation has -0.28 - 0.1636 (lam + 1) in the middle branch
-    from engine import _breakup_numpy as bn
+    from engine.breakup import _numpy as bn
 
     lam = np.linspace(-2.0, 1.0, 3001)
     _, _, _, _, s2 = bn.am_large_params(1, lam)
@@ -471,7 +471,7 @@ def test_rocket_body_sigma2_positive_and_continuous():
 
 def test_rocket_body_law_differs_from_spacecraft_law():
     # one open implementation uses the spacecraft sigma2 for rocket bodies
-    from engine import _breakup_numpy as bn
+    from engine.breakup import _numpy as bn
 
     lam = np.array([-0.8, -0.2, 0.3])
     rb = np.array(bn.am_large_params(1, lam))
@@ -485,7 +485,7 @@ def test_rocket_body_law_differs_from_spacecraft_law():
 def test_bridge_thresholds_are_lengths_not_logs():
     # one open implementation compares log10(Lc) with 0.08 / 0.11: every fragment would
     # use one law. Here Lc = 5 cm is small-law only (mean chi = -0.3 - 1.4 (log10 0.05 + 1.75))
-    from engine import _breakup_numpy as bn
+    from engine.breakup import _numpy as bn
 
     n = 200_000
     rng = np.random.default_rng(0)
@@ -564,3 +564,42 @@ def test_subset_and_states():
 def test_bad_input_names_the_field_and_the_fix(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+# ---------------------------------------------------------------------------- threads
+
+
+def test_threads_give_bit_identical_clouds(monkeypatch):
+    """threads=1 and threads=3 draw the same cloud (issue 17): blocks are counter-based
+    and write their own rows. BLOCK is lowered so that the ~2,600 fragments of a 1,740 kg
+    target at 5 cm make 6 blocks, which reach the pool with the asked-for thread count."""
+    from engine.breakup import _numpy as bn
+
+    monkeypatch.setattr(bn, "BLOCK", 500)
+    seen = []
+    real = bn.run_blocks
+
+    def spy(items, work, nthreads):
+        seen.append((len(items), nthreads))
+        return real(items, work, nthreads)
+
+    monkeypatch.setattr(bn, "run_blocks", spy)
+    one = breakup.collision(_target(), _hyper_projectile(), lc_min=0.05, seed=7, backend="numpy", threads=1)
+    three = breakup.collision(_target(), _hyper_projectile(), lc_min=0.05, seed=7, backend="numpy", threads=3)
+    # size stage then delta-v stage, each in ceil(n / 500) blocks
+    assert len(one) > 2500
+    assert seen == [(-(-len(one) // 500), 1)] * 2 + [(-(-len(one) // 500), 3)] * 2
+    for name in ("lc", "am", "area", "mass", "dv", "r", "v", "parent", "kind", "role"):
+        np.testing.assert_array_equal(getattr(one, name), getattr(three, name), err_msg=name)
+    ex1 = breakup.explosion(_target(), lc_min=0.05, seed=3, backend="numpy", threads=1)
+    ex3 = breakup.explosion(_target(), lc_min=0.05, seed=3, backend="numpy", threads=3)
+    for name in ("lc", "am", "mass", "dv", "v"):
+        np.testing.assert_array_equal(getattr(ex1, name), getattr(ex3, name), err_msg=name)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "x", True])
+def test_threads_bad_value_refused_naming_the_argument(bad):
+    with pytest.raises(ValueError, match=r"threads="):
+        breakup.collision(_target(), _hyper_projectile(), lc_min=0.5, backend="numpy", threads=bad)
+    with pytest.raises(ValueError, match=r"threads="):
+        breakup.explosion(_target(), lc_min=0.5, backend="numpy", threads=bad)

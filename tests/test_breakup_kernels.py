@@ -13,9 +13,9 @@ import shutil
 import numpy as np
 import pytest
 
-from engine import _breakup_numpy as bn
+from engine.breakup import _numpy as bn
 from engine import breakup
-from engine._philox import philox4x32_10, uniform_pair
+from engine.breakup._philox import philox4x32_10, uniform_pair
 from engine.breakup import Body
 
 KAT = [
@@ -39,7 +39,7 @@ def test_philox_numpy_known_answers(ctr, key, want):
 
 @pytest.fixture(scope="module")
 def host():
-    from engine._hostbuild import BreakupHost
+    from engine.breakup._cuda import BreakupHost
 
     return BreakupHost()
 
@@ -125,7 +125,7 @@ def test_draws_do_not_depend_on_chunking():
 def test_launch_chunks_draw_the_same_numbers(monkeypatch):
     """The launcher's split into launches (index0 + b, offset outputs) on the host executor
     gives the bits of one launch."""
-    from engine import _breakup_cuda
+    from engine.breakup import _cuda as _breakup_cuda
 
     p = _params(7)
     whole = _run(lambda *a, **k: _breakup_cuda.sample_size(*a, **k, backend="host"), p, 9, 50_000)

@@ -125,7 +125,8 @@ def test_values_against_their_sources():
 def test_modules_keep_their_values_and_name_their_model():
     """Each module constant keeps the value it had (written out here as it was), now taken
     from its model."""
-    from engine import _numerical_numpy, _orbits, atmosphere, catalog, frames, longterm, pc, screening
+    from engine import _orbits, atmosphere, catalog, frames, longterm, pc, screening
+    from engine.numerical import _numpy as _numerical_numpy
 
     assert (screening.MU_KM3_S2, screening.R_EARTH_KM) == (398600.8, 6378.135)
     assert (_orbits.MU_KM3_S2, _orbits.RE_KM, _orbits.J2, _orbits.J2_WGS84) == (398600.8, 6378.135, 0.001082616,

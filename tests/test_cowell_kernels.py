@@ -1,4 +1,4 @@
-"""kernels/cowell.cuh against the NumPy implementation (engine/_numerical_numpy.py).
+"""kernels/cowell.cuh against the NumPy implementation (engine/numerical/_numpy.py).
 
 _cpu tests run kernels/cowell.cu's entry point through its launcher on the host executor
 (engine/_hostexec.py; the force model alone through kernels/host/cowell_host.cpp) on every
@@ -33,7 +33,7 @@ import pytest
 
 import engine.numerical as en
 from engine import _backend
-from engine import _numerical_numpy as nn
+from engine.numerical import _numpy as nn
 from test_numerical import cowell_host, random_leo
 
 #: relative position tolerance: fixed step (same steps) / adaptive (see the module doc)
@@ -140,7 +140,7 @@ def test_propagate_cuda():
     ok, reason = _backend.cuda_status()
     if not ok:
         pytest.skip(f"no CUDA device: {reason}")
-    from engine import _cowell_cuda
+    from engine.numerical import _cuda as _cowell_cuda
 
     host = cowell_host()
     y0, bdrag = _workload(seed=22)
@@ -157,7 +157,7 @@ def test_propagate_cuda():
 def test_launch_chunks_give_the_same_bits(monkeypatch):
     """Objects split over several launches (offset per-object arrays and outputs) give the
     bits of one launch: the launcher's chunking, run on the host executor."""
-    from engine import _cowell_cuda
+    from engine.numerical import _cuda as _cowell_cuda
 
     cowell_host()  # skips without a compiler
     y0, bdrag = _workload(seed=23)

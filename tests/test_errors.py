@@ -62,7 +62,7 @@ def test_numerical_codes_written_by_the_kernel_are_the_tables():
     import numpy as np
 
     import engine.numerical as en
-    from engine import _numerical_numpy as nn
+    from engine.numerical import _numpy as nn
 
     _host_or_skip()
     header = _header_codes()

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import engine.numerical as en
-from engine import _numerical_numpy as nn
+from engine.numerical import _numpy as nn
 
 EPOCH = (2459534.5, 0.0)   # 2021-11-16 00:00 UTC
 DAY = 86400.0
@@ -56,7 +56,7 @@ def random_leo(n: int, seed: int):
 
 
 def heyoka_system(nzonal: int, atmosphere: en.Exponential):
-    """heyoka expressions of the same equations as engine._numerical_numpy.derivative
+    """heyoka expressions of the same equations as engine.numerical._numpy.derivative
     (integration frame); par[0] = cd A/M / 2 per object."""
     hy = pytest.importorskip("heyoka", reason="heyoka is the reference integrator (pip install heyoka)")
     x, y, z, vx, vy, vz = hy.make_vars("x", "y", "z", "vx", "vy", "vz")
@@ -93,7 +93,7 @@ def cowell_host():
     """The g++ build of kernels/cowell.cuh; skips only where no C++ compiler exists (a
     compile error fails)."""
     from engine import _hostbuild
-    from engine._cowell_cuda import CowellHost
+    from engine.numerical._cuda import CowellHost
 
     try:
         _hostbuild.compiler()
@@ -572,3 +572,44 @@ def test_streaming_working_set_keeps_every_object(monkeypatch):
     # the hardest (lowest perigee) objects start first
     order = nn.hardest_first(np.concatenate([r.T, v.T]))
     assert set(order[:20]) <= set(range(30))
+
+
+def test_threads_give_bit_identical_results(monkeypatch):
+    """threads=1 and threads=3 give the same bits (issue 17): the streams are made from the
+    number of objects alone, never from the thread count (an object's rounding depends on
+    the objects sharing its working set: the BLAS stage sums). STREAM is lowered so that
+    300 objects make 3 streams, shared out among 1 and 3 threads."""
+    r, v, am = random_leo(300, seed=23)
+    times = np.linspace(0.0, 7200.0, 5)
+    forces = en.Forces(am=am)
+    monkeypatch.setattr(nn, "STREAM", 100)
+    seen = []
+    real = nn._parallel.run_blocks
+
+    def spy(items, work, nthreads):
+        seen.append((len(items), nthreads))
+        return real(items, work, nthreads)
+
+    monkeypatch.setattr(nn._parallel, "run_blocks", spy)
+    one = en.propagate(r, v, EPOCH, times, forces=forces, backend="numpy", threads=1)
+    three = en.propagate(r, v, EPOCH, times, forces=forces, backend="numpy", threads=3)
+    assert seen == [(3, 1), (3, 3)]
+    for a, b in zip((one.r, one.v, one.status, one.reentry_s, one.nsteps),
+                    (three.r, three.v, three.status, three.reentry_s, three.nsteps)):
+        np.testing.assert_array_equal(a, b)
+    assert (one.status == 0).all()
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "x", True])
+def test_threads_bad_value_refused_naming_the_argument(bad):
+    r, v, am = random_leo(2, seed=1)
+    with pytest.raises(ValueError, match=r"threads="):
+        en.propagate(r, v, EPOCH, [0.0, 60.0], forces=en.Forces(am=am), backend="numpy", threads=bad)
+
+
+def test_threads_default_is_one_and_the_environment_overrides_it(monkeypatch):
+    """None: $DEBRIS_ENGINE_THREADS, else 1 (Cowell's measured default, see propagate)."""
+    monkeypatch.delenv("DEBRIS_ENGINE_THREADS", raising=False)
+    assert nn.threads() == 1 and nn.threads(4) == 4
+    monkeypatch.setenv("DEBRIS_ENGINE_THREADS", "3")
+    assert nn.threads() == 3 and nn.threads(2) == 2

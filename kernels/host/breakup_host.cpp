@@ -1,5 +1,5 @@
 // breakup_host.cpp: the Philox generator of kernels/philox.cuh alone, for the CPU tests
-// against Random123's known answers and engine/_philox.py (no entry point of
+// against Random123's known answers and engine/breakup/_philox.py (no entry point of
 // kernels/breakup.cu exposes it). The entry points themselves run on the host executor
 // (engine/_hostexec.py). Compile flags as engine/_hostbuild.py sets them.
 #include "../breakup.cuh"

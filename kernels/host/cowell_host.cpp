@@ -1,7 +1,7 @@
 // cowell_host.cpp: host build of kernels/cowell.cuh for the CPU tests.
 //
 // The force model alone (no entry point of kernels/cowell.cu exposes it), for the tests
-// against engine/_numerical_numpy.derivative. The propagation entry point itself runs on
+// against engine/numerical/_numpy.py: derivative. The propagation entry point itself runs on
 // the host executor (engine/_hostexec.py). Compile flags as engine/_hostbuild.py sets them.
 #include "../cowell.cuh"
 

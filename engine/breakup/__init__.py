@@ -11,7 +11,7 @@ Orbital Debris Quarterly News 15(4), 2011, "Proper Implementation of the 1998 NA
 Breakup Model" (non-catastrophic mass M = m_p v^2; mass budget below). Equation numbers
 in comments are those of the 2001 paper.
 
-What is drawn, per fragment (kernels/breakup.cuh on the GPU, engine/_breakup_numpy.py on
+What is drawn, per fragment (kernels/breakup.cuh on the GPU, engine/breakup/_numpy.py on
 the CPU, one Philox4x32-10 stream so both give the same cloud for the same seed):
   Lc   truncated power law with N(>Lc) = 6 S Lc^-1.6 (explosion, Eq. 2) or
        0.1 M^0.75 Lc^-1.71 (collision, Eq. 4), Lc in metres, M in kg;
@@ -56,11 +56,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _backend
-from . import _breakup_numpy as _bn
+from .. import _backend, _orbits
+from .._parallel import resolve_threads
+from ..constants import SGP4_RHO0_KG_M2_ER
+from ..errors import message
+from ..fit import FIT_HYPERBOLIC, FIT_OK, FIT_SUBORBITAL, fit_sgp4
+from ..timeconv import jd_from_datetime64, to_datetime64
+from . import _laws
 from ._philox import check_seed
-from .constants import SGP4_RHO0_KG_M2_ER
-from .timeconv import jd_from_datetime64, to_datetime64
 
 __all__ = [
     "Body",
@@ -83,7 +86,7 @@ LC_FLOOR_M = 1e-3
 #: upper end of the power-law deposit of catastrophic events (ODQN 2011: "the bin before 1 m")
 LC_LARGE_M = 1.0
 #: object classes of the A/M law
-KINDS = {"spacecraft": _bn.SPACECRAFT, "rocket_body": _bn.ROCKET_BODY}
+KINDS = {"spacecraft": _laws.SPACECRAFT, "rocket_body": _laws.ROCKET_BODY}
 #: Fragments.role values
 ROLE_FRAGMENT = 0   # drawn from the power law, delta-v added to its parent's velocity
 ROLE_LARGE = 1      # large fragment of the last bin, carries the rest of the mass budget
@@ -103,8 +106,20 @@ _RHO_AL = 2698.9
 
 
 def characteristic_length(mass_kg) -> np.ndarray:
-    """Characteristic length (m) of an intact object of mass mass_kg (kg): the diameter of
-    a sphere of density 92.937 Lc^-0.74 kg/m^3 (aluminium, 2698.9 kg/m^3, below 1 cm)."""
+    """Characteristic length of an intact object from its mass: the diameter of a sphere of
+    density 92.937 Lc^-0.74 kg/m^3 (aluminium, 2698.9 kg/m^3, below 1 cm).
+
+    Parameters
+    ----------
+    mass_kg : float or array_like
+        Mass, kg, any shape.
+
+    Returns
+    -------
+    ndarray
+        Characteristic length, m, float64, the shape of mass_kg (NumPy: a host-side
+        property of parents, not of clouds).
+    """
     m = np.asarray(mass_kg, dtype=np.float64)
     m_1cm = _RHO_COEF * math.pi / 6.0 * 0.01**_RHO_EXP
     big = np.power(6.0 * m / (_RHO_COEF * math.pi), 1.0 / _RHO_EXP)
@@ -125,11 +140,29 @@ def _as_epoch(epoch):
 class Body:
     """A parent object of a breakup.
 
-    mass_kg: float, kg. r_km, v_kms: (3,) float64 position (km) and velocity (km/s), TEME
-    (or any inertial frame: fragments inherit it). kind: "spacecraft" or "rocket_body"
-    (selects the A/M law). lc_m: characteristic length in m (default: from the mass, see
-    characteristic_length). epoch: the time of the state (datetime64 or ISO string, UTC);
-    needed to turn fragments into a catalogue. name, satnum: labels carried to fragments.
+    Parameters
+    ----------
+    mass_kg : float
+        Mass, kg, positive and finite.
+    r_km, v_kms : array_like, shape (3,), float64
+        Position (km) and velocity (km/s), TEME (or any inertial frame: fragments inherit
+        it).
+    kind : {"spacecraft", "rocket_body"}
+        Selects the A/M law.
+    lc_m : float, optional
+        Characteristic length, m (default: from the mass, see characteristic_length).
+    epoch : numpy.datetime64 or str, optional
+        The time of the state (UTC); needed to turn fragments into a catalogue.
+    name : str
+        Label carried to the fragments.
+    satnum : int, optional
+        Catalogue number of the parent.
+
+    Raises
+    ------
+    ValueError
+        Naming every bad field (mass, state, kind, lc_m), or a position within 1,000 km of
+        the earth's centre (not in km).
     """
 
     mass_kg: float
@@ -174,14 +207,35 @@ class Body:
     def from_catalog(cls, catalog, index: int, epoch, *, mass_kg: float, kind: str = "spacecraft",
                      lc_m: float | None = None) -> "Body":
         """The object at position `index` of an engine.Catalog, propagated with SGP4 to
-        `epoch` (datetime64 or ISO string, UTC): state in TEME, km and km/s."""
+        `epoch`.
+
+        Parameters
+        ----------
+        catalog : engine.Catalog
+            The element sets.
+        index : int
+            Position of the object in the catalogue.
+        epoch : numpy.datetime64 or str
+            The time of the breakup, UTC.
+        mass_kg, kind, lc_m
+            As :class:`Body`.
+
+        Returns
+        -------
+        Body
+            State in TEME, km and km/s (SGP4 on NumPy: one object, one time), with the
+            object's name and catalogue number.
+
+        Raises
+        ------
+        ValueError
+            If SGP4 fails for the object at that epoch (error code and its message).
+        """
         sub = catalog[int(index):int(index) + 1]
         t = _as_epoch(epoch)
         jd, fr = jd_from_datetime64(t)
         e, r, v = sub.sgp4(np.atleast_1d(jd), np.atleast_1d(fr), backend="numpy")
         if e[0, 0] not in (0, 6):
-            from .errors import message
-
             raise ValueError(f"SGP4 failed for satnum {int(sub.satnum[0])} at {t}: "
                              f"{message(int(e[0, 0]))}; choose an epoch nearer the element set's")
         return cls(mass_kg, r[0, 0], v[0, 0], kind=kind, lc_m=lc_m, epoch=t,
@@ -193,23 +247,43 @@ _ARRAYS = ("lc", "am", "area", "mass", "dv", "r", "v", "parent", "kind", "role")
 
 @dataclass(eq=False)
 class Fragments:
-    """A breakup cloud as a struct of arrays (N fragments).
+    """A breakup cloud as a struct of arrays (N fragments), made by :func:`collision` and
+    :func:`explosion`. Arrays are NumPy, or cupy when made with backend="cuda"
+    (:meth:`to_host` copies).
 
-    lc (N,) m characteristic length; am (N,) m^2/kg area-to-mass ratio; area (N,) m^2;
-    mass (N,) kg; dv (N, 3) km/s ejection velocity (relative to the parent's velocity;
-    for large fragments and the remnant, relative to the target's); r, v (N, 3) km, km/s
-    state at the event epoch in the parents' frame (TEME); parent (N,) uint8 index into
-    `parents` (0 = target / exploding object, 1 = projectile); kind (N,) uint8 A/M law used
-    (0 spacecraft, 1 rocket body); role (N,) uint8 (ROLE_FRAGMENT, ROLE_LARGE,
-    ROLE_REMNANT). Arrays are NumPy, or cupy when made with backend="cuda" (to_host()
-    copies). epoch: datetime64[us] of the event (None if the parents had none).
-    parents: the Body objects. event: dict describing the event (type, catastrophic,
-    sbm_mass_kg, impact_speed_kms, emr_j_per_kg, lc_min, seed, n_formula, n_large,
-    unresolved_mass_kg (of it unresolved_projectile_mass_kg from the projectile, moving
-    with its velocity), mass_scale and projectile_mass_scale (factors on the target's and
-    the projectile's power-law fragments, 1 unless the laws overfill the parent),
-    large_mass_scale (None for a non-catastrophic collision), lc_top_m, ...; dropped is
-    always 0: counts follow the formula).
+    Attributes
+    ----------
+    lc : array, shape (N,), float64
+        Characteristic length, m.
+    am : array, shape (N,), float64
+        Area-to-mass ratio, m^2/kg.
+    area : array, shape (N,), float64
+        Cross-sectional area, m^2.
+    mass : array, shape (N,), float64
+        Mass, kg.
+    dv : array, shape (N, 3), float64
+        Ejection velocity, km/s, relative to the parent's velocity (for large fragments
+        and the remnant, relative to the target's).
+    r, v : array, shape (N, 3), float64
+        State at the event epoch, km and km/s, in the parents' frame (TEME).
+    parent : array, shape (N,), uint8
+        Index into `parents` (0 = target / exploding object, 1 = projectile).
+    kind : array, shape (N,), uint8
+        A/M law used (0 spacecraft, 1 rocket body).
+    role : array, shape (N,), uint8
+        ROLE_FRAGMENT, ROLE_LARGE or ROLE_REMNANT.
+    epoch : numpy.datetime64 or None
+        The event, datetime64[us] UTC (None if the parents had none).
+    parents : tuple of Body
+        The parents.
+    event : dict
+        The event: type, catastrophic, sbm_mass_kg, impact_speed_kms, emr_j_per_kg,
+        lc_min, seed, n_formula, n_large, unresolved_mass_kg (of it
+        unresolved_projectile_mass_kg from the projectile, moving with its velocity),
+        mass_scale and projectile_mass_scale (factors on the target's and the
+        projectile's power-law fragments, 1 unless the laws overfill the parent),
+        large_mass_scale (None for a non-catastrophic collision), lc_top_m, ...; dropped
+        is always 0: counts follow the formula.
     """
 
     lc: object
@@ -240,34 +314,71 @@ class Fragments:
 
     @property
     def backend(self) -> str:
+        """"numpy" when the arrays are NumPy arrays, "cuda" when they are cupy arrays."""
         return "numpy" if isinstance(self.lc, np.ndarray) else "cuda"
 
     def to_host(self) -> "Fragments":
-        """The same fragments with NumPy arrays (a no-op on the NumPy backend)."""
-        if self.backend == "numpy":
+        """The same fragments with NumPy arrays (this object itself when they already are).
+
+        Returns
+        -------
+        Fragments
+            Arrays copied from the device when on "cuda"; epoch, parents and event kept.
+        """
+        if not _backend.is_device_array(self.lc):
             return self
         return Fragments(**{k: _backend.to_host(getattr(self, k)) for k in _ARRAYS},
                          epoch=self.epoch, parents=self.parents, event=dict(self.event))
 
     @property
     def epoch_jd(self) -> tuple[float, float]:
-        """The event epoch as a split Julian date (jd, fr), UTC."""
+        """The event epoch as a split Julian date (jd, fr), days, UTC.
+
+        Raises
+        ------
+        ValueError
+            If the fragments have no epoch (the parents had none).
+        """
         if self.epoch is None:
             raise ValueError("these fragments have no epoch: give the parent Body an epoch")
         jd, fr = jd_from_datetime64(self.epoch)
         return float(jd), float(fr)
 
     def to_states(self):
-        """(r, v, jd, fr): (N, 3) km and km/s at the event epoch, (N,) split Julian dates."""
+        """The fragments' states at the event epoch, on the host.
+
+        Returns
+        -------
+        r, v : ndarray, shape (N, 3), float64
+            km and km/s, the parents' frame (NumPy copies: the fitters run on the host).
+        jd, fr : ndarray, shape (N,), float64
+            The epoch as split Julian dates, UTC.
+
+        Raises
+        ------
+        ValueError
+            If the fragments have no epoch.
+        """
         jd, fr = self.epoch_jd
         h = self.to_host()
         n = len(h)
         return h.r.copy(), h.v.copy(), np.full(n, jd), np.full(n, fr)
 
     def bstar(self, cd: float = 2.2) -> np.ndarray:
-        """SGP4 drag term (1/earth radii) from A/M: B* = cd (A/M) rho0 / 2, rho0 =
-        2.461e-5 kg/m^2/km x 6378.135 km = 0.15696615 kg/m^2/earth radius (the SGP4
-        reference density; Vallado, Fundamentals of Astrodynamics, 4th ed., eq. 9-46)."""
+        """SGP4 drag term from A/M: B* = cd (A/M) rho0 / 2, rho0 = 2.461e-5 kg/m^2/km x
+        6378.135 km = 0.15696615 kg/m^2/earth radius (the SGP4 reference density; Vallado,
+        Fundamentals of Astrodynamics, 4th ed., eq. 9-46).
+
+        Parameters
+        ----------
+        cd : float
+            Drag coefficient.
+
+        Returns
+        -------
+        ndarray, shape (N,), float64
+            B*, 1/earth radii, on the host (element sets are host data).
+        """
         return 0.5 * cd * _backend.to_host(self.am) * SGP4_RHO0_KG_M2_ER
 
     #: catalogue numbers given to generated fragments by to_catalog (first, last): the
@@ -281,7 +392,8 @@ class Fragments:
 
     def to_catalog(self, *, cd: float = 2.2, first_satnum: int | None = None, whichconst: str = "wgs72",
                    errors: str = "skip"):
-        """engine.Catalog of SGP4 mean elements fitted to every fragment in orbit.
+        """engine.Catalog of SGP4 mean elements fitted to every fragment in orbit (a host
+        object: fitting runs in NumPy whatever the cloud's backend).
 
         The elements' epoch is the event epoch; SGP4 at that epoch reproduces each state
         within 1 mm (engine.fit.fit_sgp4). B* from A/M with drag coefficient cd (default
@@ -307,10 +419,32 @@ class Fragments:
 
         B* is the fixed conversion of the model's A/M (bstar()): decay such a catalogue with
         engine.longterm.decay(..., ballistic="bstar") to get that A/M back exactly.
-        """
-        from . import _orbits
-        from .fit import FIT_HYPERBOLIC, FIT_OK, FIT_SUBORBITAL, fit_sgp4
 
+        Parameters
+        ----------
+        cd : float
+            Drag coefficient of bstar().
+        first_satnum : int, optional
+            Catalogue number of fragment 0 (see above).
+        whichconst : str
+            SGP4 gravity model of the fit ("wgs72" default).
+        errors : {"skip", "raise"}
+            What a fragment that cannot be fitted does.
+
+        Returns
+        -------
+        engine.Catalog
+            One element set per fragment in orbit (host data), with ``not_in_orbit`` and
+            ``rejected``.
+
+        Raises
+        ------
+        ValueError
+            For a first_satnum that does not number every fragment within nine digits, or
+            fragments without an epoch.
+        engine.fit.FitError
+            With errors="raise", for the first fragment that cannot be fitted.
+        """
         n = len(self)
         if first_satnum is None:
             lo, hi = self.ANALYST_SATNUMS
@@ -363,24 +497,38 @@ def _lognormal_inverse_mean(mu, s):
 
 
 def mean_inverse_am(lc, kind) -> np.ndarray:
-    """E[1 / (A/M)] (kg/m^2) of the A/M law at size lc (m, any shape; a scalar gives shape
-    (1,)) for object class kind; same shape as lc."""
+    """Mean inverse area-to-mass ratio of the A/M law (the mass per unit area a fragment of
+    that size carries on average), by Gauss-Hermite quadrature.
+
+    Parameters
+    ----------
+    lc : float or array_like
+        Characteristic length, m, any shape.
+    kind : int
+        Object class of the law: 0 spacecraft, 1 rocket body (the values of KINDS).
+
+    Returns
+    -------
+    ndarray
+        E[1 / (A/M)], kg/m^2, float64, the shape of lc (a scalar gives shape (1,)); NumPy
+        (the model's bookkeeping, on the host).
+    """
     lc = np.asarray(lc, dtype=np.float64)
     shape = np.shape(lc) or (1,)
     lc = lc.reshape(-1)
     lam = np.log10(lc)
-    mu, s = _bn.am_small_params(lam)
+    mu, s = _laws.am_small_params(lam)
     small = _lognormal_inverse_mean(mu, s)
-    alpha, mu1, s1, mu2, s2 = _bn.am_large_params(kind, lam)
+    alpha, mu1, s1, mu2, s2 = _laws.am_large_params(kind, lam)
     large = alpha * _lognormal_inverse_mean(mu1, s1) + (1 - alpha) * _lognormal_inverse_mean(mu2, s2)
     out = np.where(lc < 0.08, small, large)
     mid = (lc >= 0.08) & (lc <= 0.11)
     if np.any(mid):
         # bridge: 1 / ((1 - w) Y0 + w Y1), Y0 small law, Y1 mixture; Gauss-Hermite in both normals
         lm, w = lam[mid][:, None, None], ((lc[mid] - 0.08) / 0.03)[:, None, None]
-        mu, s = _bn.am_small_params(lm)
+        mu, s = _laws.am_small_params(lm)
         y0 = np.power(10.0, mu + s * _GH_X[None, :, None])
-        a, m1, s1, m2, s2 = _bn.am_large_params(kind, lm)
+        a, m1, s1, m2, s2 = _laws.am_large_params(kind, lm)
         zz = _GH_X[None, None, :]
         ww = _GH_W[None, :, None] * _GH_W[None, None, :]
         e1 = np.sum(ww / ((1 - w) * y0 + w * np.power(10.0, m1 + s1 * zz)), axis=(1, 2))
@@ -403,7 +551,7 @@ def _expected_mass(n0, beta, lo, hi, weights) -> float:
     lc = np.power(10.0, lam)                                 # (segments, nodes)
     # dN = n0 beta ln10 Lc^-beta dlam
     dn = n0 * beta * _LN10 * np.power(lc, -beta)
-    m = sum(wf(lc) * mean_inverse_am(lc, kind) for wf, kind in weights) * _bn.area_from_lc(lc)
+    m = sum(wf(lc) * mean_inverse_am(lc, kind) for wf, kind in weights) * _laws.area_from_lc(lc)
     return float(np.sum(half[:, 0] * np.sum(_GL_W * dn * m, axis=1)))
 
 
@@ -424,7 +572,7 @@ def _top_of_deposit(n0, beta, budget, lc_max, weights) -> float:
             hi = x
         if abs(f) <= 1e-10 * budget or hi - lo < 1e-13:
             break
-        dens = float(n0 * beta * _LN10 * lc**-beta * _bn.area_from_lc(lc)
+        dens = float(n0 * beta * _LN10 * lc**-beta * _laws.area_from_lc(lc)
                      * sum(wf(np.array([lc])) * mean_inverse_am(lc, kind) for wf, kind in weights)[0])
         step = x - f / dens if dens > 0 else 0.5 * (lo + hi)
         x = step if lo < step < hi else 0.5 * (lo + hi)
@@ -435,31 +583,26 @@ def _top_of_deposit(n0, beta, budget, lc_max, weights) -> float:
 # sampling dispatch
 
 
-def _sample(backend: str, p: _bn.SizeParams, n: int, xp):
+def _sample(backend: str, p: _laws.SizeParams, n: int, xp, threads: int):
+    """The size stage on a resolved backend: (n,) arrays lc, am, area, mass (float64),
+    parent, kind (uint8) of the backend's array module xp."""
     lc = xp.empty(n, dtype=xp.float64)
     am = xp.empty(n, dtype=xp.float64)
     area = xp.empty(n, dtype=xp.float64)
     mass = xp.empty(n, dtype=xp.float64)
     parent = xp.empty(n, dtype=xp.uint8)
     kind = xp.empty(n, dtype=xp.uint8)
-    if backend in _backend.KERNEL_BACKENDS:
-        from . import _breakup_cuda
-
-        _breakup_cuda.sample_size(p, 0, n, lc=lc, am=am, area=area, mass=mass, parent=parent, kind=kind,
-                                  backend=backend)
-    else:
-        _bn.sample_size(p, 0, n, lc=lc, am=am, area=area, mass=mass, parent=parent, kind=kind)
+    _backend.implementation(__name__, backend).sample_size(
+        p, 0, n, lc=lc, am=am, area=area, mass=mass, parent=parent, kind=kind, backend=backend,
+        threads=threads)
     return lc, am, area, mass, parent, kind
 
 
-def _sample_dv(backend: str, seed: int, am, slope: float, intercept: float, xp):
+def _sample_dv(backend: str, seed: int, am, slope: float, intercept: float, xp, threads: int):
+    """The delta-v stage on a resolved backend: (n, 3) km/s of the backend's array module."""
     dv = xp.empty((am.shape[0], 3), dtype=xp.float64)
-    if backend in _backend.KERNEL_BACKENDS:
-        from . import _breakup_cuda
-
-        _breakup_cuda.sample_dv(seed, 0, am, slope, intercept, _DV_SIGMA, out=dv, backend=backend)
-    else:
-        _bn.sample_dv(seed, 0, am, slope, intercept, _DV_SIGMA, out=dv)
+    _backend.implementation(__name__, backend).sample_dv(
+        seed, 0, am, slope, intercept, _DV_SIGMA, out=dv, backend=backend, threads=threads)
     return dv
 
 
@@ -577,10 +720,10 @@ def _close_catastrophic_budget(parents, unres_t: float, unres_p: float, n_small:
 
 
 def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_projectile,
-           dv_law, catastrophic, event):
+           dv_law, catastrophic, event, threads):
     """Common body of collision() and explosion(): draw, close the mass budget, add
-    velocities. budget_kg: the mass M that the fragments must carry."""
-    backend = _backend.resolve(backend)
+    velocities. budget_kg: the mass M that the fragments must carry; backend resolved,
+    threads a checked count."""
     xp = _backend.xp(backend)
     target = parents[0]
     proj = parents[1] if len(parents) > 1 else None
@@ -605,13 +748,13 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
         # ejecta deposited from 1 mm upward until their expected mass reaches the budget
         n_total = int(round(n0 * (lc_min**-beta - top**-beta))) if top > lc_min else 0
         n_small, n_large, lo_large = n_total, 0, top
-    p = _bn.SizeParams(
+    p = _laws.SizeParams(
         seed=seed, n_small=n_small, neg_beta_inv=-1.0 / beta,
         small_lo=lc_min**-beta, small_span=lc_min**-beta - max(top, lc_min)**-beta,
         large_lo=lo_large**-beta, large_span=lo_large**-beta - lc_max**-beta,
         q_projectile=float(q_projectile), lc_projectile=float(lc_p),
         kind_target=kt, kind_projectile=kp)
-    lc, am, area, mass, parent, kind = _sample(backend, p, n_total, xp)
+    lc, am, area, mass, parent, kind = _sample(backend, p, n_total, xp, threads)
     role = xp.zeros(n_total, dtype=xp.uint8)
     role[n_small:] = ROLE_LARGE
 
@@ -625,7 +768,7 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
             unresolved = unres_t + unres_p
 
     slope, intercept = dv_law
-    dv = _sample_dv(backend, seed, am, slope, intercept, xp)
+    dv = _sample_dv(backend, seed, am, slope, intercept, xp, threads)
     n = int(lc.shape[0])
     r = xp.empty((n, 3), dtype=xp.float64)
     r[...] = xp.asarray(target.r_km)
@@ -672,21 +815,52 @@ def _build(*, backend, seed, n0, beta, lc_min, lc_max, budget_kg, parents, q_pro
 
 
 def collision(target: Body, projectile: Body, *, lc_min: float = 0.1, seed: int = 0,
-              backend: str = "auto") -> Fragments:
+              backend: str = "auto", threads: int | None = None) -> Fragments:
     """Fragments of a collision between two bodies (NASA SBM, Eqs. 4, 5-9, 12).
 
     The heavier body is the target (the order of the arguments does not matter).
     Impact speed v = |v_target - v_projectile|; energy-to-mass ratio
     EMR = m_p v^2 / (2 m_t) (J/kg). Catastrophic when EMR >= 40 J/g: both bodies break up,
     M = m_t + m_p. Otherwise M = m_p v^2 (v in km/s, ODQN 2011) of ejecta and a cratered
-    target remnant. Fragment counts follow N(>Lc) = 0.1 M^0.75 Lc^-1.71 down to lc_min (m,
-    >= 1 mm). Fragments no larger than the projectile come from it with probability
-    m_p / M (their velocity starts from the projectile's), the others from the target.
-    seed: any integer in [0, 2**64): the same seed gives the same cloud on every backend.
-    Returns Fragments (see its docstring); frags.event describes the event.
+    target remnant. Fragment counts follow N(>Lc) = 0.1 M^0.75 Lc^-1.71 down to lc_min.
+    Fragments no larger than the projectile come from it with probability m_p / M (their
+    velocity starts from the projectile's), the others from the target.
+
+    Parameters
+    ----------
+    target, projectile : Body
+        The two parents, states at the time of impact (within 1 km of each other).
+    lc_min : float
+        Smallest characteristic length generated, m (>= 1 mm).
+    seed : int
+        Any integer in [0, 2**64): the same seed gives the same cloud on every backend.
+    backend : {"auto", "numpy", "cuda", "host"}
+        Where the fragments are drawn; on "cuda" the arrays are cupy arrays (the event's
+        bookkeeping, a few scalars, is done on the host).
+    threads : int or None
+        Worker threads of the NumPy backend (None: $DEBRIS_ENGINE_THREADS, else every
+        usable core: its blocks are large array operations that release the GIL). Ignored
+        by the kernel backends. The cloud does not depend on it.
+
+    Returns
+    -------
+    Fragments
+        The cloud (N fragments, arrays on the backend's device); ``.event`` describes the
+        event.
+
+    Raises
+    ------
+    TypeError
+        If target or projectile is not a Body, or seed not an integer.
+    ValueError
+        For lc_min below 1 mm, a seed outside [0, 2**64), bodies with the same velocity or
+        more than 1 km apart, a threads value that is not a whole number >= 1, or an
+        lc_min that leaves no fragment.
     """
     lc_min = _check_lc_min(lc_min)
     seed = check_seed(seed)
+    threads = resolve_threads(threads, "cores")
+    backend = _backend.resolve(backend)
     if not isinstance(target, Body) or not isinstance(projectile, Body):
         raise TypeError("collision() takes two engine.breakup.Body objects")
     if projectile.mass_kg > target.mass_kg:
@@ -710,20 +884,49 @@ def collision(target: Body, projectile: Body, *, lc_min: float = 0.1, seed: int 
     return _build(backend=backend, seed=seed, n0=0.1 * m_sbm**0.75, beta=_BETA_COLLISION,
                   lc_min=lc_min, lc_max=max(target.lc, projectile.lc), budget_kg=m_sbm,
                   parents=(target, projectile), q_projectile=q, dv_law=_DV_COLLISION,
-                  catastrophic=catastrophic, event=event)
+                  catastrophic=catastrophic, event=event, threads=threads)
 
 
 def explosion(parent: Body, *, lc_min: float = 0.1, scale: float = 1.0, seed: int = 0,
-              backend: str = "auto") -> Fragments:
+              backend: str = "auto", threads: int | None = None) -> Fragments:
     """Fragments of an explosion (NASA SBM, Eqs. 2, 5-9, 11).
 
-    N(>Lc) = 6 scale Lc^-1.6 down to lc_min (m, >= 1 mm); scale is the model's unitless S
-    (1 for upper stages of 600-1000 kg; fitted per event otherwise). The parent's whole
-    mass is shared by the fragments (large fragments of the last bin take what the power
-    law leaves). seed as in collision().
+    N(>Lc) = 6 scale Lc^-1.6 down to lc_min. The parent's whole mass is shared by the
+    fragments (large fragments of the last bin take what the power law leaves).
+
+    Parameters
+    ----------
+    parent : Body
+        The exploding object.
+    lc_min : float
+        Smallest characteristic length generated, m (>= 1 mm).
+    scale : float
+        The model's unitless S (1 for upper stages of 600-1000 kg; fitted per event
+        otherwise), > 0.
+    seed : int
+        As in :func:`collision`.
+    backend : {"auto", "numpy", "cuda", "host"}
+        As in :func:`collision`.
+    threads : int or None
+        As in :func:`collision` (NumPy backend only; the cloud does not depend on it).
+
+    Returns
+    -------
+    Fragments
+        The cloud; ``.event`` describes the event.
+
+    Raises
+    ------
+    TypeError
+        If parent is not a Body, or seed not an integer.
+    ValueError
+        For lc_min below 1 mm or above the parent's size, a bad seed or scale, or a
+        threads value that is not a whole number >= 1.
     """
     lc_min = _check_lc_min(lc_min)
     seed = check_seed(seed)
+    threads = resolve_threads(threads, "cores")
+    backend = _backend.resolve(backend)
     if not isinstance(parent, Body):
         raise TypeError("explosion() takes an engine.breakup.Body")
     if not (isinstance(scale, (int, float, np.integer, np.floating)) and math.isfinite(scale) and scale > 0):
@@ -732,4 +935,4 @@ def explosion(parent: Body, *, lc_min: float = 0.1, scale: float = 1.0, seed: in
                  impact_speed_kms=0.0, emr_j_per_kg=float("nan"))
     return _build(backend=backend, seed=seed, n0=6.0 * float(scale), beta=_BETA_EXPLOSION,
                   lc_min=lc_min, lc_max=parent.lc, budget_kg=parent.mass_kg, parents=(parent,),
-                  q_projectile=0.0, dv_law=_DV_EXPLOSION, catastrophic=True, event=event)
+                  q_projectile=0.0, dv_law=_DV_EXPLOSION, catastrophic=True, event=event, threads=threads)
