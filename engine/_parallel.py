@@ -61,9 +61,28 @@ def threads(default: str = "cores") -> int:
 
 
 def resolve_threads(value, default: str = "cores", name: str = "threads") -> int:
-    """A public ``threads=`` argument as a count: None gives :func:`threads` (default), a
-    whole number >= 1 is kept; anything else (0, -1, 2.5, "x", True) raises ValueError
-    naming the argument `name`, before any work starts."""
+    """A public ``threads=`` argument as a count of worker threads.
+
+    Parameters
+    ----------
+    value : int or None
+        None gives :func:`threads` (``$DEBRIS_ENGINE_THREADS``, else ``default``); a whole
+        number >= 1 is kept.
+    default : {"cores", "one"}
+        The function's own default when neither ``value`` nor the environment gives one.
+    name : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    int
+        Threads to use, >= 1.
+
+    Raises
+    ------
+    ValueError
+        For anything else (0, -1, 2.5, "x", True), naming the argument, before any work.
+    """
     if value is None:
         return threads(default)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
