@@ -101,14 +101,26 @@ __all__ = ["foster", "for_conjunctions", "monte_carlo", "from_cdm", "default_cov
 
 @dataclass(frozen=True)
 class PcResult:
-    """Result of foster(): struct of (N,) arrays.
+    """Result of foster(): a struct of (N,) arrays.
 
-    pc: float64 probability of collision (NaN where the relative speed is zero);
-    flags: uint8 bit field (FLAGS); miss_km, speed_km_s: |r1 - r2|, |v1 - v2|;
-    sigma_major_km, sigma_minor_km: encounter-plane sigmas after clipping (0 across a
-    covariance collapsed to a line, both 0 for one collapsed to a point);
-    extended, offset: CARA usage-violation indicators (0..1) from the rectilinear model;
-    backend: "numpy", "cuda" (arrays are cupy arrays) or "host" (kernels/pc.cu on the CPU).
+    Attributes
+    ----------
+    pc : (N,) float64
+        Probability of collision (NaN where the relative speed is zero).
+    flags : (N,) uint8
+        Bit field of FLAGS.
+    miss_km, speed_km_s : (N,) float64
+        |r1 - r2| km, |v1 - v2| km/s.
+    sigma_major_km, sigma_minor_km : (N,) float64
+        Encounter-plane sigmas after clipping, km (0 across a covariance collapsed to a
+        line, both 0 for one collapsed to a point).
+    extended, offset : (N,) float64
+        CARA usage-violation indicators (0..1) from the rectilinear model.
+    backend : str
+        "numpy", "cuda" (the arrays are cupy arrays, on the device of the computation) or
+        "host" (kernels/pc.cu on the CPU, NumPy arrays).
+    method : str
+        CCSDS COLLISION_PROBABILITY_METHOD text, "FOSTER-1992".
     """
 
     pc: np.ndarray
@@ -133,11 +145,21 @@ class PcResult:
 
 @dataclass(frozen=True)
 class MonteCarloResult:
-    """Result of monte_carlo(): (N,) arrays.
+    """Result of monte_carlo(): (N,) host NumPy arrays.
 
-    pc = hits / trials; ci_low, ci_high: Wilson score interval at `confidence`;
-    flags: FLAG_NPD where a covariance had to be clipped to be sampled,
-    FLAG_ASSUMED_COVARIANCE where a covariance is assumed.
+    Attributes
+    ----------
+    pc : (N,) float64
+        hits / trials.
+    hits, trials : (N,) int64
+    ci_low, ci_high : (N,) float64
+        Wilson score interval at ``confidence``.
+    confidence : float
+    flags : (N,) uint8
+        FLAG_NPD where a covariance had to be clipped to be sampled,
+        FLAG_ASSUMED_COVARIANCE where a covariance is assumed.
+    method : str
+        "MONTE-CARLO-RECTILINEAR".
     """
 
     pc: np.ndarray
@@ -179,9 +201,27 @@ DEFAULT_COVARIANCE = {
 def default_covariance(r, v, age_days=0.0) -> AssumedCovariance:
     """Assumed 3x3 inertial position covariance for states without one.
 
-    r: (3,) or (N, 3) km; v: same shape, km/s (inertial); age_days: scalar or (N,), days
-    from the element-set epoch to the time of r, v. Returns (N, 3, 3) (or (3, 3)) km^2 as an
-    AssumedCovariance, built from the RTN sigmas of DEFAULT_COVARIANCE (diagonal in RTN).
+    Built from the RTN sigmas of DEFAULT_COVARIANCE (diagonal in RTN), rotated to the frame
+    of the states.
+
+    Parameters
+    ----------
+    r : ndarray, (3,) or (N, 3)
+        Positions, km (inertial).
+    v : ndarray, same shape as r
+        Velocities, km/s.
+    age_days : float or ndarray, (N,)
+        Days from the element-set epoch to the time of r, v (>= 0).
+
+    Returns
+    -------
+    AssumedCovariance, (N, 3, 3) or (3, 3)
+        km^2, in the frame of r, v; host NumPy (a small table built on the host).
+
+    Raises
+    ------
+    ValueError
+        When an age is negative or not finite.
     """
     r = np.asarray(r, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
@@ -279,18 +319,38 @@ def foster(r1, v1=None, cov1=None, r2=None, v2=None, cov2=None, hbr_km=None, *, 
            backend="auto") -> PcResult:
     """Foster/Akella-Alfriend 2D probability of collision of N conjunctions at TCA.
 
-    r1, r2: (3,) or (N, 3) km; v1, v2: (3,) or (N, 3) km/s (same inertial frame);
-    cov1, cov2: (3, 3), (6, 6), (N, 3, 3) or (N, 6, 6) km^2, inertial (6x6: the position
-    block is used); hbr_km: scalar or (N,) combined hard-body radius, km (0 gives Pc 0,
-    inf gives Pc 1); assumed: optional bool or (N,) bool, marks covariances as assumed
-    (AssumedCovariance inputs are marked automatically).
-    backend: "auto" | "numpy" | "cuda" (kernels/pc.cu; results stay on the device) | "host"
-    (kernels/pc.cu on the CPU, NumPy arrays).
-    Returns PcResult with (N,) arrays; see the module docstring for method and flags.
+    The method and the flags are in the module docstring.
 
-    foster(conj, hbr_km=0.05): the same for every event of an engine.Conjunctions table,
-    states from the table, covariances cov1= (primary) and cov2= (secondary) or, by default,
-    assumed ones (see for_conjunctions).
+    Parameters
+    ----------
+    r1, r2 : ndarray, (3,) or (N, 3)
+        Positions at TCA, km, in one inertial frame; or r1 an engine.Conjunctions table
+        (K events): then its states, cov1= (primary) and cov2= (secondary) or, by default,
+        assumed covariances (see for_conjunctions), and hbr_km= are used.
+    v1, v2 : ndarray, (3,) or (N, 3)
+        Velocities, km/s.
+    cov1, cov2 : ndarray, (3, 3), (6, 6), (N, 3, 3) or (N, 6, 6)
+        Covariances, km^2, inertial (6x6: the position block is used).
+    hbr_km : float or ndarray, (N,)
+        Combined hard-body radius, km (0 gives Pc 0, inf gives Pc 1).
+    assumed : bool or ndarray of bool, (N,), optional
+        Marks covariances as assumed (AssumedCovariance inputs are marked automatically).
+    backend : {"auto", "numpy", "cuda", "host"}
+        "cuda": kernels/pc.cu, results stay on the device (cupy arrays) whatever the
+        inputs' device; "host": kernels/pc.cu on the CPU, NumPy arrays.
+
+    Returns
+    -------
+    PcResult
+        (N,) arrays.
+
+    Raises
+    ------
+    TypeError
+        For a missing argument, or arrays given together with a Conjunctions table.
+    ValueError
+        Naming every bad input (shape, row count, non-finite rows, negative radius)
+        before any work.
     """
     if _is_conjunctions(r1):
         extra = [k for k, a in (("v1", v1), ("r2", r2), ("v2", v2)) if a is not None]
@@ -323,13 +383,29 @@ def for_conjunctions(conj, hbr_km, *, cov_primary=None, cov_secondary=None, back
 
     States: the table's TEME states at TCA (r_primary ... v_secondary; TEME is a rotation
     of an inertial frame at each instant, and the 2D Pc does not change under rotation).
-    hbr_km: combined hard-body radius, km, scalar or (K,).
-    cov_primary, cov_secondary: (3, 3), (6, 6), (K, 3, 3) or (K, 6, 6) km^2 in TEME, or
-    None: engine.pc.default_covariance for the object's |days since epoch| at TCA
-    (element sets carry no covariance), flagged ASSUMED_COVARIANCE.
-    Returns a PcResult of length K (method FOSTER-1992). A table with non-finite states or
-    ages raises ValueError naming the field, the rows and their catalogue numbers before
-    any work.
+
+    Parameters
+    ----------
+    conj : engine.Conjunctions
+    hbr_km : float or ndarray, (K,)
+        Combined hard-body radius, km.
+    cov_primary, cov_secondary : ndarray or None
+        (3, 3), (6, 6), (K, 3, 3) or (K, 6, 6) km^2 in TEME, or None:
+        engine.pc.default_covariance for the object's |days since epoch| at TCA (element
+        sets carry no covariance), flagged ASSUMED_COVARIANCE.
+    backend : {"auto", "numpy", "cuda", "host"}
+        As foster.
+
+    Returns
+    -------
+    PcResult
+        Length K, method FOSTER-1992.
+
+    Raises
+    ------
+    ValueError
+        For a table with non-finite states or ages, naming the field, the rows and their
+        catalogue numbers, before any work.
     """
     problems = []
     for name in ("r_primary", "v_primary", "r_secondary", "v_secondary", "dse_primary", "dse_secondary"):
@@ -353,18 +429,45 @@ def monte_carlo(r1, v1, cov1, r2, v2, cov2, hbr_km, *, n_samples=1_000_000, seed
                 backend="numpy") -> MonteCarloResult:
     """Monte Carlo probability of collision, for conjunctions the 2D method cannot serve.
 
-    Inputs as foster(). Each trial draws both states from their Gaussian covariances (6x6:
-    position and velocity; 3x3: position only, velocity fixed), then moves both objects on
-    straight lines (linear relative motion) and counts a hit when the closest approach over
-    the time window is below hbr_km. window_s: None = unbounded straight-line closest
-    approach (the 2D method's own assumption, so the two agree where 2D is valid), or a
-    half-width in seconds around the given epoch (bounded encounter, e.g. slow encounters).
-    n_samples: trials per conjunction; seed: SeedSequence(seed) spawns one stream per
-    conjunction, so results do not depend on chunk: NumPy's PCG64 on the CPU, cupy's
-    default generator seeded from the same stream on the GPU (the two backends draw
-    different samples; each is unbiased, and their estimates agree within their
-    intervals). confidence: Wilson interval. backend: "auto" | "numpy" | "cuda" (trials
-    run on the device, only the hit counts come back).
+    Each trial draws both states from their Gaussian covariances (6x6: position and
+    velocity; 3x3: position only, velocity fixed), then moves both objects on straight
+    lines (linear relative motion) and counts a hit when the closest approach over the time
+    window is below hbr_km.
+
+    Parameters
+    ----------
+    r1, v1, cov1, r2, v2, cov2, hbr_km
+        As foster (km, km/s, km^2; covariances 3x3 or 6x6).
+    n_samples : int
+        Trials per conjunction.
+    seed : int
+        SeedSequence(seed) spawns one stream per conjunction, so results do not depend on
+        chunk: NumPy's PCG64 on the CPU ("numpy", "host"), cupy's default generator seeded
+        from the same stream on the GPU (the two draw different samples; each is unbiased,
+        and their estimates agree within their intervals).
+    window_s : float or None
+        None: unbounded straight-line closest approach (the 2D method's own assumption, so
+        the two agree where 2D is valid), or a half-width in seconds around the given epoch
+        (bounded encounter, e.g. slow encounters).
+    confidence : float
+        Level of the Wilson interval, in [0, 1).
+    chunk : int
+        Trials drawn at once (memory).
+    assumed : bool or ndarray of bool, (N,), optional
+        As foster.
+    backend : {"auto", "numpy", "cuda", "host"}
+        "cuda": the trials run on the device and only the hit counts come back, so the
+        result is host NumPy (N counts); "host" draws as "numpy" (no kernel is involved).
+
+    Returns
+    -------
+    MonteCarloResult
+        (N,) host arrays.
+
+    Raises
+    ------
+    ValueError
+        For a bad n_samples, window_s or confidence, or bad inputs as foster.
     """
     name = _backend.resolve(backend)
     if not (isinstance(n_samples, (int, np.integer)) and n_samples > 0):
@@ -396,10 +499,26 @@ def monte_carlo(r1, v1, cov1, r2, v2, cov2, hbr_km, *, n_samples=1_000_000, seed
 def from_cdm(cdm, hbr_km=None, *, backend="auto") -> PcResult:
     """Foster 2D Pc of one parsed CDM (engine.cdm.CDM), states and covariances at TCA.
 
-    The hard-body radius comes from the message (an HBR keyword or a 'COMMENT HBR = <m>'
-    line, metres), else from hbr_km (km); with neither a ValueError names the field.
     Covariances: each object's 6x6 RTN covariance rotated to the frame of its state (km^2).
-    Returns a PcResult of length 1.
+
+    Parameters
+    ----------
+    cdm : engine.cdm.CDM
+    hbr_km : float or None
+        Combined hard-body radius, km, used when the message gives none (an HBR keyword
+        or a 'COMMENT HBR = <m>' line, metres).
+    backend : {"auto", "numpy", "cuda", "host"}
+        As foster.
+
+    Returns
+    -------
+    PcResult
+        Length 1.
+
+    Raises
+    ------
+    ValueError
+        When neither the message nor hbr_km gives a hard-body radius.
     """
     hbr_m = cdm.hbr_m
     if hbr_m is None:

@@ -34,7 +34,17 @@ def _exp_neg_sq(x: np.ndarray) -> np.ndarray:
 
 
 def erfc(x) -> np.ndarray:
-    """Complementary error function, vectorised, relative error ~1e-15 (float64 array)."""
+    """Complementary error function, vectorised, relative error ~1e-15.
+
+    Parameters
+    ----------
+    x : array_like
+        Any shape.
+
+    Returns
+    -------
+    ndarray, float64, the shape of x, in [0, 2]
+    """
     x = np.asarray(x, dtype=np.float64)
     ax = np.abs(x)
     t = (ax - _ERFCX_K) / (ax + _ERFCX_K)
@@ -64,7 +74,17 @@ def _erf_taylor(x: np.ndarray) -> np.ndarray:
 
 
 def erf(x) -> np.ndarray:
-    """Error function, vectorised; Taylor series below |x| = 0.5 keeps tiny arguments exact."""
+    """Error function, vectorised; a Taylor series below |x| = 0.5 keeps tiny arguments exact.
+
+    Parameters
+    ----------
+    x : array_like
+        Any shape; elementwise.
+
+    Returns
+    -------
+    ndarray, float64, the shape of x, in [-1, 1]
+    """
     x = np.asarray(x, dtype=np.float64)
     return np.where(np.abs(x) < 0.5, _erf_taylor(x), np.copysign(1.0 - erfc(np.abs(x)), x))
 

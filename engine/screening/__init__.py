@@ -99,9 +99,30 @@ PROGRESS_BLOCKS = 40
 PROGRESS_MIN_SAMPLES = 32
 
 def capture_radius(threshold_km: float, step_s: float, max_speed_kms: float) -> float:
-    """Capture radius D, km, for a miss threshold d (km), sample step dt (s) and relative speed
-    bound v (km/s): D = (sqrt(d^2 + (v dt/2)^2)) / (1 - k (dt/2)^2 / 2) with k = 3 mu / r_E^3,
-    the implicit form of D >= sqrt(d^2 + (v dt/2)^2) + (k D) (dt/2)^2 / 2 (module docstring)."""
+    """Capture radius D, km, of the sampled screening (module docstring, capture rule).
+
+    D = sqrt(d^2 + (v dt/2)^2) / (1 - k (dt/2)^2 / 2) with k = 3 mu / r_E^3: the implicit
+    form of D >= sqrt(d^2 + (v dt/2)^2) + (k D) (dt/2)^2 / 2.
+
+    Parameters
+    ----------
+    threshold_km : float
+        Miss threshold d, km.
+    step_s : float
+        Sample step dt, s.
+    max_speed_kms : float
+        Bound v of the relative speed, km/s.
+
+    Returns
+    -------
+    float
+        D, km.
+
+    Raises
+    ------
+    ValueError
+        For a step too long for the rule (the curvature term would exceed half of D).
+    """
     tau = 0.5 * step_s
     k = 3.0 * MU_KM3_S2 / R_EARTH_KM ** 3
     shrink = 1.0 - 0.5 * k * tau * tau
@@ -259,30 +280,58 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
            backend: str = "auto", progress=None, threads: int | None = None) -> "Conjunctions":
     """Find every closest approach closer than ``threshold_km`` between ``start`` and ``stop``.
 
-    primary: engine.Catalog (K objects, usually one: one-vs-many) or None: all-vs-all among
-        ``secondaries`` (each unordered pair once, index primary < secondary).
-    secondaries: engine.Catalog (M objects). Propagation: SGP4/SDP4 of each catalogue's model.
-    start, stop: ISO 8601 strings or numpy.datetime64, UTC.
-    threshold_km: miss-distance threshold d, km.
-    step_s: sample step dt, s (default 60 s one-vs-many, 30 s all-vs-all); the capture radius
-        follows from it (module docstring, :func:`capture_radius`).
-    prefilter_pad_km: pad on the perigee/apogee prefilter (one-vs-many), km, on top of the
-        threshold; None switches the prefilter off. The radius bands come from the mean
-        elements and from the osculating orbits at both ends of the window, so decay is in
-        the band; the pad covers SGP4 short-period terms (~10 km in LEO).
-    hbr_km: combined hard-body radius, km; when given, the table carries the 2D probability
-        of collision of every event with assumed covariances (Conjunctions.with_pc).
-    backend: "auto" | "numpy" | "cuda" | "host" (kernels/screen.cu and sgp4.cu on the CPU).
-    progress: None or a callable progress(done, total), called from the host loop after
-        each block of samples (done, total: samples of the time grid, int) and once more
-        with done == total after refinement; engine._progress.callback adapts a bar. With
-        it, blocks hold at most PROGRESS_BLOCKS-th of the grid (not fewer than
+    Parameters
+    ----------
+    primary : engine.Catalog or None
+        K objects (usually one: one-vs-many), or None: all-vs-all among ``secondaries``
+        (each unordered pair once, index primary < secondary).
+    secondaries : engine.Catalog
+        M objects. Propagation: SGP4/SDP4 of each catalogue's gravity model.
+    start, stop : str or numpy.datetime64
+        The window, ISO 8601 or datetime64, UTC.
+    threshold_km : float
+        Miss-distance threshold d, km.
+    step_s : float or None
+        Sample step dt, s, in (0, 300] (None: 60 s one-vs-many, 30 s all-vs-all); the
+        capture radius follows from it (module docstring, :func:`capture_radius`).
+    prefilter_pad_km : float or None
+        Pad on the perigee/apogee prefilter (one-vs-many), km, on top of the threshold;
+        None switches the prefilter off. The radius bands come from the mean elements and
+        from the osculating orbits at both ends of the window, so decay is in the band;
+        the pad covers SGP4 short-period terms (~10 km in LEO).
+    hbr_km : float or None
+        Combined hard-body radius, km; when given, the table carries the 2D probability of
+        collision of every event with assumed covariances (Conjunctions.with_pc).
+    backend : {"auto", "numpy", "cuda", "host"}
+        "host": kernels/screen.cu and sgp4.cu compiled for the CPU.
+    progress : callable or None
+        progress(done, total), called after each block of samples (done, total: samples of
+        the time grid, int; from the engine's threads, under a lock, with done increasing)
+        and once more with done == total after refinement; engine._progress.callback adapts
+        a bar. With it, blocks hold at most PROGRESS_BLOCKS-th of the grid (not fewer than
         PROGRESS_MIN_SAMPLES samples) so that the reports come often; results are the same.
+    threads : int or None
+        Worker threads of the NumPy backend: blocks of samples run on that many threads,
+        each within BLOCK_BYTES["numpy"] / threads of memory; None: $DEBRIS_ENGINE_THREADS,
+        else every usable core. The table is the same, bit for bit, for any value. Ignored
+        by "cuda" and "host", whose kernels bring their own parallelism.
 
-    Returns :class:`Conjunctions` (local minima of the range strictly inside the window; a
-    range still falling at ``stop`` is not an event), sorted by TCA. A pair of the same
-    object (same catalogue number and epoch on both sides) is skipped.
-    Raises ValueError naming each bad argument.
+    Returns
+    -------
+    Conjunctions
+        Local minima of the range strictly inside the window (a range still falling at
+        ``stop`` is not an event), sorted by TCA. A pair of the same object (same catalogue
+        number and epoch on both sides) is skipped. Host NumPy arrays on every backend: the
+        refinement and the table are assembled on the host (a few values per event), and
+        the device arrays of the sampling are freed block by block.
+
+    Raises
+    ------
+    ValueError
+        Naming each bad argument (catalogues, times, threshold_km, step_s, hbr_km,
+        threads), before any work.
+    engine.errors.BackendUnavailable
+        For backend "cuda" or "host" on a machine that cannot run it.
     """
     t0, t1 = _check_inputs(primary, secondaries, start, stop, threshold_km, step_s, threads)
     if hbr_km is not None and not (isinstance(hbr_km, (int, float, np.floating, np.integer))

@@ -49,6 +49,23 @@ class Conjunctions:
     Screening metadata: threshold_km, start, stop (datetime64[us]), step_s, capture_radius_km,
     max_speed_kms, backend, excluded (structured array: role, index, satnum, code,
     n_samples, first_time of objects SGP4 could not propagate at some samples).
+
+    Parameters
+    ----------
+    **fields
+        Every name of FIELDS as an array of K rows; optionally all of PC_FIELDS (or none),
+        and the metadata of META.
+
+    Raises
+    ------
+    ValueError
+        For a missing or unknown field, a field of another length, or probability fields
+        given in part.
+
+    Notes
+    -----
+    Host NumPy arrays on every backend: a table is assembled from the refinement on the
+    host (a few values per event), and its writers (CSV, Parquet, CDM) read host memory.
     """
 
     FIELDS = ("primary", "secondary", "primary_satnum", "secondary_satnum", "primary_name",
@@ -111,26 +128,57 @@ class Conjunctions:
         return self.FIELDS + (self.PC_FIELDS if self.has_pc else ())
 
     def sort(self, by: str = "miss_km") -> "Conjunctions":
-        """A copy sorted by one field (default: miss distance, closest first; stable).
-        by="pc" sorts by probability, smallest first: use sort("pc")[::-1] for the largest."""
+        """A copy sorted by one field (stable).
+
+        Parameters
+        ----------
+        by : str
+            A per-event field (default "miss_km": closest first). by="pc" sorts by
+            probability, smallest first: use sort("pc")[::-1] for the largest.
+
+        Returns
+        -------
+        Conjunctions
+
+        Raises
+        ------
+        ValueError
+            For a name that is not a per-event field of this table.
+        """
         if by not in self._fields() or getattr(self, by).ndim != 1:
             raise ValueError(f"sort: by={by!r} is not a per-event field; use one of "
                              "'miss_km', 'tca', 'vrel_kms', 'primary_satnum', ... ('pc' after with_pc)")
         return self[np.argsort(getattr(self, by), kind="stable")]
 
     def with_pc(self, hbr_km, *, cov_primary=None, cov_secondary=None, backend: str = "auto") -> "Conjunctions":
-        """A copy carrying the 2D probability of collision of every event (fields pc,
-        pc_flags, hbr_km, covariance_assumed, metadata pc_method).
+        """A copy carrying the 2D probability of collision of every event.
 
-        hbr_km: combined hard-body radius of the two objects, km: scalar or (K,).
-        cov_primary, cov_secondary: None (default) or (3, 3), (6, 6), (K, 3, 3), (K, 6, 6)
-            position(-velocity) covariances, km^2, in the TEME frame of the table's states.
-            None: element sets carry no covariance, so each object gets
-            engine.pc.default_covariance for its |days since epoch| at TCA, and the events
-            are marked covariance_assumed (flag ASSUMED_COVARIANCE).
-        backend: "auto" | "numpy" | "cuda" (the fields come back as host arrays).
         Method: engine.pc.foster (Foster & Estes 1992), see engine.pc.for_conjunctions.
-        Raises ValueError naming the field and the rows when an input is bad, before any work.
+
+        Parameters
+        ----------
+        hbr_km : float or ndarray, (K,)
+            Combined hard-body radius of the two objects, km.
+        cov_primary, cov_secondary : ndarray or None
+            (3, 3), (6, 6), (K, 3, 3) or (K, 6, 6) position(-velocity) covariances, km^2,
+            in the TEME frame of the table's states. None (default): element sets carry no
+            covariance, so each object gets engine.pc.default_covariance for its |days since
+            epoch| at TCA, and the events are marked covariance_assumed (flag
+            ASSUMED_COVARIANCE).
+        backend : {"auto", "numpy", "cuda", "host"}
+            Where the Pc is computed; the columns come back as host arrays, like the rest
+            of the table.
+
+        Returns
+        -------
+        Conjunctions
+            With the fields pc (K,) float64, pc_flags (K,) uint8, hbr_km (K,) km,
+            covariance_assumed (K,) bool and the metadata pc_method.
+
+        Raises
+        ------
+        ValueError
+            Naming the field and the rows when an input is bad, before any work.
         """
         res = pcmod.for_conjunctions(self, hbr_km, cov_primary=cov_primary, cov_secondary=cov_secondary,
                                      backend=backend)
@@ -143,13 +191,30 @@ class Conjunctions:
                             pc_method=res.method)
 
     def pc_flag_text(self, i: int) -> str:
-        """Names of the engine.pc flags of event i joined by '|' ('' when none), e.g. 'LONG|ASSUMED_COVARIANCE'."""
+        """Names of the engine.pc flags of event i joined by '|' ('' when none).
+
+        Parameters
+        ----------
+        i : int
+            Row.
+
+        Returns
+        -------
+        str
+            E.g. 'LONG|ASSUMED_COVARIANCE'.
+        """
         f = int(self.pc_flags[i])
         return "|".join(name for bit, (name, _) in pcmod.FLAGS.items() if f & bit)
 
     def to_dict(self) -> dict:
-        """Per-event fields as a dict of arrays (3-vectors split into _x, _y, _z columns);
-        with the probability fields, also pc_method (text) for every event."""
+        """Per-event fields as a dict of arrays.
+
+        Returns
+        -------
+        dict of str to ndarray, (K,)
+            3-vectors split into _x, _y, _z columns; with the probability fields, also
+            pc_method (text) for every event.
+        """
         out = {}
         for k in self._fields():
             a = getattr(self, k)
@@ -166,13 +231,21 @@ class Conjunctions:
     CSV_PC_COLUMNS = ("PC", "PC_METHOD", "HBR", "COVARIANCE", "PC_FLAGS")
 
     def to_csv(self, path) -> None:
-        """Write a SOCRATES-like CSV: NORAD_CAT_ID_1, OBJECT_NAME_1, DSE_1 (days since epoch),
-        the same for object 2, TCA ('YYYY-MM-DD hh:mm:ss.sss' UTC), TCA_RANGE (km),
-        TCA_RELATIVE_SPEED (km/s), then TCA_RANGE_R/T/N (km, primary's RTN frame) and
-        APPROACH_ANGLE (deg). Object 1 is the primary. With the probability fields
-        (with_pc) also PC (7 significant digits), PC_METHOD (e.g. FOSTER-1992), HBR (combined
-        hard-body radius, km), COVARIANCE ('ASSUMED': engine.pc.default_covariance, or
-        'GIVEN') and PC_FLAGS (engine.pc.FLAGS names joined by '|')."""
+        """Write a SOCRATES-like CSV, one row per event.
+
+        Columns: NORAD_CAT_ID_1, OBJECT_NAME_1, DSE_1 (days since epoch), the same for
+        object 2, TCA ('YYYY-MM-DD hh:mm:ss.sss' UTC), TCA_RANGE (km), TCA_RELATIVE_SPEED
+        (km/s), then TCA_RANGE_R/T/N (km, primary's RTN frame) and APPROACH_ANGLE (deg).
+        Object 1 is the primary. With the probability fields (with_pc) also PC (7
+        significant digits), PC_METHOD (e.g. FOSTER-1992), HBR (combined hard-body radius,
+        km), COVARIANCE ('ASSUMED': engine.pc.default_covariance, or 'GIVEN') and PC_FLAGS
+        (engine.pc.FLAGS names joined by '|').
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (UTF-8).
+        """
         tca = np.datetime_as_string(self.tca.astype("datetime64[ms]"), unit="ms")
         with open(path, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f, lineterminator="\n")
@@ -190,7 +263,17 @@ class Conjunctions:
                 w.writerow(row)
 
     def to_parquet(self, path) -> None:
-        """Write every per-event field (to_dict columns) to a Parquet file; needs pyarrow."""
+        """Write every per-event field (to_dict columns) to a Parquet file.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Raises
+        ------
+        ImportError
+            When pyarrow (an optional dependency) is not installed.
+        """
         try:  # optional dependency
             import pyarrow as pa
             import pyarrow.parquet as pq
