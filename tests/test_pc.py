@@ -448,7 +448,7 @@ def test_host_tables_match(host):
 
 def _host_foster(host, r1, v1, c1, r2, v2, c2, hbr):
     """kernels/pc.cu's entry point on the host executor, launched directly (not through
-    engine/pc.py's launcher, which test_kernel_matches_numpy covers): one thread per
+    engine/pc/_cuda.py, the launcher, which test_kernel_matches_numpy covers): one thread per
     conjunction, 64 threads per block."""
     from engine._hostexec import executor
 
@@ -494,7 +494,7 @@ def test_host_build_published_cases(host):
 
 
 def test_kernel_matches_numpy(backend):
-    """kernels/pc.cu through engine/pc.py's launcher (cuda, host) against NumPy."""
+    """kernels/pc.cu through engine/pc/_cuda.py, the launcher (cuda, host) against NumPy."""
     if backend == "numpy":
         pytest.skip("compares the kernel with NumPy; runs on the kernel backends")
     args = random_conjunctions(3000, seed=12)

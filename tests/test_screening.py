@@ -303,7 +303,7 @@ def _random_points(seed):
 
 def test_pair_walk_matches_numpy(kernels):
     """The cell-list walk of kernels/screen.cu (keys, sort, count, scan, emit) through its
-    launcher finds the same pairs as engine/_screen_numpy.close_pairs_all."""
+    launcher finds the same pairs as engine/screening/_numpy.close_pairs_all."""
     sc, dev, host = kernels
     r = _random_points(9)
     got = sorted(zip(*(host(a).tolist() for a in sc.close_pairs_all(dev(r), 40.0))))

@@ -9,6 +9,12 @@
     res = engine.pc.foster(conj, hbr_km=0.05)   # every event of an engine.Conjunctions table
     conj = conj.with_pc(hbr_km=0.05)             # the same, as columns of the table (pc, pc_flags, ...)
 
+Layout: this module holds the public functions, the validation and the one backend switch
+(_backend.implementation); _numpy.py (Foster in NumPy) and _cuda.py (the kernels/pc.cu
+launcher, backends "cuda" and "host") define the same foster and monte_carlo_hits; _erf.py
+the error-function numerics, _montecarlo.py the trials, _params.py the tolerances and flag
+bits, _pack.py the kernel's row layout.
+
 Units everywhere: positions km, velocities km/s, covariances km^2 (km^2/s, km^2/s^2 in the
 velocity blocks of 6x6 matrices), hard-body radius km; states inertial (the covariance in
 the same frame as the state; any inertial frame, e.g. EME2000/GCRF or TEME at TCA).

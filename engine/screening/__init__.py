@@ -5,6 +5,11 @@
     conj.sort().to_csv("conjunctions.csv")
     conj = conj.with_pc(hbr_km=0.0661)      # + Pc, its flags and method (assumed covariances)
 
+Layout: this module holds screen() and its host loop, with the one backend switch
+(_backend.implementation); _numpy.py and _cuda.py (the kernels/screen.cu launcher, backends
+"cuda" and "host") define the same building blocks (close_pairs_all, close_pairs_one,
+hermite_tca); _table.py holds the Conjunctions table.
+
 Pipeline (every stage on the chosen backend; see screen()):
 
 1. Perigee/apogee prefilter (one-vs-many): a secondary whose radius band cannot come within
@@ -392,8 +397,9 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
     if progress is not None:
         nb = min(nb, max(PROGRESS_MIN_SAMPLES, -(-nt // PROGRESS_BLOCKS)))
     blocks = [(b0, min(nt, b0 + nb)) for b0 in range(0, nt, nb)]
-    # blocks of samples on threads (NumPy), else SGP4's own threads inside each block
-    block_threads = min(nthreads, len(blocks))
+    # blocks of samples on threads (NumPy), else SGP4's own threads inside each block; block 0
+    # runs alone first (below), so the pool serves the others
+    block_threads = min(nthreads, len(blocks) - 1)
     sgp4_threads = 1 if block_threads > 1 else nthreads
     # the last sample is reported after refinement, so a full bar means done
     tally = _progress.Tally(None if progress is None else (lambda done, total: progress(min(done, nt - 1), nt)), nt)
