@@ -419,6 +419,18 @@ def test_monte_carlo_seeded_and_zero_hits():
         pc.monte_carlo(**OMITRON, backend="gpu")
 
 
+@pytest.mark.parametrize("bad", [1.0, 1.5, -0.1, "0.95", None, True])
+def test_monte_carlo_bad_confidence_raises_before_any_trial(monkeypatch, bad):
+    """A confidence outside [0, 1) is refused before the trials run (it was found only when
+    the interval was formed, after all of them)."""
+    def no_trials(*args, **kwargs):
+        raise AssertionError("trials started before the arguments were checked")
+
+    monkeypatch.setattr(np.random, "default_rng", no_trials)
+    with pytest.raises(ValueError, match=r"confidence must be a number in \[0, 1\)"):
+        pc.monte_carlo(**OMITRON, n_samples=1000, seed=3, confidence=bad)
+
+
 # ---------------------------------------------------------------- host build and CUDA kernel
 
 

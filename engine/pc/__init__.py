@@ -480,6 +480,10 @@ def monte_carlo(r1, v1, cov1, r2, v2, cov2, hbr_km, *, n_samples=1_000_000, seed
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
     if window_s is not None and not window_s > 0:
         raise ValueError(f"window_s must be None or > 0 seconds, got {window_s!r}")
+    if isinstance(confidence, bool) or not (isinstance(confidence, (int, float, np.integer, np.floating))
+                                            and 0.0 <= confidence < 1.0):
+        # checked here, before the trials, not where the interval is formed after them
+        raise ValueError(f"confidence must be a number in [0, 1), got {confidence!r}; e.g. confidence=0.95")
     host = [_backend.to_host(a) for a in (r1, v1, cov1, r2, v2, cov2, hbr_km)]
     full = []
     for c in (host[2], host[5]):
