@@ -160,7 +160,8 @@ def _run_every_launcher():
     """Small calls of every converted launcher, on backend "host"."""
     import engine
     import engine.numerical as en
-    from engine import _screen_cuda, pc
+    from engine import pc
+    from engine.screening import _cuda as _screen_cuda
     from randomsets import random_conjunctions
 
     cat = engine.Catalog.from_satrecs(random_satrecs(20, seed=8))

@@ -24,6 +24,8 @@ import pytest
 
 from engine import cdm as cdmmod
 from engine import pc
+from engine.pc import _erf as pc_erf
+from engine.pc import _numpy as pc_numpy
 from randomsets import random_conjunctions
 
 HOST = shutil.which("g++") is not None
@@ -339,7 +341,7 @@ def test_erfc_erf_against_scipy():
     exact = np.array([2 / math.sqrt(math.pi) * integrate.quad(lambda t: math.exp(-t * t), q, p,
                                                               epsabs=0, epsrel=2e-14)[0]
                       for p, q in zip(a, b)])
-    np.testing.assert_allclose(pc._erf_diff(a, b), exact, rtol=1e-12)
+    np.testing.assert_allclose(pc_erf._erf_diff(a, b), exact, rtol=1e-12)
 
 
 def _plane_reference(xm, zm, sx, sz, hbr):
@@ -370,7 +372,7 @@ def test_quadrature_against_adaptive_reference():
         cases.append((abs(rng.normal()) * max(sx, 1.0) * rng.choice([0.3, 1, 3]),
                       abs(rng.normal()) * max(sz, 1.0) * rng.choice([0.3, 1, 3]), sx, sz, 1.0))
     arr = np.array(cases)
-    ours = pc._pc_plane(*arr.T.copy())
+    ours = pc_numpy._pc_plane(*arr.T.copy())
     ref = np.array([_plane_reference(*c) for c in cases])
     keep = ref > 1e-290
     rel = np.abs(ours[keep] / ref[keep] - 1)
@@ -417,6 +419,18 @@ def test_monte_carlo_seeded_and_zero_hits():
         pc.monte_carlo(**OMITRON, backend="gpu")
 
 
+@pytest.mark.parametrize("bad", [1.0, 1.5, -0.1, "0.95", None, True])
+def test_monte_carlo_bad_confidence_raises_before_any_trial(monkeypatch, bad):
+    """A confidence outside [0, 1) is refused before the trials run (it was found only when
+    the interval was formed, after all of them)."""
+    def no_trials(*args, **kwargs):
+        raise AssertionError("trials started before the arguments were checked")
+
+    monkeypatch.setattr(np.random, "default_rng", no_trials)
+    with pytest.raises(ValueError, match=r"confidence must be a number in \[0, 1\)"):
+        pc.monte_carlo(**OMITRON, n_samples=1000, seed=3, confidence=bad)
+
+
 # ---------------------------------------------------------------- host build and CUDA kernel
 
 
@@ -446,7 +460,7 @@ def test_host_tables_match(host):
 
 def _host_foster(host, r1, v1, c1, r2, v2, c2, hbr):
     """kernels/pc.cu's entry point on the host executor, launched directly (not through
-    engine/pc.py's launcher, which test_kernel_matches_numpy covers): one thread per
+    engine/pc/_cuda.py, the launcher, which test_kernel_matches_numpy covers): one thread per
     conjunction, 64 threads per block."""
     from engine._hostexec import executor
 
@@ -492,7 +506,7 @@ def test_host_build_published_cases(host):
 
 
 def test_kernel_matches_numpy(backend):
-    """kernels/pc.cu through engine/pc.py's launcher (cuda, host) against NumPy."""
+    """kernels/pc.cu through engine/pc/_cuda.py, the launcher (cuda, host) against NumPy."""
     if backend == "numpy":
         pytest.skip("compares the kernel with NumPy; runs on the kernel backends")
     args = random_conjunctions(3000, seed=12)

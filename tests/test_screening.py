@@ -18,7 +18,7 @@ import pytest
 from sgp4.api import Satrec
 
 import engine
-from engine import _screen_numpy as sn
+from engine.screening import _numpy as sn
 from engine.events import COSMOS_2251_TLE, IRIDIUM_33_TLE
 from engine.screening import Conjunctions, capture_radius, screen
 
@@ -283,7 +283,7 @@ def test_hermite_tca_exact_for_straight_lines():
 def kernels(request):
     """kernels/screen.cu through its launcher on one executor: (Screen, to_device, to_host)."""
     from engine import _backend
-    from engine._screen_cuda import Screen
+    from engine.screening._cuda import Screen
 
     if request.param == "cuda" and not _backend.cuda_status()[0]:
         pytest.skip(f"no CUDA device: {_backend.cuda_status()[1]}")
@@ -303,7 +303,7 @@ def _random_points(seed):
 
 def test_pair_walk_matches_numpy(kernels):
     """The cell-list walk of kernels/screen.cu (keys, sort, count, scan, emit) through its
-    launcher finds the same pairs as engine/_screen_numpy.close_pairs_all."""
+    launcher finds the same pairs as engine/screening/_numpy.close_pairs_all."""
     sc, dev, host = kernels
     r = _random_points(9)
     got = sorted(zip(*(host(a).tolist() for a in sc.close_pairs_all(dev(r), 40.0))))
@@ -488,3 +488,92 @@ def test_screen_with_hbr_carries_pc():
             screen(iri, cos, *win, hbr_km=bad, backend="numpy")
     with pytest.raises(ValueError, match="probability fields"):
         Conjunctions(**{k: getattr(a, k) for k in Conjunctions.FIELDS}, pc=a.pc)
+
+
+# ------------------------------------------------------------------ threads (issue 17)
+def _cloud_with_decay(n, seed):
+    """random_cloud plus one object at ~160 km that SGP4 stops propagating within hours."""
+    cat = random_cloud(n, seed=seed)
+    xpdotp = 1440.0 / (2.0 * math.pi)
+    el = {k: getattr(cat, k)[:1].copy() for k in ("no_kozai", "ecco", "inclo", "nodeo", "argpo", "mo",
+                                                  "jdsatepoch", "jdsatepochF")}
+    el["no_kozai"][:] = 16.4 / xpdotp
+    return cat + engine.Catalog.from_arrays(bstar=0.5, satnum=99999, **el)
+
+
+def _assert_same_table(a, b):
+    """Same rows, same order, same values bit for bit (metadata and excluded table too)."""
+    assert len(a) == len(b) and len(a) > 0
+    for k in Conjunctions.FIELDS:
+        x, y = getattr(a, k), getattr(b, k)
+        if x.dtype.kind in "fiuMm":
+            np.testing.assert_array_equal(x.view(np.uint8), y.view(np.uint8), err_msg=k)
+        else:
+            np.testing.assert_array_equal(x, y, err_msg=k)
+    for k in Conjunctions.META:
+        if k != "excluded":
+            assert getattr(a, k) == getattr(b, k), k
+    assert a.excluded.tobytes() == b.excluded.tobytes()
+
+
+@pytest.mark.parametrize("primary", [None, 0], ids=["all-vs-all", "one-vs-many"])
+def test_screen_threads_give_the_same_table(monkeypatch, primary):
+    """The NumPy screening's blocks of samples on 1 and 3 threads: the same table, bit for
+    bit. The block budget is cut so that the grid splits into many blocks (its share per
+    thread, so 3 threads get blocks of a third the size)."""
+    from engine import _parallel
+    import engine.screening as scr
+
+    cat = _cloud_with_decay(150, seed=21)
+    prim = None if primary is None else cat[:20]
+    n_obj = len(cat) + (0 if prim is None else len(prim))
+    monkeypatch.setitem(scr.BLOCK_BYTES, "numpy", n_obj * 7 * 8 * 3 * 90)  # 90 samples a block
+    used = []
+    real = _parallel.run_blocks
+
+    def spy(items, work, nthreads):
+        items = list(items)
+        if work.__name__ == "run_block":  # screen's loop, not SGP4's own blocks of objects
+            used.append((len(items), nthreads))
+        return real(items, work, nthreads)
+
+    monkeypatch.setattr(_parallel, "run_blocks", spy)
+    runs = {}
+    for nt in (1, 3):
+        with pytest.warns(RuntimeWarning, match="excluded"):
+            runs[nt] = screen(prim, cat, "2021-11-16T00:00", "2021-11-16T12:00", threshold_km=10.0,
+                              backend="numpy", threads=nt)
+    # 12 h at 30 s (60 s one-vs-many): 1,441 (721) samples; blocks of 90 and 30 on 1 and 3 threads
+    assert used[0][1] == 1 and used[1][1] == 3 and used[1][0] > 3 * used[0][0] - 3 > 6, used
+    assert 99999 in runs[1].excluded["satnum"]
+    _assert_same_table(runs[1], runs[3])
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "x", True])
+def test_screen_threads_bad_value_names_the_argument(bad):
+    cat = random_cloud(5, seed=7)
+    with pytest.raises(ValueError, match="threads: .* is not a whole number of threads"):
+        screen(cat[0], cat, "2021-11-16", "2021-11-17", threads=bad)
+
+
+def test_excluded_sample_count_is_that_of_the_grid():
+    """Conjunctions.excluded n_samples and first_time are those of the screening's time grid
+    (every step_s from start), whatever the blocking: without and with a progress callback,
+    which cuts the grid into blocks that share their edge samples."""
+    from engine.timeconv import datetime64_from_jd, jd_from_datetime64
+
+    cat = _cloud_with_decay(40, seed=6)
+    start, stop = np.datetime64("2021-11-16T00:00"), np.datetime64("2021-11-17T00:00")
+    for progress in (None, lambda done, total: None):
+        with pytest.warns(RuntimeWarning, match="excluded"):
+            conj = screen(None, cat, start, stop, threshold_km=5.0, backend="numpy", progress=progress)
+        row = conj.excluded[conj.excluded["satnum"] == 99999]
+        assert row.size == 1
+        jd0, fr0 = (float(x) for x in jd_from_datetime64(start))
+        nt = int(round((stop - start) / np.timedelta64(1, "s") / conj.step_s)) + 1
+        t = np.arange(nt) * conj.step_s
+        e, _, _ = cat[-1:].sgp4(np.full(nt, jd0), fr0 + t / 86400.0, backend="numpy")
+        bad = np.flatnonzero(e[0] != 0)
+        assert bad.size > 0 and row["n_samples"][0] == bad.size
+        assert row["first_time"][0] == datetime64_from_jd(jd0, fr0 + t[bad[0]] / 86400.0)
+        assert row["code"][0] == e[0, bad[0]]

@@ -1,13 +1,14 @@
 """The launcher of kernels/screen.cu: validate, make contiguous, cast, launch.
 
-The same three building blocks as engine/_screen_numpy.py, written once over an executor
-(engine/_hostexec.py): cupy arrays through cupy.RawModule on backend "cuda", NumPy arrays
-through the same .cu compiled for the CPU on backend "host".
+The same three building blocks, with the same names and signatures, as
+engine/screening/_numpy.py, written once over an executor (engine/_hostexec.py): cupy
+arrays through cupy.RawModule on backend "cuda", NumPy arrays through the same .cu
+compiled for the CPU on backend "host".
 
-    impl = Screen("cuda")    # or Screen("host"); module functions below are Screen("cuda")
-    impl.close_pairs_all(r, radius_km) -> (i, j, b)   sort-based cell lists
-    impl.close_pairs_one(rp, rs, radius_km) -> (k, m, b)   direct distance test
-    impl.hermite_tca(p0, w0, p1, w1, h) -> (s, dmin)
+    close_pairs_all(r, radius_km, backend="host") -> (i, j, b)   sort-based cell lists
+    close_pairs_one(rp, rs, radius_km, backend="host") -> (k, m, b)   direct distance test
+    hermite_tca(p0, w0, p1, w1, h, backend="host") -> (s, dmin)
+    Screen("host").close_pairs_all(r, radius_km)   the same, bound to one executor
 
 Cell lists: screen_cell_keys_f64 packs (sample, cell) keys, cupy.argsort sorts them,
 screen_pair_count_f64 counts every point's partners, cupy.cumsum gives the output
@@ -27,6 +28,9 @@ _SRC = "screen.cu"
 _THREADS = 256
 #: samples per block the packed cell key can hold (kernels/screen.cuh MAX_BLOCK_SAMPLES)
 MAX_BLOCK_SAMPLES = 1 << 10
+#: screen() runs its blocks one after another: the kernels bring their own parallelism
+#: (CUDA threads, or OpenMP on the host)
+BLOCK_THREADS = False
 
 
 class Screen:
@@ -51,22 +55,44 @@ class Screen:
     def close_pairs_all(self, r, radius_km: float):
         """Pairs (i < j) closer than radius_km at the same sample; r (N, B, 3) float64 km
         (the executor's arrays), NaN where excluded. Returns (i, j, b) int64 arrays."""
-        return close_pairs_all(r, radius_km, _screen=self)
+        return _close_pairs_all(self, r, radius_km)
 
     def close_pairs_one(self, rp, rs, radius_km: float):
         """Primary-secondary pairs closer than radius_km; rp (K, B, 3), rs (M, B, 3)
         float64 km. Returns (k, m, b) int64 arrays."""
-        return close_pairs_one(rp, rs, radius_km, _screen=self)
+        return _close_pairs_one(self, rp, rs, radius_km)
 
     def hermite_tca(self, p0, w0, p1, w1, h):
         """p0, w0, p1, w1 (K, 3), h (K,) float64 -> s (K,), dmin (K,) km."""
-        return hermite_tca(p0, w0, p1, w1, h, _screen=self)
+        return _hermite_tca(self, p0, w0, p1, w1, h)
 
 
-def close_pairs_all(r, radius_km: float, *, _screen: Screen | None = None):
-    """Pairs (i < j) closer than radius_km at the same sample; r (N, B, 3) cupy float64 km,
-    NaN where excluded. Returns (i, j, b) cupy int64 arrays."""
-    sc = _screen or Screen("cuda")
+def close_pairs_all(r, radius_km: float, *, backend: str | None = None):
+    """Pairs (i < j) closer than radius_km at the same sample (kernels/screen.cu cell lists).
+
+    Parameters
+    ----------
+    r : executor array, (N, B, 3) float64
+        Positions, km, NaN where excluded; B <= MAX_BLOCK_SAMPLES.
+    radius_km : float
+        Capture radius, km (the cell size).
+    backend : {"cuda", "host"} or None
+        The executor; None is "cuda" (cupy arrays).
+
+    Returns
+    -------
+    i, j, b : executor arrays, (P,) int64
+        Object pairs (i < j) and their sample.
+
+    Raises
+    ------
+    ValueError
+        For an array of the wrong kind or shape, or a block of too many samples.
+    """
+    return _close_pairs_all(Screen(backend or "cuda"), r, radius_km)
+
+
+def _close_pairs_all(sc: Screen, r, radius_km: float):
     cp = sc.ex.xp
     r = sc._f64(r, "r", (3,))
     n, nb, _ = r.shape
@@ -101,10 +127,33 @@ def close_pairs_all(r, radius_km: float, *, _screen: Screen | None = None):
     return i, j, b
 
 
-def close_pairs_one(rp, rs, radius_km: float, *, _screen: Screen | None = None):
-    """Primary-secondary pairs closer than radius_km; rp (K, B, 3), rs (M, B, 3) cupy
-    float64 km. Returns (k, m, b) cupy int64 arrays."""
-    sc = _screen or Screen("cuda")
+def close_pairs_one(rp, rs, radius_km: float, *, backend: str | None = None):
+    """Primary-secondary pairs closer than radius_km at the same sample (direct test).
+
+    Parameters
+    ----------
+    rp : executor array, (K, B, 3) float64
+        Primary positions, km, NaN where excluded.
+    rs : executor array, (M, B, 3) float64
+        Secondary positions, km, NaN where excluded.
+    radius_km : float
+        Capture radius, km.
+    backend : {"cuda", "host"} or None
+        The executor; None is "cuda" (cupy arrays).
+
+    Returns
+    -------
+    k, m, b : executor arrays, (P,) int64
+
+    Raises
+    ------
+    ValueError
+        For arrays of the wrong kind or of different samples.
+    """
+    return _close_pairs_one(Screen(backend or "cuda"), rp, rs, radius_km)
+
+
+def _close_pairs_one(sc: Screen, rp, rs, radius_km: float):
     cp = sc.ex.xp
     rp = sc._f64(rp, "rp", (3,))
     rs = sc._f64(rs, "rs", (3,))
@@ -120,10 +169,34 @@ def close_pairs_one(rp, rs, radius_km: float, *, _screen: Screen | None = None):
     return kk.astype(cp.int64), mm.astype(cp.int64), bb.astype(cp.int64)
 
 
-def hermite_tca(p0, w0, p1, w1, h, *, _screen: Screen | None = None):
-    """Closest approach on each step's Hermite interpolant (engine/_screen_numpy.hermite_tca):
-    p0, w0, p1, w1 (K, 3), h (K,) cupy float64 -> s (K,), dmin (K,) km."""
-    sc = _screen or Screen("cuda")
+def hermite_tca(p0, w0, p1, w1, h, *, backend: str | None = None):
+    """Closest approach on each step's Hermite interpolant (engine/screening/_numpy.hermite_tca).
+
+    Parameters
+    ----------
+    p0, w0, p1, w1 : executor arrays, (K, 3) float64
+        Relative positions (km) and velocities (km/s) at the step's ends.
+    h : executor array, (K,) float64 (or a scalar)
+        Step, s.
+    backend : {"cuda", "host"} or None
+        The executor; None is "cuda" (cupy arrays).
+
+    Returns
+    -------
+    s : executor array, (K,) float64
+        Time of the minimum as a fraction of the step, in [0, 1].
+    dmin : executor array, (K,) float64
+        Distance at the minimum, km.
+
+    Raises
+    ------
+    ValueError
+        For arrays of the wrong kind or shape.
+    """
+    return _hermite_tca(Screen(backend or "cuda"), p0, w0, p1, w1, h)
+
+
+def _hermite_tca(sc: Screen, p0, w0, p1, w1, h):
     cp = sc.ex.xp
     args = [sc._f64(a, name, (3,)) for a, name in ((p0, "p0"), (w0, "w0"), (p1, "p1"), (w1, "w1"))]
     k = args[0].shape[0]

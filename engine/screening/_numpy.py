@@ -1,6 +1,7 @@
 """NumPy implementation of the screening kernels (the reference for kernels/screen.cu).
 
-Three building blocks, each with the same signature in engine/_screen_cuda.py:
+Three building blocks, each with the same name and signature in engine/screening/_cuda.py
+(the keyword backend is the launcher's executor; here it is taken and unused):
 
     close_pairs_all(r, radius_km)       sort-based cell lists: pairs within radius, one catalogue
     close_pairs_one(rp, rs, radius_km)  direct distance test: K primaries x M secondaries
@@ -19,8 +20,13 @@ import numpy as np
 CELL_BITS = 17
 #: samples per block the packed key can hold (10 bits)
 MAX_BLOCK_SAMPLES = 1 << 10
+#: screen() may run its blocks of samples on threads with this implementation: NumPy
+#: releases the GIL in its array loops
+BLOCK_THREADS = True
 _CELL_MAX = (1 << CELL_BITS) - 2  # coordinates are clamped to [1, 2^17 - 2]: +-1 never carries
 _CELL_OFFSET = 1 << (CELL_BITS - 1)
+#: Newton / bisection iterations of hermite_tca (kernels/screen.cuh de_screen hermite_tca: 16)
+HERMITE_ITERATIONS = 16
 
 def cell_keys(r: np.ndarray, inv_cell: float) -> np.ndarray:
     """Packed cell keys of points r (N, B, 3) km: (sample, cx, cy, cz) in one int64, (N, B).
@@ -48,7 +54,7 @@ def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.repeat(start.astype(np.int64) - (ends - count), count) + np.arange(total, dtype=np.int64)
 
 
-def close_pairs_all(r: np.ndarray, radius_km: float):
+def close_pairs_all(r: np.ndarray, radius_km: float, *, backend: str | None = None):
     """All pairs (i < j) of one catalogue closer than radius_km at the same sample.
 
     r: (N, B, 3) float64 km, NaN where excluded. Cell lists with cell size = radius (so a
@@ -87,7 +93,7 @@ def close_pairs_all(r: np.ndarray, radius_km: float):
     return np.minimum(i, j), np.maximum(i, j), smp
 
 
-def close_pairs_one(rp: np.ndarray, rs: np.ndarray, radius_km: float):
+def close_pairs_one(rp: np.ndarray, rs: np.ndarray, radius_km: float, *, backend: str | None = None):
     """Primary-secondary pairs closer than radius_km at the same sample (direct test).
 
     rp: (K, B, 3), rs: (M, B, 3) float64 km, NaN where excluded.
@@ -118,7 +124,7 @@ def hermite_coefficients(p0, w0, p1, w1, h):
     return p0, c1, c2, c3
 
 
-def hermite_tca(p0, w0, p1, w1, h, iterations: int = 16):
+def hermite_tca(p0, w0, p1, w1, h, *, backend: str | None = None):
     """Time and distance of the closest approach on the Hermite interpolant of one step.
 
     p0, p1: (K, 3) relative position (secondary - primary) km at the step's ends; w0, w1:
@@ -134,7 +140,7 @@ def hermite_tca(p0, w0, p1, w1, h, iterations: int = 16):
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.where(f1 > f0, f0 / (f0 - f1), 0.5)
     s = np.clip(np.nan_to_num(s, nan=0.5), 0.0, 1.0)
-    for _ in range(iterations):
+    for _ in range(HERMITE_ITERATIONS):
         sc = s[:, None]
         p = c0 + sc * (c1 + sc * (c2 + sc * c3))
         dp = c1 + sc * (2.0 * c2 + 3.0 * sc * c3)

@@ -5,6 +5,11 @@
     conj.sort().to_csv("conjunctions.csv")
     conj = conj.with_pc(hbr_km=0.0661)      # + Pc, its flags and method (assumed covariances)
 
+Layout: this module holds screen() and its host loop, with the one backend switch
+(_backend.implementation); _numpy.py and _cuda.py (the kernels/screen.cu launcher, backends
+"cuda" and "host") define the same building blocks (close_pairs_all, close_pairs_one,
+hermite_tca); _table.py holds the Conjunctions table.
+
 Pipeline (every stage on the chosen backend; see screen()):
 
 1. Perigee/apogee prefilter (one-vs-many): a secondary whose radius band cannot come within
@@ -58,18 +63,19 @@ engine.errors.REENTERED for every sample, without a warning (an outcome, not an 
 
 from __future__ import annotations
 
-import csv
 import math
+import threading
 import warnings
 
 import numpy as np
 
-from . import _backend
-from . import errors as _errors
-from ._orbits import IN_ORBIT, catalog_orbit_status
-from .constants import SECONDS_PER_DAY, SGP4_WGS72
-from .catalog import Catalog
-from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
+from .. import _backend, _parallel, _progress
+from .. import errors as _errors
+from .._orbits import IN_ORBIT, catalog_orbit_status
+from ..catalog import Catalog
+from ..constants import SECONDS_PER_DAY, SGP4_WGS72
+from ..timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
+from ._table import _EXCLUDED_DTYPE, Conjunctions
 
 __all__ = ["screen", "Conjunctions", "capture_radius"]
 
@@ -97,15 +103,31 @@ BLOCK_BYTES = {"numpy": 256 << 20, "cuda": 4 << 30, "host": 256 << 20}
 PROGRESS_BLOCKS = 40
 PROGRESS_MIN_SAMPLES = 32
 
-_EXCLUDED_DTYPE = np.dtype([("role", "U9"), ("index", np.int64), ("satnum", np.int64),
-                            ("code", np.uint8), ("n_samples", np.int64),
-                            ("first_time", "datetime64[us]")])
-
-
 def capture_radius(threshold_km: float, step_s: float, max_speed_kms: float) -> float:
-    """Capture radius D, km, for a miss threshold d (km), sample step dt (s) and relative speed
-    bound v (km/s): D = (sqrt(d^2 + (v dt/2)^2)) / (1 - k (dt/2)^2 / 2) with k = 3 mu / r_E^3,
-    the implicit form of D >= sqrt(d^2 + (v dt/2)^2) + (k D) (dt/2)^2 / 2 (module docstring)."""
+    """Capture radius D, km, of the sampled screening (module docstring, capture rule).
+
+    D = sqrt(d^2 + (v dt/2)^2) / (1 - k (dt/2)^2 / 2) with k = 3 mu / r_E^3: the implicit
+    form of D >= sqrt(d^2 + (v dt/2)^2) + (k D) (dt/2)^2 / 2.
+
+    Parameters
+    ----------
+    threshold_km : float
+        Miss threshold d, km.
+    step_s : float
+        Sample step dt, s.
+    max_speed_kms : float
+        Bound v of the relative speed, km/s.
+
+    Returns
+    -------
+    float
+        D, km.
+
+    Raises
+    ------
+    ValueError
+        For a step too long for the rule (the curvature term would exceed half of D).
+    """
     tau = 0.5 * step_s
     k = 3.0 * MU_KM3_S2 / R_EARTH_KM ** 3
     shrink = 1.0 - 0.5 * k * tau * tau
@@ -124,7 +146,7 @@ def _max_speed(cat: Catalog) -> float:
     return float(np.max(np.sqrt(MU_KM3_S2 * (1.0 + e) / (a * (1.0 - e))))) * SPEED_MARGIN
 
 
-def _radius_band(cat: Catalog, jd0, fr0, span_s, backend):
+def _radius_band(cat: Catalog, jd0, fr0, span_s, backend, threads):
     """(N,) lowest perigee and highest apogee radius, km, over the window: from the mean
     elements and from the osculating orbits at the window's start and end (which brackets
     the decay), widened by nothing (the caller adds the pad). NaN-free: objects SGP4
@@ -133,7 +155,8 @@ def _radius_band(cat: Catalog, jd0, fr0, span_s, backend):
     a = (MU_KM3_S2 / (n * n)) ** (1.0 / 3.0)
     q = a * (1.0 - cat.ecco)
     big_q = a * (1.0 + cat.ecco)
-    e, r, v = cat.sgp4(np.full(2, jd0), fr0 + np.array([0.0, span_s / SECONDS_PER_DAY]), backend=backend, to_host=True)
+    e, r, v = cat.sgp4(np.full(2, jd0), fr0 + np.array([0.0, span_s / SECONDS_PER_DAY]), backend=backend,
+                       to_host=True, threads=threads)
     with np.errstate(invalid="ignore", divide="ignore"):
         rn = np.linalg.norm(r, axis=2)
         vv = np.einsum("nmi,nmi->nm", v, v)
@@ -159,23 +182,35 @@ class _Side:
         self.first_bad = np.full(len(cat), -1, np.int64)  # sample index
         self.first_code = np.zeros(len(cat), np.uint8)
 
-    def sample(self, jd, fr, b0, backend):
-        """States (N, M, 3) r km, v km/s at (jd, fr); NaN where SGP4 reports an error
-        (codes 1-6), which are counted per object (b0: global index of sample 0)."""
-        e, r, v = self.cat.sgp4(jd, fr, backend=backend)
+    def sample(self, jd, fr, own, b0, backend, threads):
+        """States (N, M, 3) r km, v km/s at (jd, fr), NaN where SGP4 reports an error
+        (codes 1-6), and what record() needs to count those errors per object over the
+        block's own samples ``own`` (a slice; b0: global index of that slice's first sample).
+        Nothing on the side changes here, so that blocks can run on threads."""
+        e, r, v = self.cat.sgp4(jd, fr, backend=backend, threads=threads)
         bad = e != 0
+        info = None
         if bool(bad.any()):
             r[bad] = np.nan
             v[bad] = np.nan
-            bh = _backend.to_host(bad)
-            eh = _backend.to_host(e)
+            # counted over the block's own samples only: the samples it shares with the
+            # blocks next to it are theirs, so the counts do not depend on the block size
+            bh = _backend.to_host(bad)[:, own]
+            eh = _backend.to_host(e)[:, own]
             cnt = bh.sum(axis=1)
             first = np.argmax(bh, axis=1)
-            new = (cnt > 0) & (self.first_bad < 0)
-            self.first_bad[new] = b0 + first[new]
-            self.first_code[new] = eh[new, first[new]]
-            self.n_bad += cnt
-        return r, v
+            info = (cnt, b0 + first, eh[np.arange(len(eh)), first])
+        return r, v, info
+
+    def record(self, info) -> None:
+        """Add one block's error counts (from sample(); blocks in time order)."""
+        if info is None:
+            return
+        cnt, first, code = info
+        new = (cnt > 0) & (self.first_bad < 0)
+        self.first_bad[new] = first[new]
+        self.first_code[new] = code[new]
+        self.n_bad += cnt
 
     def excluded(self, jd0, fr0, h):
         idx = np.flatnonzero(self.n_bad > 0)
@@ -202,7 +237,7 @@ def _fallen(cat, idx, t0, nt):
     return out
 
 
-def _check_inputs(primary, secondaries, start, stop, threshold_km, step_s):
+def _check_inputs(primary, secondaries, start, stop, threshold_km, step_s, threads=None):
     problems = []
     if primary is not None and not isinstance(primary, Catalog):
         problems.append(f"primary: must be an engine.Catalog or None (all-vs-all), got {type(primary).__name__}")
@@ -236,6 +271,10 @@ def _check_inputs(primary, secondaries, start, stop, threshold_km, step_s):
         except (TypeError, ValueError):
             problems.append(f"step_s: {step_s!r} is not a step in seconds in (0, 300]; "
                             "leave it None for the default")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
+                                or threads < 1):
+        problems.append(f"threads: {threads!r} is not a whole number of threads >= 1; e.g. threads=4, or None "
+                        "for $DEBRIS_ENGINE_THREADS, else every usable core")
     if problems:
         raise ValueError("engine.screen: " + "; ".join(problems))
     return t[0], t[1]
@@ -243,47 +282,74 @@ def _check_inputs(primary, secondaries, start, stop, threshold_km, step_s):
 
 def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step_s: float | None = None,
            prefilter_pad_km: float | None = 20.0, hbr_km: float | None = None,
-           backend: str = "auto", progress=None) -> "Conjunctions":
+           backend: str = "auto", progress=None, threads: int | None = None) -> "Conjunctions":
     """Find every closest approach closer than ``threshold_km`` between ``start`` and ``stop``.
 
-    primary: engine.Catalog (K objects, usually one: one-vs-many) or None: all-vs-all among
-        ``secondaries`` (each unordered pair once, index primary < secondary).
-    secondaries: engine.Catalog (M objects). Propagation: SGP4/SDP4 of each catalogue's model.
-    start, stop: ISO 8601 strings or numpy.datetime64, UTC.
-    threshold_km: miss-distance threshold d, km.
-    step_s: sample step dt, s (default 60 s one-vs-many, 30 s all-vs-all); the capture radius
-        follows from it (module docstring, :func:`capture_radius`).
-    prefilter_pad_km: pad on the perigee/apogee prefilter (one-vs-many), km, on top of the
-        threshold; None switches the prefilter off. The radius bands come from the mean
-        elements and from the osculating orbits at both ends of the window, so decay is in
-        the band; the pad covers SGP4 short-period terms (~10 km in LEO).
-    hbr_km: combined hard-body radius, km; when given, the table carries the 2D probability
-        of collision of every event with assumed covariances (Conjunctions.with_pc).
-    backend: "auto" | "numpy" | "cuda" | "host" (kernels/screen.cu and sgp4.cu on the CPU).
-    progress: None or a callable progress(done, total), called from the host loop after
-        each block of samples (done, total: samples of the time grid, int) and once more
-        with done == total after refinement; engine._progress.callback adapts a bar. With
-        it, blocks hold at most PROGRESS_BLOCKS-th of the grid (not fewer than
+    Parameters
+    ----------
+    primary : engine.Catalog or None
+        K objects (usually one: one-vs-many), or None: all-vs-all among ``secondaries``
+        (each unordered pair once, index primary < secondary).
+    secondaries : engine.Catalog
+        M objects. Propagation: SGP4/SDP4 of each catalogue's gravity model.
+    start, stop : str or numpy.datetime64
+        The window, ISO 8601 or datetime64, UTC.
+    threshold_km : float
+        Miss-distance threshold d, km.
+    step_s : float or None
+        Sample step dt, s, in (0, 300] (None: 60 s one-vs-many, 30 s all-vs-all); the
+        capture radius follows from it (module docstring, :func:`capture_radius`).
+    prefilter_pad_km : float or None
+        Pad on the perigee/apogee prefilter (one-vs-many), km, on top of the threshold;
+        None switches the prefilter off. The radius bands come from the mean elements and
+        from the osculating orbits at both ends of the window, so decay is in the band;
+        the pad covers SGP4 short-period terms (~10 km in LEO).
+    hbr_km : float or None
+        Combined hard-body radius, km; when given, the table carries the 2D probability of
+        collision of every event with assumed covariances (Conjunctions.with_pc).
+    backend : {"auto", "numpy", "cuda", "host"}
+        "host": kernels/screen.cu and sgp4.cu compiled for the CPU.
+    progress : callable or None
+        progress(done, total), called after each block of samples (done, total: samples of
+        the time grid, int; from the engine's threads, under a lock, with done increasing)
+        and once more with done == total after refinement; engine._progress.callback adapts
+        a bar. With it, blocks hold at most PROGRESS_BLOCKS-th of the grid (not fewer than
         PROGRESS_MIN_SAMPLES samples) so that the reports come often; results are the same.
+    threads : int or None
+        Worker threads of the NumPy backend: blocks of samples run on that many threads,
+        each within BLOCK_BYTES["numpy"] / threads of memory; None: $DEBRIS_ENGINE_THREADS,
+        else every usable core. The table is the same, bit for bit, for any value. Ignored
+        by "cuda" and "host", whose kernels bring their own parallelism.
 
-    Returns :class:`Conjunctions` (local minima of the range strictly inside the window; a
-    range still falling at ``stop`` is not an event), sorted by TCA. A pair of the same
-    object (same catalogue number and epoch on both sides) is skipped.
-    Raises ValueError naming each bad argument.
+    Returns
+    -------
+    Conjunctions
+        Local minima of the range strictly inside the window (a range still falling at
+        ``stop`` is not an event), sorted by TCA. A pair of the same object (same catalogue
+        number and epoch on both sides) is skipped. Host NumPy arrays on every backend: the
+        refinement and the table are assembled on the host (a few values per event), and
+        the device arrays of the sampling are freed block by block.
+
+    Raises
+    ------
+    ValueError
+        Naming each bad argument (catalogues, times, threshold_km, step_s, hbr_km,
+        threads), before any work.
+    engine.errors.BackendUnavailable
+        For backend "cuda" or "host" on a machine that cannot run it.
     """
-    t0, t1 = _check_inputs(primary, secondaries, start, stop, threshold_km, step_s)
+    t0, t1 = _check_inputs(primary, secondaries, start, stop, threshold_km, step_s, threads)
     if hbr_km is not None and not (isinstance(hbr_km, (int, float, np.floating, np.integer))
                                    and not isinstance(hbr_km, bool) and float(hbr_km) >= 0):
         raise ValueError(f"engine.screen: hbr_km: {hbr_km!r} is not a hard-body radius >= 0 km; "
                          "e.g. hbr_km=0.02 (20 m), or None for no probability of collision")
     name = _backend.resolve(backend)
     xp = _backend.xp(name)
-    if name in _backend.KERNEL_BACKENDS:
-        from ._screen_cuda import Screen
-
-        impl = Screen(name)  # kernels/screen.cu on the device, or on the CPU ("host")
-    else:
-        from . import _screen_numpy as impl
+    # the NumPy building blocks, or kernels/screen.cu on the device or on the CPU ("host")
+    impl = _backend.implementation(__name__, name)
+    # blocks of samples on threads where the implementation computes on the host in Python's
+    # threads (NumPy); the kernel backends have their own parallelism and take one thread
+    nthreads = (_parallel.threads("cores") if threads is None else int(threads)) if impl.BLOCK_THREADS else 1
     d = float(threshold_km)
     all_vs_all = primary is None
     dt = float(step_s) if step_s is not None else (DEFAULT_STEP_ALL_S if all_vs_all else DEFAULT_STEP_ONE_S)
@@ -300,8 +366,8 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
         vmax = 2.0 * _max_speed(secondaries[sec_index])
     else:
         if prefilter_pad_km is not None and len(primary) and sec_index.size:
-            plo, phi = _radius_band(primary, jd0, fr0, span, name)
-            slo, shi = _radius_band(secondaries[sec_index], jd0, fr0, span, name)
+            plo, phi = _radius_band(primary, jd0, fr0, span, name, nthreads)
+            slo, shi = _radius_band(secondaries[sec_index], jd0, fr0, span, name, nthreads)
             pad = d + float(prefilter_pad_km)
             keep = (slo - pad <= phi.max()) & (shi + pad >= plo.min())
             sec_index = sec_index[keep]
@@ -326,41 +392,61 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
 
     n_obj = len(sec.cat) + (0 if all_vs_all else len(pri.cat))
     per_sample = max(1, n_obj) * 7 * 8 * 3  # r, v, e and temporaries
-    nb = int(max(2, min(impl.MAX_BLOCK_SAMPLES - 2, BLOCK_BYTES[name] // per_sample)))
+    # the memory bound holds for all threads together: each block gets its share of BLOCK_BYTES
+    nb = int(max(2, min(impl.MAX_BLOCK_SAMPLES - 2, BLOCK_BYTES[name] // (per_sample * nthreads))))
     if progress is not None:
         nb = min(nb, max(PROGRESS_MIN_SAMPLES, -(-nt // PROGRESS_BLOCKS)))
+    blocks = [(b0, min(nt, b0 + nb)) for b0 in range(0, nt, nb)]
+    # blocks of samples on threads (NumPy), else SGP4's own threads inside each block; block 0
+    # runs alone first (below), so the pool serves the others
+    block_threads = min(nthreads, len(blocks) - 1)
+    sgp4_threads = 1 if block_threads > 1 else nthreads
+    # the last sample is reported after refinement, so a full bar means done
+    tally = _progress.Tally(None if progress is None else (lambda done, total: progress(min(done, nt - 1), nt)), nt)
+    found = [None] * len(blocks)
+
+    def run_block(k):
+        b0, b1 = blocks[k]
+        lo, hi = max(0, b0 - 1), min(nt, b1 + 1)
+        t = np.arange(lo, hi) * h
+        jd = np.full(t.size, jd0)
+        fr = fr0 + t / SECONDS_PER_DAY
+        own = slice(b0 - lo, b1 - lo)
+        rs, vs, bad_s = sec.sample(jd, fr, own, b0, name, sgp4_threads)
+        rp, vp, bad_p = (rs, vs, None) if all_vs_all else pri.sample(jd, fr, own, b0, name, sgp4_threads)
+        if all_vs_all:
+            i, j, b = impl.close_pairs_all(rs[:, own], radius, backend=name)
+        else:
+            i, j, b = impl.close_pairs_one(rp[:, own], rs[:, own], radius, backend=name)
+            if same is not None:
+                ok = ~xp.asarray(same[2])[j] | (xp.asarray(same[0])[i] != xp.asarray(same[1])[j])
+                i, j, b = i[ok], j[ok], b[ok]
+        b = b + (b0 - lo)  # local sample index within the propagated block
+        found[k] = (_brackets(impl, name, xp, rp, vp, rs, vs, i, j, b, h, d + HERMITE_MARGIN_KM, lo, accel_bound),
+                    bad_s, bad_p)
+        tally.add(b1 - b0)
+
     brackets = []
     if n_obj and (all_vs_all or (len(pri.cat) and len(sec.cat))):
-        for b0 in range(0, nt, nb):
-            b1 = min(nt, b0 + nb)
-            lo, hi = max(0, b0 - 1), min(nt, b1 + 1)
-            t = np.arange(lo, hi) * h
-            jd = np.full(t.size, jd0)
-            fr = fr0 + t / SECONDS_PER_DAY
-            rs, vs = sec.sample(jd, fr, lo, name)
-            rp, vp = (rs, vs) if all_vs_all else pri.sample(jd, fr, lo, name)
-            own = slice(b0 - lo, b1 - lo)
-            if all_vs_all:
-                i, j, b = impl.close_pairs_all(rs[:, own], radius)
-            else:
-                i, j, b = impl.close_pairs_one(rp[:, own], rs[:, own], radius)
-                if same is not None:
-                    ok = ~xp.asarray(same[2])[j] | (xp.asarray(same[0])[i] != xp.asarray(same[1])[j])
-                    i, j, b = i[ok], j[ok], b[ok]
-            b = b + (b0 - lo)  # local sample index within the propagated block
-            brackets.append(_brackets(impl, xp, rp, vp, rs, vs, i, j, b, h, d + HERMITE_MARGIN_KM, lo,
-                                      accel_bound))
-            if progress is not None:
-                # the last sample is reported after refinement, so a full bar means done
-                progress(min(b1, nt - 1), nt)
+        # block 0 first, alone: it builds each catalogue's SGP4 model (cached on the catalogue)
+        # before threads share it
+        run_block(0)
+        _parallel.run_blocks(range(1, len(blocks)), run_block, block_threads)
+        for cand_k, bad_s, bad_p in found:  # in time order, whatever order the threads ran in
+            brackets.append(cand_k)
+            sec.record(bad_s)
+            if not all_vs_all:
+                pri.record(bad_p)
     if brackets:
         cand = np.concatenate([c for c in brackets], axis=0)
     else:
         cand = np.zeros((0, 4))
     if cand.shape[0]:
+        # one bracket per (pair, step), in (i, j, step) order: a pair flagged at both ends of a
+        # step gives it twice, and the order must not depend on how samples were blocked
         _, u = np.unique(cand[:, :3].astype(np.int64), axis=0, return_index=True)
-        cand = cand[np.sort(u)]
-    res = _refine(pri.cat, sec.cat, cand, jd0, fr0, h, name)
+        cand = cand[u]
+    res = _refine(pri.cat, sec.cat, cand, jd0, fr0, h, name, nthreads)
     if progress is not None:
         progress(nt, nt)
     excluded = np.concatenate([sec.excluded(jd0, fr0, h)] +
@@ -386,7 +472,7 @@ def screen(primary, secondaries, start, stop, *, threshold_km: float = 5.0, step
     return conj if hbr_km is None else conj.with_pc(float(hbr_km), backend=name)
 
 
-def _brackets(impl, xp, rp, vp, rs, vs, i, j, b, h, keep_km, lo, accel_bound):
+def _brackets(impl, name, xp, rp, vp, rs, vs, i, j, b, h, keep_km, lo, accel_bound):
     """Brackets of minima next to flagged samples: (K, 4) float64 host array of
     (i, j, global index of the step's first sample, Hermite TCA as a fraction of the step).
 
@@ -416,22 +502,22 @@ def _brackets(impl, xp, rp, vp, rs, vs, i, j, b, h, keep_km, lo, accel_bound):
     m = ((p0 * w0).sum(axis=1) < 0) & ((p1 * w1).sum(axis=1) >= 0)
     if not bool(m.any()):
         return np.zeros((0, 4))
-    s, dmin = impl.hermite_tca(p0[m], w0[m], p1[m], w1[m], xp.full(int(m.sum()), h))
+    s, dmin = impl.hermite_tca(p0[m], w0[m], p1[m], w1[m], xp.full(int(m.sum()), h), backend=name)
     k = dmin <= keep_km
     out = xp.stack([ii[m][k].astype(xp.float64), jj[m][k].astype(xp.float64),
                     (kk[m][k] + lo).astype(xp.float64), s[k]], axis=1)
     return _backend.to_host(out)
 
 
-def _states(ca: Catalog, cb: Catalog, base_a, base_b, t, backend):
+def _states(ca: Catalog, cb: Catalog, base_a, base_b, t, backend, threads):
     ta = (base_a + t / 60.0)[:, None]
     tb = (base_b + t / 60.0)[:, None]
-    ea, ra, va = ca.sgp4_tsince(ta, backend=backend, to_host=True)
-    eb, rb, vb = cb.sgp4_tsince(tb, backend=backend, to_host=True)
+    ea, ra, va = ca.sgp4_tsince(ta, backend=backend, to_host=True, threads=threads)
+    eb, rb, vb = cb.sgp4_tsince(tb, backend=backend, to_host=True, threads=threads)
     return ea[:, 0], ra[:, 0], va[:, 0], eb[:, 0], rb[:, 0], vb[:, 0]
 
 
-def _refine(cat_p: Catalog, cat_s: Catalog, cand: np.ndarray, jd0, fr0, h, backend) -> dict:
+def _refine(cat_p: Catalog, cat_s: Catalog, cand: np.ndarray, jd0, fr0, h, backend, threads) -> dict:
     """SGP4 root of rho . rhodot inside each bracket; states and derived quantities at TCA."""
     i = cand[:, 0].astype(np.int64)
     j = cand[:, 1].astype(np.int64)
@@ -450,7 +536,7 @@ def _refine(cat_p: Catalog, cat_s: Catalog, cand: np.ndarray, jd0, fr0, h, backe
         if not active.any():
             break
         idx = np.flatnonzero(active)
-        ea, ra, va, eb, rb, vb = _states(ca[idx], cb[idx], base_a[idx], base_b[idx], t[idx], backend)
+        ea, ra, va, eb, rb, vb = _states(ca[idx], cb[idx], base_a[idx], base_b[idx], t[idx], backend, threads)
         rho, w = rb - ra, vb - va
         g = np.einsum("ij,ij->i", rho, w)
         ta = t[idx]
@@ -470,7 +556,7 @@ def _refine(cat_p: Catalog, cat_s: Catalog, cand: np.ndarray, jd0, fr0, h, backe
         t_prev[idx], g_prev[idx] = ta, g
         lo[idx], hi[idx], t[idx] = la, ha, tn
         active[idx[done]] = False
-    ea, ra, va, eb, rb, vb = _states(ca, cb, base_a, base_b, t, backend)
+    ea, ra, va, eb, rb, vb = _states(ca, cb, base_a, base_b, t, backend, threads)
     bad = (ea != 0) | (eb != 0)
     excl = []
     for role, cat, idx, e in (("primary", ca, i, ea), ("secondary", cb, j, eb)):
@@ -501,201 +587,3 @@ def _refine(cat_p: Catalog, cat_s: Catalog, cand: np.ndarray, jd0, fr0, h, backe
         dse_primary=(base_a + t / 60.0) / 1440.0, dse_secondary=(base_b + t / 60.0) / 1440.0,
         excluded=np.concatenate(excl) if excl else np.zeros(0, _EXCLUDED_DTYPE),
     )
-
-
-class Conjunctions:
-    """Closest approaches as a struct of arrays (K events), host NumPy arrays.
-
-    Per event (K,):
-        primary, secondary           int64 indices in the primary / secondary catalogue (the
-                                     one catalogue for all-vs-all, primary < secondary)
-        primary_satnum, secondary_satnum  int64 catalogue (NORAD) numbers
-        primary_name, secondary_name str object names ('' when the catalogue has none)
-        tca                          datetime64[us] time of closest approach, UTC
-        tca_jd, tca_fr               float64 the same as a split Julian date (sub-us precision)
-        miss_km                      float64 miss distance, km
-        vrel_kms                     float64 relative speed at TCA, km/s
-        miss_r_km, miss_t_km, miss_n_km  float64 secondary - primary position in the primary's
-                                     RTN frame (R = r/|r|, N = r x v/|r x v|, T = N x R), km
-        approach_angle_deg           float64 angle between the two velocity vectors, deg
-        r_primary, v_primary, r_secondary, v_secondary  (K, 3) float64 TEME states at TCA,
-                                     km and km/s
-        dse_primary, dse_secondary   float64 days since each element set's epoch at TCA
-    Probability of collision (present after :meth:`with_pc`, or screen(..., hbr_km=...);
-    None before):
-        pc                           float64 2D probability of collision (engine.pc.foster)
-        pc_flags                     uint8 bit field of engine.pc.FLAGS (SLOW, LONG, OFFSET:
-                                     the 2D method's assumptions are doubtful; NPD;
-                                     ASSUMED_COVARIANCE)
-        hbr_km                       float64 combined hard-body radius used, km
-        covariance_assumed           bool, True where a covariance is an assumed default
-                                     (element sets carry none), not an estimate
-    and the metadata pc_method (CCSDS COLLISION_PROBABILITY_METHOD text, "FOSTER-1992").
-    Screening metadata: threshold_km, start, stop (datetime64[us]), step_s, capture_radius_km,
-    max_speed_kms, backend, excluded (structured array: role, index, satnum, code,
-    n_samples, first_time of objects SGP4 could not propagate at some samples).
-    """
-
-    FIELDS = ("primary", "secondary", "primary_satnum", "secondary_satnum", "primary_name",
-              "secondary_name", "tca", "tca_jd", "tca_fr", "miss_km", "vrel_kms", "miss_r_km",
-              "miss_t_km", "miss_n_km", "approach_angle_deg", "r_primary", "v_primary",
-              "r_secondary", "v_secondary", "dse_primary", "dse_secondary")
-    #: per-event probability-of-collision fields: all present (with_pc) or all None
-    PC_FIELDS = ("pc", "pc_flags", "hbr_km", "covariance_assumed")
-    META = ("threshold_km", "start", "stop", "step_s", "capture_radius_km", "max_speed_kms",
-            "backend", "excluded", "pc_method")
-
-    #: SOCRATES-like CSV columns (the first nine as in CelesTrak's SOCRATES CSV)
-    CSV_COLUMNS = ("NORAD_CAT_ID_1", "OBJECT_NAME_1", "DSE_1", "NORAD_CAT_ID_2", "OBJECT_NAME_2",
-                   "DSE_2", "TCA", "TCA_RANGE", "TCA_RELATIVE_SPEED", "TCA_RANGE_R", "TCA_RANGE_T",
-                   "TCA_RANGE_N", "APPROACH_ANGLE")
-
-    def __init__(self, **fields):
-        missing = [k for k in self.FIELDS if k not in fields]
-        unknown = sorted(set(fields) - set(self.FIELDS) - set(self.PC_FIELDS) - set(self.META))
-        if missing or unknown:
-            raise ValueError(f"Conjunctions: missing fields {missing}, unknown fields {unknown}")
-        given = [k for k in self.PC_FIELDS if fields.get(k) is not None]
-        if given and len(given) != len(self.PC_FIELDS):
-            raise ValueError(f"Conjunctions: probability fields {given} given without "
-                             f"{[k for k in self.PC_FIELDS if k not in given]}; give all of "
-                             f"{self.PC_FIELDS} (Conjunctions.with_pc does) or none")
-        n = len(fields["miss_km"])
-        for k in self.FIELDS + (self.PC_FIELDS if given else ()):
-            a = np.asarray(fields[k])
-            if a.shape[:1] != (n,):
-                raise ValueError(f"Conjunctions: field {k} has shape {a.shape}, expected ({n}, ...)")
-            setattr(self, k, a)
-        if not given:
-            for k in self.PC_FIELDS:
-                setattr(self, k, None)
-        for k in self.META:
-            setattr(self, k, fields.get(k))
-        if self.excluded is None:
-            self.excluded = np.zeros(0, _EXCLUDED_DTYPE)
-
-    def __len__(self) -> int:
-        return len(self.miss_km)
-
-    def __getitem__(self, key) -> "Conjunctions":
-        """Rows by int, slice, boolean mask or index array; always a Conjunctions."""
-        if isinstance(key, (int, np.integer)):
-            n = len(self)
-            if not -n <= key < n:
-                raise IndexError(f"index {key} is out of range for {n} conjunctions")
-            key = slice(key % n, key % n + 1)
-        return Conjunctions(**{k: getattr(self, k)[key] for k in self._fields()},
-                            **{k: getattr(self, k) for k in self.META})
-
-    @property
-    def has_pc(self) -> bool:
-        """True when the table carries the probability-of-collision fields (with_pc)."""
-        return self.pc is not None
-
-    def _fields(self) -> tuple:
-        return self.FIELDS + (self.PC_FIELDS if self.has_pc else ())
-
-    def sort(self, by: str = "miss_km") -> "Conjunctions":
-        """A copy sorted by one field (default: miss distance, closest first; stable).
-        by="pc" sorts by probability, smallest first: use sort("pc")[::-1] for the largest."""
-        if by not in self._fields() or getattr(self, by).ndim != 1:
-            raise ValueError(f"sort: by={by!r} is not a per-event field; use one of "
-                             "'miss_km', 'tca', 'vrel_kms', 'primary_satnum', ... ('pc' after with_pc)")
-        return self[np.argsort(getattr(self, by), kind="stable")]
-
-    def with_pc(self, hbr_km, *, cov_primary=None, cov_secondary=None, backend: str = "auto") -> "Conjunctions":
-        """A copy carrying the 2D probability of collision of every event (fields pc,
-        pc_flags, hbr_km, covariance_assumed, metadata pc_method).
-
-        hbr_km: combined hard-body radius of the two objects, km: scalar or (K,).
-        cov_primary, cov_secondary: None (default) or (3, 3), (6, 6), (K, 3, 3), (K, 6, 6)
-            position(-velocity) covariances, km^2, in the TEME frame of the table's states.
-            None: element sets carry no covariance, so each object gets
-            engine.pc.default_covariance for its |days since epoch| at TCA, and the events
-            are marked covariance_assumed (flag ASSUMED_COVARIANCE).
-        backend: "auto" | "numpy" | "cuda" (the fields come back as host arrays).
-        Method: engine.pc.foster (Foster & Estes 1992), see engine.pc.for_conjunctions.
-        Raises ValueError naming the field and the rows when an input is bad, before any work.
-        """
-        from . import pc as pcmod
-
-        res = pcmod.for_conjunctions(self, hbr_km, cov_primary=cov_primary, cov_secondary=cov_secondary,
-                                     backend=backend)
-        flags = _backend.to_host(res.flags).astype(np.uint8)
-        hbr = np.broadcast_to(np.asarray(hbr_km, dtype=np.float64), (len(self),)).copy()
-        return Conjunctions(**{k: getattr(self, k) for k in self.FIELDS},
-                            pc=np.asarray(_backend.to_host(res.pc), dtype=np.float64), pc_flags=flags,
-                            hbr_km=hbr, covariance_assumed=(flags & pcmod.FLAG_ASSUMED_COVARIANCE) != 0,
-                            **{k: getattr(self, k) for k in self.META if k != "pc_method"},
-                            pc_method=res.method)
-
-    def pc_flag_text(self, i: int) -> str:
-        """Names of the engine.pc flags of event i joined by '|' ('' when none), e.g. 'LONG|ASSUMED_COVARIANCE'."""
-        from .pc import FLAGS
-
-        f = int(self.pc_flags[i])
-        return "|".join(name for bit, (name, _) in FLAGS.items() if f & bit)
-
-    def to_dict(self) -> dict:
-        """Per-event fields as a dict of arrays (3-vectors split into _x, _y, _z columns);
-        with the probability fields, also pc_method (text) for every event."""
-        out = {}
-        for k in self._fields():
-            a = getattr(self, k)
-            if a.ndim == 2:
-                for c, ax in enumerate("xyz"):
-                    out[f"{k}_{ax}"] = a[:, c]
-            else:
-                out[k] = a
-        if self.has_pc:
-            out["pc_method"] = np.full(len(self), self.pc_method)
-        return out
-
-    #: columns added by the probability fields (with_pc)
-    CSV_PC_COLUMNS = ("PC", "PC_METHOD", "HBR", "COVARIANCE", "PC_FLAGS")
-
-    def to_csv(self, path) -> None:
-        """Write a SOCRATES-like CSV: NORAD_CAT_ID_1, OBJECT_NAME_1, DSE_1 (days since epoch),
-        the same for object 2, TCA ('YYYY-MM-DD hh:mm:ss.sss' UTC), TCA_RANGE (km),
-        TCA_RELATIVE_SPEED (km/s), then TCA_RANGE_R/T/N (km, primary's RTN frame) and
-        APPROACH_ANGLE (deg). Object 1 is the primary. With the probability fields
-        (with_pc) also PC (7 significant digits), PC_METHOD (e.g. FOSTER-1992), HBR (combined
-        hard-body radius, km), COVARIANCE ('ASSUMED': engine.pc.default_covariance, or
-        'GIVEN') and PC_FLAGS (engine.pc.FLAGS names joined by '|')."""
-        tca = np.datetime_as_string(self.tca.astype("datetime64[ms]"), unit="ms")
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(self.CSV_COLUMNS + (self.CSV_PC_COLUMNS if self.has_pc else ()))
-            for n in range(len(self)):
-                row = [int(self.primary_satnum[n]), self.primary_name[n], f"{self.dse_primary[n]:.3f}",
-                       int(self.secondary_satnum[n]), self.secondary_name[n],
-                       f"{self.dse_secondary[n]:.3f}", tca[n].replace("T", " "),
-                       f"{self.miss_km[n]:.3f}", f"{self.vrel_kms[n]:.3f}", f"{self.miss_r_km[n]:.3f}",
-                       f"{self.miss_t_km[n]:.3f}", f"{self.miss_n_km[n]:.3f}",
-                       f"{self.approach_angle_deg[n]:.2f}"]
-                if self.has_pc:
-                    row += [f"{self.pc[n]:.6e}", self.pc_method, f"{self.hbr_km[n]:.6g}",
-                            "ASSUMED" if self.covariance_assumed[n] else "GIVEN", self.pc_flag_text(n)]
-                w.writerow(row)
-
-    def to_parquet(self, path) -> None:
-        """Write every per-event field (to_dict columns) to a Parquet file; needs pyarrow."""
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError as exc:
-            raise ImportError("Conjunctions.to_parquet needs pyarrow: pip install pyarrow "
-                              "(or use to_csv)") from exc
-        pq.write_table(pa.table({k: pa.array(v) for k, v in self.to_dict().items()}), path)
-
-    def __repr__(self) -> str:
-        n = len(self)
-        s = f"Conjunctions({n} event{'s' if n != 1 else ''}"
-        if n:
-            s += f", miss {self.miss_km.min():.3f}..{self.miss_km.max():.3f} km"
-        if n and self.has_pc:
-            top = np.nanmax(self.pc) if np.isfinite(self.pc).any() else float("nan")
-            s += f", largest Pc {top:.2e} ({self.pc_method})"
-        if self.threshold_km is not None:
-            s += f", threshold {self.threshold_km:g} km, {self.start} .. {self.stop} UTC"
-        return s + ")"
