@@ -23,6 +23,9 @@ import platform
 
 import numpy as np
 
+from engine import _hostbuild
+from engine.errors import HostBuildError
+
 from .errors import BackendUnavailable  # defined there; this import path keeps working
 
 BACKENDS = ("auto", "numpy", "cuda", "host")
@@ -83,10 +86,8 @@ def resolve(backend: str = "auto") -> str:
         if not ok:
             raise BackendUnavailable(f"backend='cuda' cannot run here: {reason}; use backend='numpy' or 'auto'")
     if backend == "host":
-        from engine._hostbuild import HostBuildError, compiler
-
         try:
-            compiler()
+            _hostbuild.compiler()
         except HostBuildError as exc:
             raise BackendUnavailable(f"backend='host' cannot run here: {exc}; use backend='numpy'") from None
     return backend
