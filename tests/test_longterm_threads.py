@@ -73,5 +73,5 @@ def test_decay_refuses_a_bad_thread_count(bad, monkeypatch):
         raise AssertionError("work started before the arguments were checked")
 
     monkeypatch.setattr(lt_numpy, "run", no_work)
-    with pytest.raises(ValueError, match=r"^threads: got .*whole number >= 1"):
+    with pytest.raises(ValueError, match=r"^threads=.*whole number of threads >= 1"):
         lt.decay(_objects(n=3), START, "2021-11-25", atmosphere="exponential", backend="numpy", threads=bad)

@@ -82,3 +82,12 @@ def test_threads_below_one_is_refused():
     with pytest.raises(ValueError, match="threads=0"):
         _sgp4_numpy.sgp4(cat._sgp4_cache.get(("numpy", "<f8")) or _sgp4_numpy.sgp4init(cat.elements()),
                          np.zeros(3), threads=0)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "x", True])
+def test_sgp4_refuses_a_thread_count_that_is_not_a_whole_number(bad):
+    """2.5 used to be truncated to 2 threads without a word; every capability now shares
+    engine._parallel.resolve_threads."""
+    cat = _mixed_catalog(n=4)
+    with pytest.raises(ValueError, match=r"threads=.*whole number of threads >= 1"):
+        cat.sgp4(2459530.5, 0.0, backend="numpy", threads=bad)

@@ -41,12 +41,7 @@ def check_threads(threads) -> int:
     ValueError
         For anything else (0, negative, fractional, bool, text), naming the argument.
     """
-    if threads is None:
-        return _parallel.threads()
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-        raise _bad("threads", f"got {threads!r}",
-                   "give None (every usable core, or $DEBRIS_ENGINE_THREADS) or a whole number >= 1")
-    return int(threads)
+    return _parallel.resolve_threads(threads, "cores")
 
 
 def _catalog_elements(cat, cd):

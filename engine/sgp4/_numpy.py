@@ -775,10 +775,7 @@ def sgp4(model: Sgp4Model, tsince, *, out=None, threads: int | None = None):
                 problems.append(f"{name} must be C-contiguous and writeable")
         if problems:
             raise ValueError("bad out= buffers: " + "; ".join(problems))
-    if threads is None:
-        threads = _parallel.threads("cores")
-    elif int(threads) < 1:
-        raise ValueError(f"threads={threads!r}: give a whole number >= 1 (or None for every usable core)")
+    threads = _parallel.resolve_threads(threads, "cores")
     if n == 0 or m == 0:
         return e, r, v
     _run_subset(model, model.near, t, e, r, v, _eval_near, int(threads))
