@@ -4,7 +4,7 @@
 // Adv. Space Res. 28(9):1377-1384 (2001), equation numbers as cited by the open
 // implementations listed in the project's breakup reference. What is decided per event
 // (fragment counts, size ranges, the mass budget, which parent a velocity belongs to)
-// is computed once on the host by engine/breakup.py; this header only does the work
+// is computed once on the host by engine/breakup/__init__.py; this header only does the work
 // that is independent per fragment, so that kernels/breakup.cu runs one thread per
 // fragment, on the device or on the CPU through the host executor (engine/_hostexec.py).
 // engine/breakup/_numpy.py is the independent NumPy implementation of the same steps;

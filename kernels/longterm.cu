@@ -2,7 +2,7 @@
 //
 // One thread per object (grid-stride loop), each stepping its own mean elements from its
 // own start time to t_stop; the math is kernels/longterm.cuh. The launcher
-// (engine/_longterm_cuda.py) passes every scalar with its exact C type: cupy.RawKernel
+// (engine/longterm/_cuda.py) passes every scalar with its exact C type: cupy.RawKernel
 // checks nothing.
 #include "longterm.cuh"
 

@@ -1,6 +1,6 @@
 // longterm.cuh: orbit-averaged decay of one object's mean elements (host+device).
 //
-// The same algorithm as engine/longterm.py (its docstring states the model and sources);
+// The same algorithm as engine/longterm/ (its __init__ docstring states the model and sources);
 // the NumPy code there is written independently in array form and is the oracle of this
 // header (tests/test_longterm.py compares the two through kernels/host/longterm_host.cpp).
 //

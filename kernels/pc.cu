@@ -1,7 +1,7 @@
 // pc.cu: CUDA entry point for the Foster 2D probability of collision (math in pc.cuh).
 //
 // Loaded by engine/_kernels.py (cupy.RawModule, no fast-math) and launched by
-// engine/pc.py (_foster_cuda), which packs, validates and casts every argument:
+// engine/pc/_cuda.py (foster), which packs, validates and casts every argument:
 // RawKernel checks nothing, so this C signature is the contract.
 //
 //   pc_foster_f64  grid-stride over n conjunctions:

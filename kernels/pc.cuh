@@ -1,9 +1,9 @@
 // pc.cuh: Foster 2D probability of collision, one conjunction per call (host+device).
 //
-// The same math as engine/pc.py (_foster_numpy), written per conjunction so that it runs
+// The same math as engine/pc/_numpy.py (_foster_numpy), written per conjunction so that it runs
 // as one CUDA thread (kernels/pc.cu) and compiles with g++ for the CPU tests
 // (kernels/host/pc_host.cpp). The NumPy implementation is separate code and acts as the
-// oracle; see engine/pc.py's docstring for the method and its sources:
+// oracle; see engine/pc/__init__.py's docstring for the method and its sources:
 //   Foster & Estes 1992 (NASA JSC-25898); Akella & Alfriend 2000 (JGCD 23(5));
 //   Alfano 2005 (J. Astronaut. Sci. 53(1)); CARA Pc2D_Foster / PcCircle (encounter
 //   frame, miss vector (|r|, 0), erfc differences in the tails, eigenvalue clipping with
@@ -14,7 +14,7 @@
 //   r1[3] km, v1[3] km/s, r2[3], v2[3], C[6] = combined position covariance km^2
 //   (xx, xy, xz, yy, yz, zz), hbr km;
 // output row of PACKED_OUT doubles: pc, miss km, speed km/s, sigma_major km,
-//   sigma_minor km, extended, offset; and one uint8 flag byte (bits as engine/pc.py FLAGS).
+//   sigma_minor km, extended, offset; and one uint8 flag byte (bits as engine.errors.PcFlag).
 //
 // No fast-math (erf/erfc/exp accuracy is the point); the g++ build uses -ffp-contract=off.
 #pragma once
@@ -115,7 +115,7 @@ DE_HD double window_end(double end, double zs, double target, double xm, double 
 
 // 2D Pc of the disk (radius hbr, centre (xm, zm) >= 0) under N(0, diag(sx^2, sz^2)),
 // sx >= sz > 0, hbr > 0 finite: window + panelled Gauss-Legendre in theta, where
-// z = zm - hbr cos(theta) (see engine/pc.py _window / _pc_plane)
+// z = zm - hbr cos(theta) (see engine/pc/_numpy.py _window / _pc_plane)
 DE_HD double pc_plane(double xm, double zm, double sx, double sz, double hbr) {
     // bounds of Q over the disk: if they differ by less than QUAD_WINDOW_K2 the window is the
     // whole disk (usual case, sigmas >> HBR) and W is bounded by 2 sqrt(difference)
@@ -200,7 +200,7 @@ DE_HD double period(const double* r, const double* v) {
 
 // Exact Pc of a covariance collapsed to a line (variance sx^2 along the major axis, none
 // across): the Gaussian integral over the chord of the hard-body circle, half-length
-// h = sqrt(HBR^2 - zm^2); 0 when the line misses or touches the circle (engine/pc.py _pc_line)
+// h = sqrt(HBR^2 - zm^2); 0 when the line misses or touches the circle (engine/pc/_numpy.py _pc_line)
 DE_HD double pc_line(double xm, double zm, double sx, double hbr) {
     const double h = sqrt(fmax(0.0, (hbr - zm) * (hbr + zm)));
     const double s2x = SQRT2 * sx;

@@ -3,7 +3,7 @@
 // Salmon, Moraes, Dror and Shaw, "Parallel random numbers: as easy as 1, 2, 3",
 // SC'11 (2011), section 3.3 and table 2 (multipliers 0xD2511F53, 0xCD9E8D57; Weyl key
 // increments 0x9E3779B9, 0xBB67AE85; 10 rounds). The same function is written in NumPy
-// in engine/breakup/_philox.py; tests/test_philox.py checks both against the published
+// in engine/breakup/_philox.py; tests/test_breakup_kernels.py checks both against the published
 // known-answer vectors of Random123 (kat_vectors) and against each other.
 //
 // Counter layout used by debris-engine: (index low word, index high word, draw, stream);

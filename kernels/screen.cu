@@ -1,4 +1,4 @@
-// screen.cu: CUDA entry points of conjunction screening (engine/_screen_cuda.py launches them).
+// screen.cu: CUDA entry points of conjunction screening (engine/screening/_cuda.py launches them).
 //
 // Sort-based cell lists: screen_cell_keys_f64 packs (sample, cell) keys, the launcher sorts
 // them with cupy, screen_pair_count_f64 counts each sorted point's partners within the

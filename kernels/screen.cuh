@@ -2,7 +2,7 @@
 //
 // Used by kernels/screen.cu (one thread per point / pair / bracket), which the CPU tests run
 // unchanged on the host executor (engine/_hostexec.py) and compare with the independent
-// NumPy implementation engine/_screen_numpy.py. Units: km, km/s, s.
+// NumPy implementation engine/screening/_numpy.py. Units: km, km/s, s.
 //
 //   cell_key          packed (sample, cell x, y, z) key of a position: sort-based cell lists
 //   partner_range     the key ranges holding a sorted point's half-shell neighbours
@@ -120,7 +120,7 @@ DE_HD long long walk_partners(const long long* keys, const double* pts, const lo
 // (w in km/s):  c0 = p0, c1 = h w0, c2 = 3 (p1 - p0) - h (2 w0 + w1),
 // c3 = 2 (p0 - p1) + h (w0 + w1).  Solves f(s) = p(s) . p'(s) = 0 by Newton's method with
 // f' = |p'|^2 + p . p'', safeguarded by bisection on the bracket [lo, hi] where f changes
-// sign from - to +. Same iteration as engine/_screen_numpy.py hermite_tca.
+// sign from - to +. Same iteration as engine/screening/_numpy.py hermite_tca.
 DE_HD void hermite_tca(const double* p0, const double* w0, const double* p1, const double* w1,
                        double h, double* s_out, double* dmin_out, int iterations = 16) {
     double c1[3], c2[3], c3[3];

@@ -1,7 +1,7 @@
 // sgp4.cu: CUDA entry points for SGP4/SDP4 (device math in sgp4.cuh).
 //
 // Loaded by engine/_kernels.py (cupy.RawModule, no fast-math) and launched by
-// engine/_sgp4_cuda.py, which validates and casts every argument: RawKernel checks
+// engine/sgp4/_cuda.py, which validates and casts every argument: RawKernel checks
 // nothing, so the C signatures below are the contract.
 //
 //   sgp4_init_f64       one thread per object: elements (NELEM, n) -> rec (NREC, n), flags (n,)

@@ -3,7 +3,7 @@
 Salmon, Moraes, Dror and Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC'11
 (2011), section 3.3. The same function is written for the device in kernels/philox.cuh;
 both are checked against Random123's published known-answer vectors and against each
-other (tests/test_philox.py).
+other (tests/test_breakup_kernels.py).
 
 Counter layout: (index low word, index high word, draw, stream); key: (seed low word,
 seed high word). A (seed, stream, index, draw) names one fixed block of 128 random bits

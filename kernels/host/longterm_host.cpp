@@ -1,5 +1,5 @@
 // longterm_host.cpp: the orbit-averaged rates of kernels/longterm.cuh alone, for the CPU
-// tests against engine/longterm.py (no entry point of kernels/longterm.cu exposes them).
+// tests against engine/longterm/ (no entry point of kernels/longterm.cu exposes them).
 // The entry point itself runs on the host executor (engine/_hostexec.py). Compile flags
 // as engine/_hostbuild.py sets them.
 #include "../longterm.cuh"
