@@ -29,7 +29,8 @@ from .breakup import Fragments
 from .catalog import Catalog, load_omm, load_tle
 from .screening import Conjunctions, screen
 from .errors import (BackendUnavailable, BadRecordsWarning, CatalogInputError, FitError, HostBuildError,
-                     InsufficientMemoryError, KernelArgumentError, OMMError, SatcatError, TLEError, UserError)
+                     InsufficientMemoryError, KernelArgumentError, OMMError, SatcatError, TLEError, UserError,
+                     BackendUnavailableError)
 from .io import BadRecord
 from .timeconv import datetime64_from_jd, jd_from_datetime64, to_datetime64
 
@@ -66,6 +67,7 @@ __all__ = [
     "KernelArgumentError",
     "InsufficientMemoryError",
     "UserError",
+    "BackendUnavailableError",
     "errors",
     "jd_from_datetime64",
     "datetime64_from_jd",

@@ -44,7 +44,7 @@ from ._progress import callback, progress
 from .catalog import load_omm, load_tle
 from .constants import SECONDS_PER_DAY, SGP4_GRAVITY
 from .errors import BackendUnavailable, InsufficientMemoryError
-from .errors import UserError  # defined there; engine.cli.UserError keeps working
+from .errors import BackendUnavailableError, UserError  # defined there; engine.cli.<name> keeps working
 from .errors import message as error_message
 from .io import oem
 from .io import zarr as zstore  # imports zarr itself only when a store is written
@@ -55,10 +55,6 @@ from .screening import screen
 from .timeconv import jd_from_datetime64, to_datetime64
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BACKEND = 0, 1, 2, 3
-
-
-class BackendUnavailableError(UserError):
-    """--backend names a backend that cannot run on this machine (exit code EXIT_BACKEND)."""
 
 
 def _resolve_backend(option: str) -> str:

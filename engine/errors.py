@@ -275,6 +275,12 @@ class UserError(Exception):
     """A mistake in the command line or its inputs: the CLI prints it without a traceback."""
 
 
+class BackendUnavailableError(UserError):
+    """The command line's --backend names a backend that cannot run on this machine: the
+    CLI's form of :class:`BackendUnavailable`, whose message adds the option to use instead
+    (exit code engine.cli.EXIT_BACKEND)."""
+
+
 class InsufficientMemoryError(MemoryError):
     """A request refused before any work starts because its arrays cannot fit in memory.
 
@@ -298,4 +304,5 @@ __all__ = [
     "ORBIT_STATUS_MESSAGES", "PcFlag", "PC_FLAGS",
     "BackendUnavailable", "HostBuildError", "KernelArgumentError", "CatalogInputError", "TLEError", "OMMError",
     "SatcatError", "FitError", "BadRecordsWarning", "InsufficientMemoryError", "UserError",
+    "BackendUnavailableError",
 ]

@@ -174,7 +174,8 @@ def test_every_exception_is_in_errors_and_exported():
     from engine.io import _common, satcat
 
     names = ("BackendUnavailable", "HostBuildError", "KernelArgumentError", "CatalogInputError", "TLEError",
-             "OMMError", "SatcatError", "FitError", "BadRecordsWarning", "InsufficientMemoryError", "UserError")
+             "OMMError", "SatcatError", "FitError", "BadRecordsWarning", "InsufficientMemoryError", "UserError",
+             "BackendUnavailableError")
     for name in names:
         cls = getattr(errors, name)
         assert cls.__module__ == "engine.errors" and name in errors.__all__
@@ -182,7 +183,7 @@ def test_every_exception_is_in_errors_and_exported():
     # the old import paths name the same classes
     old = {_backend: "BackendUnavailable", _hostbuild: "HostBuildError", _hostexec: "KernelArgumentError",
            _common: ("CatalogInputError", "TLEError", "OMMError", "BadRecordsWarning"), satcat: "SatcatError",
-           fit: "FitError", cli: "UserError", engine.io: ("CatalogInputError", "TLEError", "OMMError",
+           fit: "FitError", cli: ("UserError", "BackendUnavailableError"), engine.io: ("CatalogInputError", "TLEError", "OMMError",
                                                           "BadRecordsWarning")}
     for module, which in old.items():
         for name in (which,) if isinstance(which, str) else which:
