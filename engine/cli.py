@@ -6,7 +6,7 @@
     debris-engine screen SECONDARIES (--primary FILE | --all) [--start ISO] [--stop ISO] [--threshold-km 5]
                          [--hbr-km 0.02] [--out FILE] [--cdm DIR]
     debris-engine scenario cosmos1408 --out DIR [--lc-min 0.1] [--days 7] [--years 5] [--seed 0] [--members 12]
-                         [--targets FILE] [--target-area 10] [--real-satcat FILE.csv]
+                         [--targets FILE|tianhe] [--target-area 10] [--real-satcat FILE.csv]
     debris-engine bench [--quick] [--out DIR]
 
 Each command's --help lists every option (the README's command-line section shows them
@@ -684,7 +684,10 @@ def cmd_scenario(args) -> int:
     if args.real:
         real = _load_catalog(args.real, "auto", "skip", "wgs72", "i")
     if args.targets:
-        targets = _load_catalog(args.targets, "auto", "skip", "wgs72", "i")   # bad element sets reported, the rest kept
+        if args.targets in events.TARGET_PRESETS and not os.path.exists(args.targets):
+            targets = events.TARGET_PRESETS[args.targets]()   # a preset's public element set
+        else:
+            targets = _load_catalog(args.targets, "auto", "skip", "wgs72", "i")   # bad element sets reported, the rest kept
     if args.real_satcat:
         if not os.path.exists(args.real_satcat):
             raise UserError(f"--real-satcat file {args.real_satcat!r} does not exist")
@@ -806,7 +809,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--members", type=int, default=12,
                    help="ensemble members: seeds and interceptor assumptions within their documented ranges "
                    "(default: 12; member 0 = seed and central assumptions)")
-    s.add_argument("--targets", help="TLE/3LE or OMM file of further targets, ranked with the ISS by the cloud's risk")
+    s.add_argument("--targets", help="TLE/3LE or OMM file of further targets, ranked with the ISS by the cloud's risk, "
+                                     f"or a preset: {', '.join(events.TARGET_PRESETS)} (engine.events)")
     s.add_argument("--target-area", type=float, default=10.0,
                    help="cross-section of each --targets spacecraft, m^2 (default: 10)")
     s.add_argument("--real-satcat", help="CelesTrak SATCAT CSV of the real fragments: their decay drawn beside "

@@ -45,6 +45,14 @@ COSMOS_1408_TLE = """COSMOS 1408
 #: assumption: pass area_m2 to change it; the flux per m^2 does not depend on it.
 ISS_CROSS_SECTION_M2 = 1000.0
 
+#: Tianhe, the core module of the Chinese space station (NORAD 48274), element set of
+#: 2021-10-22 21:48 UTC, the last of the public ones (US Space Force catalogue, as
+#: CelesTrak distributed it) before the test: the other crewed station in low orbit then
+TIANHE_2021_10_22_TLE = """TIANHE
+1 48274U 21035A   21295.90862762  .00005009  00000-0  62585-4 0  9999
+2 48274  41.4697 224.1728 0006726 240.5427 202.4055 15.60684462 27671
+"""
+
 #: ISS (ZARYA) (NORAD 25544), element set of 2021-11-15 20:43 UTC, the day of the test.
 ISS_2021_11_15_TLE = """ISS (ZARYA)
 1 25544U 98067A   21319.86359406  .00001699  00000-0  39549-4 0  9996
@@ -275,3 +283,19 @@ def iss():
         One object, NORAD 25544, SGP4 mean elements.
     """
     return load_tle(ISS_2021_11_15_TLE)
+
+
+def tianhe():
+    """The Tianhe element set of 22 Oct 2021 (TIANHE_2021_10_22_TLE).
+
+    Returns
+    -------
+    engine.Catalog
+        One object, NORAD 48274, SGP4 mean elements.
+    """
+    return load_tle(TIANHE_2021_10_22_TLE)
+
+
+#: spacecraft presets by name (``debris-engine scenario --targets NAME``), each a function
+#: returning an engine.Catalog of its public element set, with the provenance above
+TARGET_PRESETS = {"iss": iss, "tianhe": tianhe}

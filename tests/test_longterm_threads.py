@@ -39,7 +39,7 @@ def _same_bits(a, b):
 
 @pytest.mark.parametrize("record_days", [None, 10.0])
 def test_decay_threads_bit_identical(monkeypatch, record_days):
-    # blocks of 8 objects: 12 blocks, so three threads share them out (BLOCK is 4,096 in use)
+    # blocks of 8 objects: 12 blocks, so three threads share them out (BLOCK is 16,384 in use)
     monkeypatch.setattr(lt_numpy, "BLOCK", 8)
     objs = _objects()
     kw = dict(atmosphere="exponential", backend="numpy", record_days=record_days)

@@ -270,3 +270,25 @@ def test_default_budget_decays_every_member_complete(run):
     assert res.sampling_text() == "" and "representative" not in res.summary()
     s = json.loads((out / "summary.json").read_text())["ensemble_sampling"]
     assert s["fragments_decayed"] == s["fragments_represented"] and s["small_fragment_weights"] == []
+
+
+def test_tianhe_preset_is_its_public_element_set():
+    """The preset embeds the 22 Oct 2021 element set of Tianhe (NORAD 48274) with checksums
+    that load_tle verifies; its fields are the published ones."""
+    cat = events.tianhe()
+    assert len(cat) == 1 and int(cat.satnum[0]) == 48274 and cat.name[0] == "TIANHE"
+    epoch = engine.datetime64_from_jd(cat.jdsatepoch[0], cat.jdsatepochF[0])
+    assert abs(epoch - np.datetime64("2021-10-22T21:48:25.427")) < np.timedelta64(1, "ms")
+    assert np.degrees(cat.inclo[0]) == pytest.approx(41.4697, abs=1e-9)
+    assert cat.no_kozai[0] * 1440.0 / (2.0 * np.pi) == pytest.approx(15.60684462, abs=1e-9)
+    assert set(events.TARGET_PRESETS) == {"iss", "tianhe"}
+
+
+def test_cli_scenario_takes_a_target_preset_by_name(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["scenario", "cosmos1408", "--out", str(out), "--lc-min", "0.5", "--days", "1", "--years", "0.1",
+            "--backend", "numpy", "--quiet", "--members", "1", "--targets", "tianhe", "--target-area", "1000"]
+    assert main(args) == 0
+    capsys.readouterr()
+    s = json.loads((out / "summary.json").read_text())
+    assert [(t["name"], t["area_m2"]) for t in s["risk"]["targets"]][1] == ("TIANHE", 1000.0)

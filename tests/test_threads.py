@@ -30,7 +30,10 @@ def _times(m=37):
 
 
 @pytest.mark.parametrize("m", [1, 37, 9000])
-def test_sgp4_threads_bit_identical(m):
+def test_sgp4_threads_bit_identical(m, monkeypatch):
+    # blocks of 8,192 pairs (65,536 in use): several groups of rows, and at m = 9000 blocks
+    # that split the times, so that threads really share the work out
+    monkeypatch.setattr(_sgp4_numpy, "_BLOCK", 8192)
     cat = _mixed_catalog(n=600 if m < 9000 else 40)
     jd, fr = _times(m)
     e1, r1, v1 = cat.sgp4(jd, fr, backend="numpy", threads=1)
@@ -43,7 +46,8 @@ def test_sgp4_threads_bit_identical(m):
         np.testing.assert_array_equal(v.view(np.uint64), v1.view(np.uint64))
 
 
-def test_sgp4_tsince_threads_bit_identical():
+def test_sgp4_tsince_threads_bit_identical(monkeypatch):
+    monkeypatch.setattr(_sgp4_numpy, "_BLOCK", 2048)  # 41 rows per block: 8 groups
     cat = _mixed_catalog(n=300, seed=3)
     t = np.linspace(-720.0, 4320.0, 50)
     a = cat.sgp4_tsince(t, backend="numpy", threads=1)

@@ -51,8 +51,11 @@ MAX_STEPS = MAX_STEPS_PER_OBJECT
 #: element columns of DecayResult.elements and of the kernels' (N, 5) state
 ELEMENTS = ("a_km", "ecco", "inclo", "nodeo", "argpo")
 
-#: objects per block on the NumPy backend (a block's (n, nodes) temporaries stay in cache)
-BLOCK = 4096
+#: objects per block on the NumPy backend. Blocks run on threads, and each ufunc call must
+#: hold enough work for NumPy's release of the GIL to pay: at 4,096 objects two threads ran
+#: slower than one on a 2-core CPU, at 16,384 faster, and one thread was no slower
+#: (benchmarks/NOTES.md, "Every core"). A block's result does not depend on its size.
+BLOCK = 16384
 
 
 # ----------------------------------------------------------------------------------

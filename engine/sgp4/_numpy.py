@@ -63,8 +63,11 @@ _INV_TWOPI = 1.0 / _TWOPI
 #: elements every caller must supply (Satrec names and units)
 ELEMENT_FIELDS = ("jdsatepoch", "jdsatepochF", "no_kozai", "ecco", "inclo", "nodeo", "argpo", "mo", "bstar")
 
-#: (object, time) pairs per evaluation block: the working set (~60 arrays) stays in L2
-_BLOCK = 8192
+#: (object, time) pairs per evaluation block. Blocks run on threads: at 8,192 pairs each
+#: ufunc call was too short for NumPy's release of the GIL to pay (two threads 0.78x of
+#: one on a 2-core CPU), at 65,536 two threads run 1.45-1.69x faster and one thread keeps
+#: its speed (benchmarks/NOTES.md, "Every core"). Results do not depend on the block.
+_BLOCK = 65536
 
 
 def gravity(whichconst: str) -> Gravity:
@@ -884,7 +887,7 @@ def _run_subset(model, sub, t, e, r, v, evaluate, nthreads: int = 1):
     e, r and v: no per-block result arrays and no copy. Otherwise it fills scratch
     buffers (one set per group of rows, so threads never share them) that are scattered
     to the rows afterwards. Groups of rows run on `nthreads` threads: NumPy releases
-    the GIL inside each ufunc over a block (8192 pairs), and the groups write disjoint
+    the GIL inside each ufunc over a block (_BLOCK pairs), and the groups write disjoint
     rows, so the thread count changes neither the blocks nor any result bit.
     """
     idx = sub["index"]
