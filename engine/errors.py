@@ -102,7 +102,29 @@ class _Coded(enum.IntEnum):
 
 
 class DecayStatus(_Coded):
-    """Per-object status of engine.longterm.decay (DecayResult.status, uint8)."""
+    """Per-object status of engine.longterm.decay (DecayResult.status, uint8).
+
+    Attributes
+    ----------
+    IN_ORBIT : int
+        0: in orbit at stop.
+    REENTERED : int
+        1: re-entered (mean perigee height fell to reentry_km).
+    BELOW_AT_EPOCH : int
+        2: mean perigee already at or below reentry_km at its epoch; re-entry = epoch.
+    NOT_ORBITING : int
+        3: not propagated, the state is not a bound orbit (e >= 1 or a <= Earth radius).
+    NEGATIVE_BSTAR : int
+        4: not propagated, B* is negative, so no physical A/M follows from it.
+    AFTER_STOP : int
+        5: not propagated, the epoch is after stop.
+    STEP_LIMIT : int
+        6: stopped early after more than max_steps steps.
+    STEP_FAILED : int
+        7: stopped early, no step gave a bound orbit.
+
+    The full messages are :data:`DECAY_STATUS_MESSAGES` (``member.message``).
+    """
 
     IN_ORBIT = 0
     REENTERED = 1
@@ -129,7 +151,23 @@ DECAY_STATUS_MESSAGES: dict[int, str] = {
 
 
 class FitStatus(_Coded):
-    """Per-object status of engine.fit.fit_sgp4 (FitResult.status, uint8)."""
+    """Per-object status of engine.fit.fit_sgp4 (FitResult.status, uint8).
+
+    Attributes
+    ----------
+    OK : int
+        0: fitted.
+    HYPERBOLIC : int
+        1: the state is not on a bound orbit (osculating e >= 1); SGP4 cannot represent it.
+    SUBORBITAL : int
+        2: the osculating perigee is below the Earth's surface.
+    NOT_CONVERGED : int
+        3: the fit did not converge to tol_km within max_iter iterations.
+    SGP4_ERROR : int
+        4: SGP4 returned an error at the epoch for the elements tried.
+
+    The full messages are :data:`FIT_STATUS_MESSAGES` (``member.message``).
+    """
 
     OK = 0
     HYPERBOLIC = 1
@@ -149,7 +187,21 @@ FIT_STATUS_MESSAGES: dict[int, str] = {
 
 
 class OrbitStatus(_Coded):
-    """Why an object is or is not in orbit (engine._orbits.orbit_status, NotInOrbit.reason; uint8)."""
+    """Why an object is or is not in orbit (engine._orbits.orbit_status, NotInOrbit.reason; uint8).
+
+    Attributes
+    ----------
+    IN_ORBIT : int
+        0: in orbit.
+    ESCAPING : int
+        1: not a bound orbit (e >= 1).
+    SUBORBITAL : int
+        2: the osculating perigee is below the Earth's surface.
+    REENTERS : int
+        3: the mean perigee is at or below engine._orbits.REENTRY_KM (120 km).
+
+    The full messages are :data:`ORBIT_STATUS_MESSAGES` (``member.message``).
+    """
 
     IN_ORBIT = 0
     ESCAPING = 1
@@ -169,7 +221,24 @@ ORBIT_STATUS_MESSAGES: dict[int, str] = {
 
 class PcFlag(enum.IntFlag):
     """Bits of the uint8 flag field of engine.pc's results; kernels/pc.cuh's enum pc_flag
-    carries the same numbers as PC_FLAG_<name> (tests/test_errors.py checks)."""
+    carries the same numbers as PC_FLAG_<name> (tests/test_errors.py checks).
+
+    Attributes
+    ----------
+    SLOW : int
+        1: relative speed below SLOW_SPEED_KM_S (zero: Pc is NaN); the short-encounter
+        model is doubtful.
+    LONG : int
+        2: CARA 'Extended' indicator > 2e-2, the encounter lasts too long for the 2D method.
+    NPD : int
+        4: covariance not positive definite (or below (1e-4*HBR)^2), eigenvalues clipped.
+    ASSUMED_COVARIANCE : int
+        8: a covariance is an assumed default, not an estimate.
+    OFFSET : int
+        16: CARA 'Offset' indicator > 1e-2, the encounter is offset from the given TCA.
+
+    The full meanings are :data:`PC_FLAGS` (``member.message`` for a single bit).
+    """
 
     SLOW = 1
     LONG = 2

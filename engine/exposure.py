@@ -101,24 +101,44 @@ _DAY_S = 86_400.0
 class CloudHistory:
     """A cloud's mean elements at T sample times for N fragments.
 
-    times (T,) datetime64[us], strictly increasing, UTC; times[0] is the start of the
-        figures (e.g. the event) and the first week is counted from it.
-    a_km, ecco, inclo (T, N) float64: mean semi-major axis (km; the radius averaged over
-        the short-period terms, as engine._orbits.aei_of gives for a Catalog),
-        eccentricity, inclination (rad). Values where alive is False are not read.
-    alive (T, N) bool: the fragment is in orbit at that time.
-    lc_m (N,) float64: characteristic length (m), for the size classes.
-    weights (N,) float64: how many real fragments each one stands for (default 1; a
-        sample of a larger cloud carries 1 / its sampling fraction, engine.scenario.represent).
-        Every count and rate (remaining, the flux and all that derives from it) is the
-        weighted sum. Weights must be finite and > 0: a bad one raises ValueError naming the
-        fragments, since leaving a fragment out would bias every count of a sample silently.
-    label: what the history is (e.g. "seed 3, 1,750 kg"), for reports.
+    Parameters
+    ----------
+    times : (T,) datetime64[us]
+        Strictly increasing, UTC; times[0] is the start of the figures (e.g. the event)
+        and the first week is counted from it.
+    a_km, ecco, inclo : (T, N) float64
+        Mean semi-major axis (km; the radius averaged over the short-period terms, as
+        engine._orbits.aei_of gives for a Catalog), eccentricity, inclination (rad).
+        Values where alive is False are not read.
+    alive : (T, N) bool
+        The fragment is in orbit at that time.
+    lc_m : (N,) float64
+        Characteristic length (m), for the size classes.
+    weights : (N,) float64, optional
+        How many real fragments each one stands for (default 1; a sample of a larger
+        cloud carries 1 / its sampling fraction, engine.scenario.represent). Every count
+        and rate (remaining, the flux and all that derives from it) is the weighted sum.
+    label : str, optional
+        What the history is (e.g. "seed 3, 1,750 kg"), for reports.
 
-    Fragments whose values are unusable (non-finite or out-of-range elements while alive,
-    lc not positive finite) are reported once (BadRecordsWarning, listed in
-    .bad with the field and the fix) and left out (alive set to False, weight 0); the
-    rest are kept. Inconsistent shapes or times raise ValueError.
+    Attributes
+    ----------
+    bad : tuple of engine.io.BadRecord
+        The fragments left out, with the field and the fix.
+
+    Raises
+    ------
+    ValueError
+        Inconsistent shapes or times; weights that are not finite and > 0 (naming the
+        fragments, since leaving a fragment out would bias every count of a sample
+        silently).
+
+    Warns
+    -----
+    BadRecordsWarning
+        Fragments whose values are unusable (non-finite or out-of-range elements while
+        alive, lc not positive finite) are reported once (listed in .bad with the field and
+        the fix) and left out (alive set to False, weight 0); the rest are kept.
     """
 
     times: np.ndarray
@@ -194,15 +214,41 @@ class CloudHistory:
         return int(self.lc_m.shape[0])
 
     def remaining(self) -> np.ndarray:
-        """(T,) float64: weighted fraction of the first sample's fragments still in orbit."""
+        """Weighted fraction of the first sample's fragments still in orbit.
+
+        Returns
+        -------
+        (T,) float64
+            NumPy (host) array: the history itself is held in NumPy.
+        """
         tot = self.alive.astype(np.float64) @ self.weights
         return tot / tot[0] if tot[0] > 0 else np.zeros_like(tot)
 
     @classmethod
     def from_snapshots(cls, times, objects, lc_m, *, weights=None, label: str = "") -> "CloudHistory":
-        """From one set of objects per time: objects is a list (T) of what engine.risk takes
-        (engine.Catalog, engine.Fragments or (a_km, e, i_rad)), each with the same N
-        fragments in the same order; unbound or NaN ones count as not alive."""
+        """From one set of objects per time.
+
+        Parameters
+        ----------
+        times : (T,) datetime64 or what engine.timeconv.to_datetime64 takes
+            Sample times, UTC, strictly increasing.
+        objects : list of T objects
+            What engine.risk takes (engine.Catalog, engine.Fragments or (a_km, e, i_rad)),
+            each with the same N fragments in the same order; unbound or NaN ones count as
+            not alive.
+        lc_m : (N,) float64
+            Characteristic lengths (m).
+        weights : (N,) float64, optional
+            As for CloudHistory.
+        label : str, optional
+            As for CloudHistory.
+
+        Returns
+        -------
+        CloudHistory
+            Its arrays are NumPy (host) arrays whatever the objects: a history is a small
+            per-sample table read on the host.
+        """
         els = [aei_of(o) for o in objects]
         a, e, i = (np.stack([x[k] for x in els]) for k in range(3))
         with np.errstate(invalid="ignore"):
@@ -213,9 +259,31 @@ class CloudHistory:
 def history_from_decay(result, lc_m, *, weights=None, label: str = "") -> CloudHistory:
     """The CloudHistory of an engine.longterm.decay run made with record_days.
 
-    result: engine.longterm.DecayResult with .history; lc_m (N,) m: the fragments'
-    characteristic lengths (e.g. Fragments.lc, in the order given to decay); weights (N,)
-    as CloudHistory. The decay model's mean semi-major axis becomes the radius convention
+    Parameters
+    ----------
+    result : engine.longterm.DecayResult
+        A result with .history (decay run with record_days).
+    lc_m : (N,) float64
+        The fragments' characteristic lengths (m; e.g. Fragments.lc, in the order given to
+        decay).
+    weights : (N,) float64, optional
+        As for CloudHistory.
+    label : str, optional
+        As for CloudHistory.
+
+    Returns
+    -------
+    CloudHistory
+        NumPy (host) arrays, as decay's recorded history is.
+
+    Raises
+    ------
+    ValueError
+        The result has no recorded elements (decay was run without record_days).
+
+    Notes
+    -----
+    The decay model's mean semi-major axis becomes the radius convention
     of CloudHistory by adding the mean short-period J2 offset of the radius that decay
     itself flies (engine._orbits.j2_radius_offset; -10 to +5 km in LEO), so that the
     shells the fragments are counted in are those decay's re-entry test uses (to within
@@ -237,9 +305,24 @@ def history_from_decay(result, lc_m, *, weights=None, label: str = "") -> CloudH
 class Targets:
     """K spacecraft whose risk is computed.
 
-    names (K,) str; satnum (K,) int64 (0 where unknown); a_km, ecco, inclo (K,) float64
-    mean elements (km, -, rad; the same convention as CloudHistory); area_m2 (K,) float64
-    cross-section for impacts (m^2); source: where the elements and areas come from.
+    Parameters
+    ----------
+    names : (K,) str
+        Target names.
+    a_km, ecco, inclo : (K,) float64
+        Mean elements (km, -, rad; the same convention as CloudHistory).
+    area_m2 : (K,) float64 or float
+        Cross-section for impacts (m^2).
+    satnum : (K,) int64, optional
+        Catalogue numbers (0 where unknown).
+    source : str, optional
+        Where the elements and areas come from.
+
+    Raises
+    ------
+    ValueError
+        Shapes unlike names, or elements and areas out of range (naming the target, the
+        field and the fix).
     """
 
     names: np.ndarray
@@ -286,18 +369,47 @@ class Targets:
 
     @classmethod
     def from_catalog(cls, cat, *, area_m2, source: str = "") -> "Targets":
-        """From an engine.Catalog (e.g. engine.load_tle or engine.load_omm of the user's
-        file): names and numbers from the catalogue, a, e, i from its SGP4 mean elements
-        (engine._orbits.aei_of). area_m2: scalar or (K,) cross-sections (m^2); required,
-        because the ranking of targets depends on it (1.0 ranks by flux per m^2)."""
+        """From an engine.Catalog: names and numbers from the catalogue, a, e, i from its
+        SGP4 mean elements (engine._orbits.aei_of).
+
+        Parameters
+        ----------
+        cat : engine.Catalog
+            K objects, e.g. engine.load_tle or engine.load_omm of the user's file.
+        area_m2 : float or (K,) float64
+            Cross-sections (m^2); required, because the ranking of targets depends on it
+            (1.0 ranks by flux per m^2).
+        source : str, optional
+            Where the elements and areas come from.
+
+        Returns
+        -------
+        Targets
+            NumPy (host) arrays: K targets are a small table.
+        """
         a, e, i = aei_of(cat)
         names = np.array([str(n).strip() or str(int(s)) for n, s in zip(cat.name, cat.satnum)])
         return cls(names, a, e, i, area_m2, np.asarray(cat.satnum, dtype=np.int64), source)
 
     @classmethod
     def concatenate(cls, targets) -> "Targets":
-        """One Targets of several in order, e.g. Targets.concatenate([Targets.iss(),
-        Targets.from_catalog(engine.load_tle(path), area_m2=10.0)]); sources joined by "; "."""
+        """One Targets of several in order.
+
+        Parameters
+        ----------
+        targets : non-empty iterable of Targets
+            E.g. [Targets.iss(), Targets.from_catalog(engine.load_tle(path), area_m2=10.0)].
+
+        Returns
+        -------
+        Targets
+            All targets in order; sources joined by "; ".
+
+        Raises
+        ------
+        TypeError
+            An empty list, or an item that is not a Targets.
+        """
         ts = list(targets)
         if not ts or not all(isinstance(t, Targets) for t in ts):
             raise TypeError("concatenate takes a non-empty list of engine.exposure.Targets")
@@ -307,8 +419,19 @@ class Targets:
 
     @classmethod
     def iss(cls, *, area_m2: float | None = None) -> "Targets":
-        """The ISS: element set of 15 Nov 2021 (engine.events.ISS_2021_11_15_TLE) and
-        engine.events.ISS_CROSS_SECTION_M2 (an assumption, see there) unless area_m2."""
+        """The ISS: element set of 15 Nov 2021 (engine.events.ISS_2021_11_15_TLE).
+
+        Parameters
+        ----------
+        area_m2 : float, optional
+            Cross-section (m^2); default engine.events.ISS_CROSS_SECTION_M2 (an
+            assumption, see there).
+
+        Returns
+        -------
+        Targets
+            One target.
+        """
         return cls.from_catalog(events.iss(), area_m2=events.ISS_CROSS_SECTION_M2 if area_m2 is None else area_m2,
                                 source="ISS element set of 15 Nov 2021 (US Space Force catalogue via CelesTrak)")
 
@@ -351,11 +474,23 @@ def _target_states(rc, phi, a_t, e_t, i_t):
 def object_flux(target, a, e, inc, *, shell_km: float = SHELL_KM, lat_band_deg: float = LAT_BAND_DEG) -> np.ndarray:
     """Orbit-averaged flux (objects/km^2/s) that each object puts on one target.
 
-    target: (a_km, ecco, inclo) floats of the target's orbit. a, e, inc: (N,) float64
-    objects' mean semi-major axes (km), eccentricities, inclinations (rad). shell_km,
-    lat_band_deg: largest cell sizes (km, deg) of the altitude x latitude cells that cover
-    the target's orbit. Returns (N,) float64, zero for objects whose orbits do not reach
-    the target's cells. See the module docstring for the model.
+    See the module docstring for the model.
+
+    Parameters
+    ----------
+    target : (a_km, ecco, inclo) floats
+        The target's orbit (km, -, rad).
+    a, e, inc : (N,) float64
+        Objects' mean semi-major axes (km), eccentricities, inclinations (rad).
+    shell_km, lat_band_deg : float, optional
+        Largest cell sizes (km, deg) of the altitude x latitude cells that cover the
+        target's orbit.
+
+    Returns
+    -------
+    (N,) float64
+        Flux (objects/km^2/s), zero for objects whose orbits do not reach the target's
+        cells. A NumPy (host) array: this model runs in NumPy only.
     """
     a_t, e_t, i_t = (float(x) for x in target)
     a, e, inc = (np.asarray(x, dtype=np.float64) for x in (a, e, inc))
@@ -415,14 +550,29 @@ def _flux_of(target, r_edges, lat, a, e, inc):
 class Answer:
     """The one-line answer for one target and size class.
 
-    first_week_per_orbit: mean expected impacts per orbit over the first 7 days.
-    fraction: the stated fraction f of it; days_above_fraction: days from times[0] until
-        the rate falls below f x first_week_per_orbit for the last time (linear
-        interpolation between samples); None when still above at the end (horizon_days).
-    background_per_orbit: the caller's pre-event background (expected events per orbit),
-        None when not given; below_background: the time after which the cloud's rate stays
-        below it (times[0] when never above it), NaT when still above at the end.
-    line: the answer in words, saying what each compared number is.
+    Attributes
+    ----------
+    target : str
+        The target's name.
+    lc_m : float
+        The size class (fragments >= lc_m, m).
+    first_week_per_orbit : float
+        Mean expected impacts per orbit over the first 7 days.
+    fraction : float
+        The stated fraction f of it.
+    days_above_fraction : float or None
+        Days from times[0] until the rate falls below f x first_week_per_orbit for the
+        last time (linear interpolation between samples); None when still above at the
+        end (horizon_days).
+    background_per_orbit : float or None
+        The caller's pre-event background (expected events per orbit), None when not given.
+    below_background : numpy.datetime64
+        The time after which the cloud's rate stays below it (times[0] when never above
+        it), NaT when still above at the end.
+    horizon_days : float
+        Days from times[0] to the last sample.
+    line : str
+        The answer in words, saying what each compared number is.
     """
 
     target: str
@@ -453,12 +603,34 @@ def _last_crossing(days, rate, level):
 class Exposure:
     """Risk a cloud adds to K targets at T sample times, for S size classes and D distances.
 
-    times (T,) datetime64[us]; remaining (T,) weighted fraction of the cloud in orbit;
-    names (K,), area_m2 (K,) m^2, period_s (K,) s; lc_classes_m (S,) m; approach_km (D,) km;
-    flux_per_m2_s (T, K, S): orbit-averaged flux of fragments with lc >= lc_classes_m[s];
-    impacts_per_orbit (T, K, S): flux x area x period; approaches_per_day (T, K, S, D):
-    flux x pi d^2 x 86,400 s; cumulative_impacts (T, K, S): expected impacts since times[0]
-    (trapezoidal rule). label: the history's label.
+    All arrays are NumPy (host) arrays: small per-time, per-target tables.
+
+    Attributes
+    ----------
+    times : (T,) datetime64[us]
+        Sample times, UTC.
+    remaining : (T,) float64
+        Weighted fraction of the cloud in orbit.
+    names : (K,) str
+        Target names.
+    area_m2 : (K,) float64
+        Cross-sections (m^2).
+    period_s : (K,) float64
+        Orbital periods (s).
+    lc_classes_m : (S,) float64
+        Size thresholds (m).
+    approach_km : (D,) float64
+        Approach distances (km).
+    flux_per_m2_s : (T, K, S) float64
+        Orbit-averaged flux (per m^2 per s) of fragments with lc >= lc_classes_m[s].
+    impacts_per_orbit : (T, K, S) float64
+        Flux x area x period.
+    approaches_per_day : (T, K, S, D) float64
+        Flux x pi d^2 x 86,400 s.
+    cumulative_impacts : (T, K, S) float64
+        Expected impacts since times[0] (trapezoidal rule).
+    label : str
+        The history's label.
     """
 
     times: np.ndarray
@@ -496,13 +668,35 @@ class Exposure:
 
     def answer(self, target=0, *, lc_m: float = 0.01, fraction: float = 0.1,
                background_per_orbit: float | None = None) -> Answer:
-        """How long the cloud adds more than `fraction` of its first-week risk to `target`
-        (index or name) for fragments >= lc_m, and when its added risk falls below
-        background_per_orbit (expected events per orbit before the event; for the ISS
-        engine.scenario.NASA_ISS_PENETRATION_PER_ORBIT_BEFORE is NASA's penetration risk,
-        which counts penetrations by debris and meteoroids of every size: the comparison
-        is then between the cloud's impacts of fragments >= lc_m and that figure, and the
-        line says so)."""
+        """How long the cloud adds more than `fraction` of its first-week risk to `target`,
+        and when its added risk falls below background_per_orbit.
+
+        Parameters
+        ----------
+        target : int or str, optional
+            Index or name of the target (default 0).
+        lc_m : float, optional
+            Size class (m): fragments >= lc_m; one of lc_classes_m.
+        fraction : float, optional
+            Fraction of the first-week risk, in (0, 1).
+        background_per_orbit : float, optional
+            Expected events per orbit before the event; for the ISS
+            engine.scenario.NASA_ISS_PENETRATION_PER_ORBIT_BEFORE is NASA's penetration
+            risk, which counts penetrations by debris and meteoroids of every size: the
+            comparison is then between the cloud's impacts of fragments >= lc_m and that
+            figure, and the line says so.
+
+        Returns
+        -------
+        Answer
+            The figures and the line in words.
+
+        Raises
+        ------
+        ValueError
+            fraction outside (0, 1), a background that is not a positive number, an unknown
+            target or size class, or a history shorter than 7 days.
+        """
         if not (0.0 < fraction < 1.0):
             raise ValueError(f"fraction must be in (0, 1), got {fraction!r}")
         if background_per_orbit is not None and not (math.isfinite(background_per_orbit)
@@ -537,8 +731,23 @@ class Exposure:
         return Answer(name, float(lc_m), first, float(fraction), above, background_per_orbit, below, horizon, txt)
 
     def ranking(self, *, lc_m: float = 0.01) -> list[tuple[str, float, float]]:
-        """Targets by cumulative expected impacts over the whole history (fragments >= lc_m),
-        largest first: (name, expected impacts, share of the sum over targets)."""
+        """Targets by cumulative expected impacts over the whole history, largest first.
+
+        Parameters
+        ----------
+        lc_m : float, optional
+            Size class (m): fragments >= lc_m; one of lc_classes_m.
+
+        Returns
+        -------
+        list of (str, float, float)
+            (name, expected impacts, share of the sum over targets), K entries.
+
+        Raises
+        ------
+        ValueError
+            lc_m is not a computed size class.
+        """
         _, s = self._index(0, lc_m)
         tot = self.cumulative_impacts[-1, :, s]
         share = tot / tot.sum() if tot.sum() > 0 else np.zeros_like(tot)
@@ -563,10 +772,33 @@ def exposure(history: CloudHistory, targets: Targets, *, lc_classes_m=LC_CLASSES
              lat_band_deg: float = LAT_BAND_DEG) -> Exposure:
     """Risk the cloud of `history` adds to each of `targets` at each sample time.
 
-    lc_classes_m (S,): size thresholds (m); approach_km (D,): approach distances (km);
-    stop_fraction: the figures end at the first sample where fewer than this weighted
-    fraction of the first sample's fragments remain (None: every sample); shell_km,
-    lat_band_deg: cell sizes of object_flux. Returns an :class:`Exposure`.
+    Parameters
+    ----------
+    history : CloudHistory
+        T samples of N fragments.
+    targets : Targets
+        K targets.
+    lc_classes_m : (S,) float64, optional
+        Size thresholds (m).
+    approach_km : (D,) float64, optional
+        Approach distances (km).
+    stop_fraction : float or None, optional
+        The figures end at the first sample where fewer than this weighted fraction of the
+        first sample's fragments remain (None: every sample).
+    shell_km, lat_band_deg : float, optional
+        Cell sizes (km, deg) of object_flux.
+
+    Returns
+    -------
+    Exposure
+        NumPy (host) arrays: per-time, per-target tables computed in NumPy.
+
+    Raises
+    ------
+    TypeError
+        history or targets of the wrong type.
+    ValueError
+        Size thresholds or distances that are not positive, stop_fraction outside [0, 1).
     """
     if not isinstance(history, CloudHistory):
         raise TypeError(f"history must be an engine.exposure.CloudHistory, got {type(history).__name__}")
@@ -615,10 +847,14 @@ _QUANTITIES = ("flux_per_m2_s", "impacts_per_orbit", "approaches_per_day", "cumu
 class EnsembleExposure:
     """Exposures of M ensemble members (seeds and assumptions) on one time grid.
 
-    members: list of M Exposure, all with the same times, targets, classes and distances
-    (sample times up to the first where every member has fewer than stop_fraction of its
-    fragments left). band() gives median and 5-95 % per sample time; answers() the
-    distribution of the one-line answers.
+    band() gives median and 5-95 % per sample time; answers() the distribution of the
+    one-line answers.
+
+    Attributes
+    ----------
+    members : list of M Exposure
+        All with the same times, targets, classes and distances (sample times up to the
+        first where every member has fewer than stop_fraction of its fragments left).
     """
 
     members: list
@@ -629,9 +865,30 @@ class EnsembleExposure:
 
     def band(self, quantity: str = "impacts_per_orbit", target=0, *, lc_m: float = 0.01,
              approach_km: float | None = None) -> dict:
-        """{"median", "p05", "p95"}: (T,) float64 percentiles over the members of `quantity`
-        (one of flux_per_m2_s, impacts_per_orbit, approaches_per_day (give approach_km),
-        cumulative_impacts) for `target` and fragments >= lc_m."""
+        """Median and 5-95 % over the members of one quantity, per sample time.
+
+        Parameters
+        ----------
+        quantity : str, optional
+            One of flux_per_m2_s, impacts_per_orbit, approaches_per_day (give
+            approach_km), cumulative_impacts.
+        target : int or str, optional
+            Index or name of the target.
+        lc_m : float, optional
+            Size class (m): fragments >= lc_m.
+        approach_km : float, optional
+            Approach distance (km), for approaches_per_day.
+
+        Returns
+        -------
+        dict
+            {"median", "p05", "p95"}: (T,) float64 NumPy (host) percentiles.
+
+        Raises
+        ------
+        ValueError
+            An unknown quantity, target, size class or distance.
+        """
         if quantity not in _QUANTITIES:
             raise ValueError(f"quantity must be one of {_QUANTITIES}, got {quantity!r}")
         m0 = self.members[0]
@@ -647,9 +904,22 @@ class EnsembleExposure:
         return {"median": med, "p05": p05, "p95": p95}
 
     def answers(self, target=0, **kw) -> dict:
-        """Exposure.answer for every member (kw as there), and the median and 5-95 % of
-        days_above_fraction (members still above at the end count as the horizon: the
-        percentiles are then lower bounds, flagged in "censored")."""
+        """Exposure.answer for every member, and the spread of days_above_fraction.
+
+        Parameters
+        ----------
+        target : int or str, optional
+            Index or name of the target.
+        **kw
+            As for Exposure.answer.
+
+        Returns
+        -------
+        dict
+            "members": list of M Answer; "days_above_fraction": {"median", "p05", "p95"}
+            (days; members still above at the end count as the horizon: the percentiles
+            are then lower bounds); "censored": how many members were still above.
+        """
         ans = [m.answer(target, **kw) for m in self.members]
         d = np.array([a.days_above_fraction if a.days_above_fraction is not None else a.horizon_days
                       for a in ans])
@@ -660,9 +930,32 @@ class EnsembleExposure:
 
 def ensemble(histories, targets: Targets, *, stop_fraction: float | None = STOP_FRACTION, **kw) -> EnsembleExposure:
     """Exposure of every history (one per ensemble member: seed and assumption values) on
-    `targets`; kw as for :func:`exposure`. All histories must share their sample times;
-    the result ends at the first sample where every member has fewer than stop_fraction of
-    its fragments left."""
+    `targets`.
+
+    Parameters
+    ----------
+    histories : iterable of M CloudHistory
+        All with the same sample times.
+    targets : Targets
+        K targets.
+    stop_fraction : float or None, optional
+        The result ends at the first sample where every member has fewer than this
+        weighted fraction of its fragments left (None: every sample).
+    **kw
+        As for :func:`exposure`.
+
+    Returns
+    -------
+    EnsembleExposure
+        NumPy (host) arrays, as :func:`exposure`'s.
+
+    Raises
+    ------
+    TypeError
+        A history that is not a CloudHistory.
+    ValueError
+        No histories, histories with other sample times, or bad options.
+    """
     hs = list(histories)
     if not hs:
         raise ValueError("histories is empty; give one CloudHistory per ensemble member")

@@ -40,7 +40,15 @@ __all__ = ["Heading", "Text", "Figure", "Table", "write", "risk_blocks", "on_orb
 
 @dataclass
 class Heading:
-    """A section title (level 2 or 3)."""
+    """A section title.
+
+    Attributes
+    ----------
+    text : str
+        The title.
+    level : int
+        2 (default) or 3.
+    """
 
     text: str
     level: int = 2
@@ -48,15 +56,32 @@ class Heading:
 
 @dataclass
 class Text:
-    """One paragraph of plain text."""
+    """One paragraph of plain text.
+
+    Attributes
+    ----------
+    text : str
+        The paragraph (escaped when written).
+    """
 
     text: str
 
 
 @dataclass
 class Figure:
-    """A figure: png (PNG bytes), title, shows (what it shows: axes, curves, bands) and
-    conclude (what a reader should take from it)."""
+    """A figure with a caption saying what it shows and what to conclude.
+
+    Attributes
+    ----------
+    title : str
+        The figure's title.
+    png : bytes
+        PNG image (embedded as a data: URI when written).
+    shows : str
+        What it shows: axes, curves, bands.
+    conclude : str
+        What a reader should take from it.
+    """
 
     title: str
     png: bytes
@@ -65,7 +90,22 @@ class Figure:
 
     @classmethod
     def from_matplotlib(cls, fig, title: str, shows: str, conclude: str, *, dpi: int = 110) -> "Figure":
-        """Render a matplotlib Figure to PNG bytes (and close it)."""
+        """Render a matplotlib Figure to PNG bytes (and close it).
+
+        Parameters
+        ----------
+        fig : matplotlib.figure.Figure
+            The figure; closed once rendered.
+        title, shows, conclude : str
+            As the class's attributes.
+        dpi : int, optional
+            Resolution of the PNG (dots per inch, default 110).
+
+        Returns
+        -------
+        Figure
+            The rendered figure.
+        """
         import matplotlib.pyplot as plt  # optional dependency (the plots extra): imported on first use
 
         buf = io.BytesIO()
@@ -76,8 +116,19 @@ class Figure:
 
 @dataclass
 class Table:
-    """A table: columns (C,) headers; rows, each C values (numbers are formatted with 4
-    significant digits); caption says what the numbers are."""
+    """A table.
+
+    Attributes
+    ----------
+    title : str
+        The table's title.
+    columns : list of C str
+        Headers.
+    rows : list of lists of C values
+        Numbers are formatted with 4 significant digits.
+    caption : str
+        What the numbers are.
+    """
 
     title: str
     columns: list
@@ -146,8 +197,19 @@ def _html(title, intro, assumptions, blocks) -> str:
 
 
 def json_ready(obj):
-    """obj with NumPy scalars and arrays as Python numbers and lists, datetime64 as ISO
-    strings (None for NaT), NaN and infinities as None: what json.dump writes strictly."""
+    """obj in the form json.dump writes strictly.
+
+    Parameters
+    ----------
+    obj : object
+        Nested dicts, lists, tuples, NumPy scalars and arrays, datetime64, numbers.
+
+    Returns
+    -------
+    object
+        obj with NumPy scalars and arrays as Python numbers and lists, datetime64 as ISO
+        strings (None for NaT), NaN and infinities as None, dict keys as str.
+    """
     if isinstance(obj, dict):
         return {str(k): json_ready(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -167,11 +229,40 @@ def json_ready(obj):
 
 def write(out, *, title: str, intro: str = "", assumptions=(), blocks=(), summary=None, csvs=None) -> dict:
     """Write out/report.html, out/summary.json (when summary is given) and one CSV per
-    entry of csvs ({file name: (header (C,), rows)}); create out if needed.
+    entry of csvs; create out if needed.
 
-    assumptions: (what, value, source or reason) triples shown as a table under the
-    introduction; blocks: Heading, Text, Figure and Table in reading order. Everything is
-    checked before any file is written. Returns {"report.html": path, ...}.
+    Everything is checked before any file is written.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The output folder.
+    title : str
+        The page's title.
+    intro : str, optional
+        The introduction (what was simulated).
+    assumptions : iterable of (str, str, str), optional
+        (what, value, source or reason) triples shown as a table under the introduction.
+    blocks : iterable of Heading, Text, Figure and Table, optional
+        In reading order.
+    summary : dict, optional
+        Written to summary.json through json_ready.
+    csvs : dict, optional
+        {file name: (header (C,), rows)}, each name a plain file name ending in .csv.
+
+    Returns
+    -------
+    dict
+        {"report.html": path, "summary.json": path, "<name>.csv": path, ...}: the files
+        written.
+
+    Raises
+    ------
+    TypeError
+        A block that is not a Heading, Text, Figure or Table.
+    ValueError
+        A figure without PNG bytes or without both shows and conclude, a table row with the
+        wrong number of values, or a CSV name that is not a plain .csv file name.
     """
     blocks = list(blocks)
     for j, b in enumerate(blocks):
@@ -250,12 +341,40 @@ def risk_blocks(ens, *, target=0, lc_classes_m=None, fraction: float = 0.1, back
                 background_text: str = "") -> tuple[list, dict, dict]:
     """Blocks, summary entries and CSVs of the risk a cloud adds over time.
 
-    ens: engine.exposure.EnsembleExposure (one member is an ensemble of one). target: the
-    main target (index or name; the others appear in the ranking). lc_classes_m: size
-    classes to show (default: every class computed). fraction: the stated fraction of
-    the first-week risk. background_per_orbit: the pre-event background (expected events
-    per orbit) with background_text saying what it is and where it comes from (shown
-    beside it; required when a background is given).
+    Parameters
+    ----------
+    ens : engine.exposure.EnsembleExposure
+        One member is an ensemble of one.
+    target : int or str, optional
+        The main target (index or name; the others appear in the ranking).
+    lc_classes_m : sequence of float, optional
+        Size classes to show (m; default: every class computed).
+    fraction : float, optional
+        The stated fraction of the first-week risk.
+    background_per_orbit : float, optional
+        The pre-event background (expected events per orbit).
+    background_text : str, optional
+        What the background is and where it comes from (shown beside it; required when a
+        background is given).
+
+    Returns
+    -------
+    blocks : list
+        Heading, Text, Figure and Table blocks for write().
+    summary : dict
+        Summary entries (per class: first-week risk, days above the fraction, cumulative
+        impacts; the answer in words; the ranking), host Python numbers for summary.json.
+    csvs : dict
+        {"risk_over_time.csv": (header, rows)}: every quantity's band per sample time.
+
+    Raises
+    ------
+    TypeError
+        ens is not an EnsembleExposure.
+    ValueError
+        A background without background_text, or an unknown target or size class.
+    ImportError
+        matplotlib is not installed.
     """
 
     if not isinstance(ens, EnsembleExposure):
@@ -395,13 +514,35 @@ def _pct(x):
 def on_orbit_block(times, simulated, *, satcat=None, since=None, label: str = "simulated cloud") -> Figure:
     """Figure: fragments in orbit against time, simulated beside the real catalogue.
 
-    times (T,) datetime64; simulated: (T,) counts, or a dict {"median", "p05", "p95"} of
-    (T,) over an ensemble. satcat: engine.io.satcat.Satcat of the real fragments (e.g.
-    CelesTrak's rows of the event's international designator), counted with since (the
-    event time) so that objects decayed before it are left out. Both curves are numbers of
-    objects in orbit, each divided by its own count at times[0] so that their decay is
-    compared (the simulated cloud and the catalogue hold different size ranges); the
-    caption gives both counts.
+    Both curves are numbers of objects in orbit, each divided by its own count at times[0]
+    so that their decay is compared (the simulated cloud and the catalogue hold different
+    size ranges); the caption gives both counts.
+
+    Parameters
+    ----------
+    times : (T,) datetime64
+        Sample times, UTC.
+    simulated : (T,) counts, or dict
+        Counts, or a dict {"median", "p05", "p95"} of (T,) over an ensemble.
+    satcat : engine.io.satcat.Satcat, optional
+        The real fragments (e.g. CelesTrak's rows of the event's international
+        designator).
+    since : datetime64, optional
+        The event time: catalogue objects decayed before it are left out (default times[0]).
+    label : str, optional
+        Name of the simulated curve.
+
+    Returns
+    -------
+    Figure
+        The rendered figure.
+
+    Raises
+    ------
+    ValueError
+        simulated's shapes unlike times, or a first count that is not positive.
+    ImportError
+        matplotlib is not installed.
     """
 
     plt = _plt()

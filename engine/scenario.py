@@ -129,7 +129,56 @@ BACKGROUND_TEXT = ("NASA's ISS debris penetration risk before the test, 1 in 50,
 
 @dataclass
 class ScenarioResult:
-    """What the scenario computed. Times UTC; see the module docstring for the stages."""
+    """What the scenario computed. Times UTC; see the module docstring for the stages.
+
+    The tables are NumPy (host) arrays whatever the backend: they are per-day and
+    per-member summaries, read on the host for the report.
+
+    Attributes
+    ----------
+    fragments : engine.Fragments
+        Member 0's breakup.
+    cloud : engine.Catalog
+        Member 0's fragments in orbit.
+    n_suborbital : int
+        Fragments not in orbit at the event (engine._orbits).
+    epoch : numpy.datetime64
+        The event.
+    days : float
+        Window of member 0's screening and flux.
+    density_alt_edges_km : (A + 1,) float64
+        Altitude shell edges, km.
+    density_per_day : (D, A) float64
+        Objects/km^3, time average over each day.
+    conjunctions : engine.Conjunctions
+        ISS close approaches, with Pc columns.
+    pc : (K,) float64
+        2D probability of collision (assumed covariances), the same as conjunctions.pc.
+    approaches_per_day : (D,) int64
+        Counts under the threshold.
+    threshold_km : float
+        The screening threshold, km.
+    flux : engine.risk.FluxResult
+        The cloud's flux on the ISS over the window.
+    decay : engine.longterm.DecayResult or None
+        Member 0's decay (None: years 0).
+    timings_s : dict
+        Stage -> seconds.
+    files : list
+        Files written under `out`.
+    members : list of dict
+        Per member: assumptions, fragments, in orbit.
+    targets : engine.exposure.Targets
+        The ISS first, then the user's.
+    ensemble : engine.exposure.EnsembleExposure or None
+        None: no decay run, or < 7 days.
+    on_orbit_members : (M, T) array or None
+        Fragments in orbit per member at decay.times (weighted, float, when sampled).
+    risk : dict
+        Headline risk figures (engine.report.risk_blocks' summary).
+    report_parts : tuple
+        risk_blocks' blocks and CSVs for the report.
+    """
 
     fragments: object
     cloud: object
@@ -177,8 +226,18 @@ class ScenarioResult:
         return out.summary() + (f"; {rejected:,} not fitted (errors)" if rejected else "")
 
     def sampling_text(self, *, sentence: bool = False) -> str:
-        """How the ensemble stage represented the fragments below KEEP_LC_M, in words ("" when
-        every member was decayed complete); sentence: as a sentence of the report's intro."""
+        """How the ensemble stage represented the fragments below KEEP_LC_M, in words.
+
+        Parameters
+        ----------
+        sentence : bool, optional
+            As a sentence of the report's intro (default: a clause of the summary).
+
+        Returns
+        -------
+        str
+            The text; "" when every member was decayed complete.
+        """
         m = self.members
         if not m or all(i.get("n_fragments", i["in_orbit"]) == i.get("n_represented", i["in_orbit"]) for i in m):
             return ""
@@ -195,6 +254,14 @@ class ScenarioResult:
         return f"ensemble decay by representative fragments: {how}; the bands over the members include the sampling error"
 
     def summary(self) -> str:
+        """The scenario's results in words, as the command line prints them.
+
+        Returns
+        -------
+        str
+            Lines: the breakup, ISS close approaches and Pc, flux and expected impacts (with
+            what NASA's figures may be compared with), decay, risk over time, stage times.
+        """
         f = self.flux
         orbits = self.days * 1440.0 / ISS_PERIOD_MIN
         per_orbit = f.expected_impacts / orbits if orbits > 0 else float("nan")
@@ -316,20 +383,65 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
     """Run the scenario (see the module docstring) and, with `out`, write report.html,
     summary.json, the CSVs, report.md and the figures there.
 
-    lc_min (m): smallest fragment size; days: window of member 0's screening and flux;
-    years: length of the decay and of the risk over time (0 skips both); area_m2: the ISS's
-    cross-section (m^2). members: ensemble size (>= 1; member 0 = seed and the central
-    assumptions). targets: None, or an engine.Catalog of further targets (e.g. the user's
-    TLE/OMM file), each with cross-section target_area_m2 (m^2), ranked with the ISS (an
-    element set of the ISS itself, number 25544, is left to the preset). real_cloud: an
-    engine.Catalog of catalogued fragments drawn beside the generated cloud in the Gabbard
-    diagram; real_satcat: an engine.io.satcat.Satcat of the real fragments, whose decay is
-    drawn beside the simulated one. fraction: the stated fraction of the first-week risk.
-    ensemble_fragments: most fragments decayed in the ensemble stage, all members together
-    (None: every member complete); beyond it each member keeps its fragments >= KEEP_LC_M
-    and a seeded random sample of the smaller ones, weighted (represent), and every count
-    and rate of stage 5 is a weighted sum. Member 0's stages 2-4 always use its whole cloud.
     Every argument is checked before any work starts.
+
+    Parameters
+    ----------
+    lc_min : float, optional
+        Smallest fragment size (m).
+    days : float, optional
+        Window of member 0's screening and flux (days, > 0).
+    seed : int, optional
+        Member 0's breakup seed.
+    backend : {"auto", "numpy", "cuda"}, optional
+        Where the heavy stages run.
+    out : str, optional
+        Directory for the report (created when missing); None writes nothing.
+    threshold_km : float, optional
+        Screening threshold for ISS close approaches (km, > 0).
+    years : float, optional
+        Length of the decay and of the risk over time (0 skips both).
+    area_m2 : float, optional
+        The ISS's cross-section (m^2).
+    real_cloud : engine.Catalog, optional
+        Catalogued fragments drawn beside the generated cloud in the Gabbard diagram.
+    quiet : bool, optional
+        No progress bars.
+    log : callable, optional
+        Receives one line of text per stage (default print).
+    members : int, optional
+        Ensemble size (>= 1; member 0 = seed and the central assumptions).
+    targets : engine.Catalog, optional
+        Further targets (e.g. the user's TLE/OMM file), each with cross-section
+        target_area_m2, ranked with the ISS (an element set of the ISS itself, number
+        25544, is left to the preset).
+    target_area_m2 : float, optional
+        Cross-section of each further target (m^2).
+    real_satcat : engine.io.satcat.Satcat, optional
+        The real fragments, whose decay is drawn beside the simulated one.
+    fraction : float, optional
+        The stated fraction of the first-week risk, in (0, 1).
+    ensemble_fragments : int or None, optional
+        Most fragments decayed in the ensemble stage, all members together (None: every
+        member complete); beyond it each member keeps its fragments >= KEEP_LC_M and a
+        seeded random sample of the smaller ones, weighted (represent), and every count and
+        rate of stage 5 is a weighted sum. Member 0's stages 2-4 always use its whole cloud.
+
+    Returns
+    -------
+    ScenarioResult
+        Its tables are NumPy (host) arrays whatever the backend (see ScenarioResult).
+
+    Raises
+    ------
+    ValueError
+        A non-positive days, threshold_km, area_m2 or target_area_m2, negative years,
+        members or ensemble_fragments not a whole number >= 1, fraction outside (0, 1), or
+        an `out` that cannot be a directory.
+    TypeError
+        targets not an engine.Catalog, real_satcat not a Satcat.
+    engine.errors.BackendUnavailable
+        backend="cuda" where it cannot run.
     """
 
     if not days > 0:
@@ -503,11 +615,19 @@ def cosmos1408(*, lc_min: float = 0.1, days: float = 7.0, seed: int = 0, backend
 def sample_fraction(n_large, n_small, budget: int | None = ENSEMBLE_FRAGMENTS) -> float:
     """Fraction of the fragments below KEEP_LC_M that the ensemble stage decays.
 
-    n_large, n_small: (M,) counts per member of in-orbit fragments at or above KEEP_LC_M
-    (all kept) and below it. budget: most fragments decayed, all members together (None:
-    no limit). Returns 1.0 when everything fits (the default 10 cm run), else the fraction
-    that fills the budget left by the large fragments, with at least MIN_SAMPLED small
-    fragments per member (so the budget is exceeded only when the large ones alone fill it).
+    Parameters
+    ----------
+    n_large, n_small : (M,) int
+        Counts per member of in-orbit fragments at or above KEEP_LC_M (all kept) and below it.
+    budget : int or None, optional
+        Most fragments decayed, all members together (None: no limit).
+
+    Returns
+    -------
+    float
+        1.0 when everything fits (the default 10 cm run), else the fraction that fills the
+        budget left by the large fragments, with at least MIN_SAMPLED small fragments per
+        member (so the budget is exceeded only when the large ones alone fill it).
     """
     large, small = int(np.sum(n_large)), int(np.sum(n_small))
     if budget is None or small == 0 or large + small <= budget:
@@ -519,9 +639,31 @@ def sample_fraction(n_large, n_small, budget: int | None = ENSEMBLE_FRAGMENTS) -
 def represent(lc_m, fraction: float, seed: int):
     """The fragments that stand for one member in the ensemble stage, and their weights.
 
-    lc_m (N,) m: characteristic lengths of the member's in-orbit fragments; fraction in
-    (0, 1]: share of the fragments below KEEP_LC_M to keep (sample_fraction); seed: the
-    member's breakup seed. Every fragment >= KEEP_LC_M is kept with weight 1; of the n
+    Parameters
+    ----------
+    lc_m : (N,) float64
+        Characteristic lengths (m) of the member's in-orbit fragments.
+    fraction : float
+        Share of the fragments below KEEP_LC_M to keep, in (0, 1] (sample_fraction).
+    seed : int
+        The member's breakup seed.
+
+    Returns
+    -------
+    idx : (K,) int64
+        Increasing indices of the kept fragments.
+    weights : (K,) float64
+        How many fragments each stands for. Both NumPy (host) arrays: the sample is drawn
+        on the host so that it is the same on every backend.
+
+    Raises
+    ------
+    ValueError
+        fraction outside (0, 1].
+
+    Notes
+    -----
+    Every fragment >= KEEP_LC_M is kept with weight 1; of the n
     smaller ones a simple random sample of k = max(1, round(fraction x n)) is drawn without
     replacement (NumPy's PCG64 seeded from (seed, a fixed stream tag): the same sample on
     every backend and machine), each with weight n / k. The weighted sum of any quantity
@@ -529,7 +671,7 @@ def represent(lc_m, fraction: float, seed: int):
     Horvitz-Thompson estimator of a simple random sample; its variance,
     n^2 (1 - k/n) S^2 / k with S^2 the quantity's variance over the n small fragments, is
     what tests/test_scenario_sampling.py bounds), and the weighted count at the start is n
-    exactly. Returns (idx (K,) int64 increasing, weights (K,) float64).
+    exactly.
     """
     lc = np.asarray(lc_m, dtype=np.float64)
     if not 0.0 < fraction <= 1.0:
@@ -559,11 +701,23 @@ def _weighted_median(x, w) -> float:
 
 
 def size_classes(lc_min: float) -> tuple:
-    """The size classes (m) of the risk figures for a run down to lc_min (m): those of
-    engine.exposure.LC_CLASSES_M at or above lc_min. A class below lc_min would count only
-    the fragments >= lc_min and repeat the larger class's figures under a smaller size, so
-    the >= 1 cm figures appear only when the run generates 1 cm fragments (--lc-min 0.01);
-    lc_min above every class gives the class of lc_min itself."""
+    """The size classes of the risk figures for a run down to lc_min.
+
+    A class below lc_min would count only the fragments >= lc_min and repeat the larger
+    class's figures under a smaller size, so the >= 1 cm figures appear only when the run
+    generates 1 cm fragments (--lc-min 0.01).
+
+    Parameters
+    ----------
+    lc_min : float
+        The run's smallest fragment size (m).
+
+    Returns
+    -------
+    tuple of float
+        Those of engine.exposure.LC_CLASSES_M at or above lc_min (m); lc_min above every
+        class gives the class of lc_min itself.
+    """
     keep = tuple(c for c in exposure.LC_CLASSES_M if c >= lc_min * (1.0 - 1e-12))
     return keep if keep else (float(lc_min),)
 

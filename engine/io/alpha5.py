@@ -18,7 +18,23 @@ _VALUE = {c: i + 10 for i, c in enumerate(_LETTERS)}
 
 
 def to_alpha5(n: int) -> str:
-    """Encode a catalogue number 0..339999 as 5 characters."""
+    """Encode a catalogue number 0..339999 as 5 characters.
+
+    Parameters
+    ----------
+    n : int
+        Catalogue number, 0..339999 (MAX_SATNUM).
+
+    Returns
+    -------
+    str
+        5 characters: digits below 100000, else a letter other than I/O and 4 digits.
+
+    Raises
+    ------
+    ValueError
+        n outside 0..339999, which a TLE cannot hold.
+    """
     n = int(n)
     if n < 0 or n > MAX_SATNUM:
         raise ValueError(
@@ -33,8 +49,21 @@ def to_alpha5(n: int) -> str:
 def from_alpha5(s: str) -> int:
     """Decode 5 characters (digits, or a letter other than I/O and 4 digits).
 
-    Leading blanks are accepted for plain numbers ('  123' -> 123), as in old TLEs.
-    Raises ValueError for anything else.
+    Parameters
+    ----------
+    s : str
+        5 characters. Leading blanks are accepted for plain numbers ('  123' -> 123), as in
+        old TLEs.
+
+    Returns
+    -------
+    int
+        The catalogue number, 0..339999.
+
+    Raises
+    ------
+    ValueError
+        For anything else (wrong length, I or O, neither digits nor Alpha-5).
     """
     if len(s) != 5:
         raise ValueError(f"catalogue number must be 5 characters, got {s!r}")

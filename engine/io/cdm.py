@@ -193,10 +193,17 @@ def rtn_basis(r, v) -> np.ndarray:
 class CdmObject:
     """One object's segment of a CDM.
 
-    metadata, od, additional: keyword -> value dicts (text, float, or int), in message order;
-    state: (6,) float64 X..Z_DOT in km, km/s; covariance: keyword -> float in the message's
-    units (m**2 ...), lower triangle CR_R..CNDOT_NDOT and optional CDRG_*/CSRP_*/CTHR_* rows;
-    comments: {section: [text, ...]} for the sections metadata, od, additional, state, covariance.
+    Attributes
+    ----------
+    metadata, od, additional : dict
+        Keyword -> value (text, float, or int), in message order.
+    state : (6,) float64
+        X..Z_DOT in km, km/s, in REF_FRAME.
+    covariance : dict
+        Keyword -> float in the message's units (m**2 ...), lower triangle CR_R..CNDOT_NDOT
+        and optional CDRG_*/CSRP_*/CTHR_* rows.
+    comments : dict
+        {section: [text, ...]} for the sections metadata, od, additional, state, covariance.
     """
 
     metadata: dict = field(default_factory=dict)
@@ -229,10 +236,25 @@ class CdmObject:
         return np.array(self.state[3:6], dtype=np.float64)
 
     def covariance_rtn(self, units: str = "km") -> np.ndarray:
-        """(6, 6) symmetric RTN covariance of position and velocity.
+        """Symmetric RTN covariance of position and velocity.
 
-        units="km": km^2, km^2/s, km^2/s^2 (the message's m-based values / 1e6);
-        units="m": as in the message (m^2, m^2/s, m^2/s^2).
+        Parameters
+        ----------
+        units : {"km", "m"}, optional
+            "km" (default): km^2, km^2/s, km^2/s^2 (the message's m-based values / 1e6);
+            "m": as in the message (m^2, m^2/s, m^2/s^2).
+
+        Returns
+        -------
+        (6, 6) float64
+            A NumPy (host) array: a message holds one small matrix per object.
+
+        Raises
+        ------
+        ValueError
+            units other than "km" or "m".
+        KeyError
+            A CR_R..CNDOT_NDOT keyword missing from the covariance.
         """
         if units not in ("km", "m"):
             raise ValueError(f"units must be 'km' or 'm', not {units!r}")
@@ -242,15 +264,37 @@ class CdmObject:
         return c * 1e-6 if units == "km" else c
 
     def rtn_basis(self) -> np.ndarray:
-        """(3, 3) matrix Q with columns R, T, N (unit vectors in REF_FRAME) of this object's state."""
+        """The RTN basis of this object's state.
+
+        Returns
+        -------
+        (3, 3) float64
+            Q with columns R, T, N (unit vectors in REF_FRAME), as :func:`rtn_basis`; a
+            NumPy (host) array.
+        """
         return rtn_basis(self.position_km[None], self.velocity_km_s[None])[0]
 
     def covariance_inertial(self, units: str = "km") -> np.ndarray:
-        """(6, 6) covariance rotated from RTN to the frame of the state (REF_FRAME).
+        """Covariance rotated from RTN to the frame of the state (REF_FRAME).
 
         C = B C_rtn B^T with B = blockdiag(Q, Q), Q = [R T N] of this object's state (the RTN
         velocity components are projections on the same axes, as CARA's RIC-to-ECI conversion
-        does); units as covariance_rtn().
+        does).
+
+        Parameters
+        ----------
+        units : {"km", "m"}, optional
+            As covariance_rtn().
+
+        Returns
+        -------
+        (6, 6) float64
+            Symmetric; a NumPy (host) array, as covariance_rtn().
+
+        Raises
+        ------
+        ValueError, KeyError
+            As covariance_rtn().
         """
         q = self.rtn_basis()
         b = np.zeros((6, 6))
@@ -264,8 +308,14 @@ class CdmObject:
 class CDM:
     """A parsed CCSDS 508.0-B-1 conjunction data message.
 
-    header, relative: keyword -> value dicts in message order (times as their text);
-    objects: [OBJECT1, OBJECT2] CdmObject; comments: {"header": [...], "relative": [...]}.
+    Attributes
+    ----------
+    header, relative : dict
+        Keyword -> value in message order (times as their text).
+    objects : list of CdmObject
+        [OBJECT1, OBJECT2].
+    comments : dict
+        {"header": [...], "relative": [...]}.
     """
 
     header: dict = field(default_factory=dict)
@@ -325,13 +375,51 @@ class CDM:
                     message_for=None, comments=None) -> "CDM":
         """Build a CDM from inertial states at TCA.
 
-        tca: numpy datetime64, datetime or ISO text (UTC); r1, r2: (3,) km; v1, v2: (3,) km/s;
-        cov1, cov2: (3, 3) or (6, 6) inertial covariance, km^2 (km^2/s, km^2/s^2), rotated to
-        RTN (m-based units) for the message; a 3x3 gives zero velocity rows and a comment.
-        miss_distance_km / relative_speed_km_s: default |r1 - r2| / |v1 - v2|.
-        object1, object2: dicts of metadata keywords (OBJECT_DESIGNATOR, OBJECT_NAME, ...);
-        missing mandatory ones get neutral defaults ('UNKNOWN', 'NONE', ...).
-        hbr_km: written as 'COMMENT HBR = <m>' (CARA convention; read back by hbr_m).
+        Parameters
+        ----------
+        tca : numpy datetime64, datetime or ISO text
+            Time of closest approach (UTC).
+        r1, r2 : (3,) float64
+            Positions, km, in ref_frame.
+        v1, v2 : (3,) float64
+            Velocities, km/s, in ref_frame.
+        cov1, cov2 : (3, 3) or (6, 6) float64
+            Inertial covariance, km^2 (km^2/s, km^2/s^2), rotated to RTN (m-based units) for
+            the message; a 3x3 gives zero velocity rows and a comment.
+        miss_distance_km, relative_speed_km_s : float, optional
+            Default |r1 - r2| and |v1 - v2|.
+        object1, object2 : dict, optional
+            Metadata keywords (OBJECT_DESIGNATOR, OBJECT_NAME, ...); missing mandatory ones
+            get neutral defaults ('UNKNOWN', 'NONE', ...).
+        originator : str, optional
+            ORIGINATOR of the header.
+        message_id : str, optional
+            MESSAGE_ID (default "<originator>_<TCA>").
+        creation_date : datetime64, datetime or ISO text, optional
+            CREATION_DATE (default now, UTC).
+        ref_frame : str, optional
+            REF_FRAME of both objects (default "EME2000").
+        hbr_km : float, optional
+            Combined hard-body radius (km), written as 'COMMENT HBR = <m>' (CARA convention;
+            read back by hbr_m).
+        collision_probability : float, optional
+            COLLISION_PROBABILITY.
+        collision_probability_method : str, optional
+            COLLISION_PROBABILITY_METHOD.
+        message_for : str, optional
+            MESSAGE_FOR of the header.
+        comments : iterable of str, optional
+            Header comments.
+
+        Returns
+        -------
+        CDM
+            The message, relative position and velocity in OBJECT1's RTN frame (m, m/s).
+
+        Raises
+        ------
+        ValueError
+            An unknown metadata keyword, or a covariance that is neither (3, 3) nor (6, 6).
         """
         r1, v1, r2, v2 = (np.asarray(a, dtype=np.float64).reshape(3) for a in (r1, v1, r2, v2))
         tca_s = _format_time(tca)

@@ -26,10 +26,36 @@ def _t(t) -> str:
 
 
 def write(path, catalog, times, r, v, *, e=None, frame: str = "TEME", originator: str = "debris-engine") -> int:
-    """Write an OEM for N objects at M times; returns the number of segments written.
+    """Write an OEM for N objects at M times.
 
-    catalog: engine.Catalog (names, catalogue numbers); times: (M,) datetime64 UTC;
-    r, v: (N, M, 3) km, km/s in `frame`; e: (N, M) error codes (default: 0 where r is finite).
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write (replaced if it exists).
+    catalog : engine.Catalog
+        N objects (names, catalogue numbers).
+    times : (M,) datetime64
+        UTC.
+    r, v : (N, M, 3) float64
+        Positions (km) and velocities (km/s) in `frame`, as host (NumPy) arrays: the
+        numbers are formatted into text on the host.
+    e : (N, M) int, optional
+        Error codes (default: 0 where r is finite); states with a non-zero code are left out.
+    frame : str, optional
+        REF_FRAME of every segment (default "TEME", the frame of SGP4 states).
+    originator : str, optional
+        ORIGINATOR of the header.
+
+    Returns
+    -------
+    int
+        The number of segments written (objects with at least one valid state).
+
+    Raises
+    ------
+    ValueError
+        Shapes of times, r, v that do not match each other or len(catalog), before
+        anything is written.
     """
     times = np.asarray(times).astype("datetime64[us]")
     r = np.asarray(r, dtype=np.float64)
@@ -66,9 +92,24 @@ def write(path, catalog, times, r, v, *, e=None, frame: str = "TEME", originator
 
 
 def read(path):
-    """Segments of an OEM written in KVN: list of dicts with the metadata keywords and
-    'times' (K,) datetime64[us], 'r' (K, 3) km, 'v' (K, 3) km/s. Raises ValueError naming
-    the line for anything malformed."""
+    """Segments of an OEM written in KVN.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The OEM file.
+
+    Returns
+    -------
+    list of dict
+        One per segment: the metadata keywords and 'times' (K,) datetime64[us], 'r' (K, 3)
+        float64 km, 'v' (K, 3) float64 km/s; NumPy (host) arrays, as file contents are.
+
+    Raises
+    ------
+    ValueError
+        Naming the line, for anything malformed.
+    """
     segments, meta, rows, state = [], None, [], "header"
     for no, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         line = raw.strip()

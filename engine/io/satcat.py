@@ -28,9 +28,21 @@ __all__ = ["Satcat", "SatcatError", "load_satcat"]
 
 @dataclass
 class Satcat:
-    """SATCAT rows: norad (N,) int64; name, object_id, object_type (N,) str; launch_date,
-    decay_date (N,) datetime64[D] (NaT where blank); rcs_m2 (N,) float64 (NaN where blank);
-    rejected: the BadRecords of rows left out (errors="skip")."""
+    """SATCAT rows.
+
+    Attributes
+    ----------
+    norad : (N,) int64
+        Catalogue numbers.
+    name, object_id, object_type : (N,) str
+        OBJECT_NAME, OBJECT_ID, OBJECT_TYPE ("" where absent).
+    launch_date, decay_date : (N,) datetime64[D]
+        NaT where blank (a blank decay date: still in orbit).
+    rcs_m2 : (N,) float64
+        Radar cross-section (m^2), NaN where blank.
+    rejected : tuple of engine.io.BadRecord
+        The rows left out (errors="skip").
+    """
 
     norad: np.ndarray
     name: np.ndarray
@@ -45,10 +57,23 @@ class Satcat:
         return int(self.norad.shape[0])
 
     def on_orbit(self, times, *, since=None) -> np.ndarray:
-        """(T,) int64: objects not decayed at each of `times` (datetime64 or ISO strings),
-        an object counting as gone from 00:00 UTC of its decay date (the catalogue gives days).
-        since: count only objects not decayed before it (e.g. the event, for a cloud whose
-        parent's row is included); None counts every row."""
+        """Objects not decayed at each of `times`.
+
+        An object counts as gone from 00:00 UTC of its decay date (the catalogue gives days).
+
+        Parameters
+        ----------
+        times : (T,) datetime64 or ISO strings
+            UTC.
+        since : datetime64 or ISO string, optional
+            Count only objects not decayed before it (e.g. the event, for a cloud whose
+            parent's row is included); None counts every row.
+
+        Returns
+        -------
+        (T,) int64
+            Counts, a NumPy (host) array: the catalogue is a host table.
+        """
         t = np.atleast_1d(to_datetime64(times)).astype("datetime64[us]")
         dec = self.decay_date.astype("datetime64[us]")
         keep = np.ones(len(self), dtype=bool) if since is None else (
@@ -65,8 +90,28 @@ def _date(text: str):
 
 
 def load_satcat(source, *, errors: str = "raise") -> Satcat:
-    """Read a CelesTrak SATCAT CSV (see the module docstring). source: path, text, file
-    object or list of lines. errors: "raise" (default) or "skip"."""
+    """Read a CelesTrak SATCAT CSV (see the module docstring).
+
+    Parameters
+    ----------
+    source : path, str, file object or list of str
+        The CSV: a path, its text, a file object or its lines.
+    errors : {"raise", "skip"}, optional
+        "raise" (default): one SatcatError listing every bad row; "skip": the good rows
+        kept, the bad ones in .rejected and one BadRecordsWarning.
+
+    Returns
+    -------
+    Satcat
+        The rows, as NumPy (host) arrays (file contents).
+
+    Raises
+    ------
+    SatcatError
+        A header without NORAD_CAT_ID or DECAY_DATE; with errors="raise", every bad row.
+    ValueError
+        An errors option other than "raise" or "skip".
+    """
     check_errors_option(errors)
     data, desc = read_source(source, (".csv",), SatcatError)
     lines = data.splitlines() if isinstance(data, str) else [ln.rstrip("\r\n") for ln in data]

@@ -556,6 +556,10 @@ def write(fields: Mapping[str, np.ndarray], path, names: bool = True) -> None:
     names : bool
         As `to_lines` (default True: 3-line element sets).
 
+    Returns
+    -------
+    None
+
     Raises
     ------
     ValueError

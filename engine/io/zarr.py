@@ -52,12 +52,40 @@ def _zarr():
 
 def create(path, *, satnum, name, jd, fr, chunks, frame: str = "TEME", overwrite: bool = False,
            attrs: dict | None = None):
-    """Create an empty store for N objects x M times; returns the open zarr.Group.
+    """Create an empty store for N objects x M times.
 
-    satnum: (N,) int; name: (N,) str; jd, fr: (M,) float64 split Julian dates (UTC);
-    chunks: (objects, times) per chunk, each >= 1 (clipped to N, M); frame: the
-    coordinate frame of r and v. Raises FileExistsError when `path` exists and
-    overwrite is False, ValueError for inconsistent shapes, before anything is written.
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Where the store goes.
+    satnum : (N,) int
+        Catalogue numbers.
+    name : (N,) str
+        Object names.
+    jd, fr : (M,) float64
+        Split Julian dates (UTC).
+    chunks : (int, int)
+        (objects, times) per chunk, each >= 1 (clipped to N, M).
+    frame : str, optional
+        The coordinate frame of r and v (default "TEME").
+    overwrite : bool, optional
+        Replace an existing store at `path`.
+    attrs : dict, optional
+        Extra group attributes.
+
+    Returns
+    -------
+    zarr.Group
+        The open group, e filled with NOT_WRITTEN and r, v with NaN.
+
+    Raises
+    ------
+    FileExistsError
+        When `path` exists and overwrite is False, before anything is written.
+    ValueError
+        Inconsistent shapes or chunks, before anything is written.
+    ImportError
+        The zarr package is not installed.
     """
     zarr = _zarr()
     satnum = np.asarray(satnum, dtype=np.int64)
@@ -102,7 +130,27 @@ def create(path, *, satnum, name, jd, fr, chunks, frame: str = "TEME", overwrite
 
 
 def open(path, mode: str = "r"):
-    """The zarr.Group of an existing store (mode "r" or "r+"); ValueError if it is not one of ours."""
+    """The zarr.Group of an existing store.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The store.
+    mode : str, optional
+        "r" (default) or "r+".
+
+    Returns
+    -------
+    zarr.Group
+        The open group.
+
+    Raises
+    ------
+    FileNotFoundError
+        `path` does not exist.
+    ValueError
+        The store is not one of ours (format attribute other than FORMAT).
+    """
     zarr = _zarr()
     if not os.path.exists(path):
         raise FileNotFoundError(f"{os.fspath(path)!r} does not exist")
@@ -113,20 +161,66 @@ def open(path, mode: str = "r"):
 
 
 def write_block(group, objects: slice, times: slice, e, r, v) -> None:
-    """Write one block: e (n, m) uint8, r and v (n, m, 3) float64 at rows `objects`, columns `times`."""
+    """Write one block at rows `objects`, columns `times`.
+
+    Parameters
+    ----------
+    group : zarr.Group
+        A store from create() or open(path, "r+").
+    objects, times : slice
+        Rows (objects) and columns (times) of the block; aligned on the chunks, blocks
+        touch disjoint chunk files.
+    e : (n, m) uint8
+        Error codes.
+    r, v : (n, m, 3) float64
+        Positions (km) and velocities (km/s), in the group's frame.
+
+    Returns
+    -------
+    None
+    """
     group["e"][objects, times] = e
     group["r"][objects, times] = r
     group["v"][objects, times] = v
 
 
 def mark_complete(group) -> None:
-    """Record that every block was written (readers check ``attrs["complete"]``)."""
+    """Record that every block was written (readers check ``attrs["complete"]``).
+
+    Parameters
+    ----------
+    group : zarr.Group
+        A store opened for writing.
+
+    Returns
+    -------
+    None
+    """
     group.attrs["complete"] = True
 
 
 def read(path) -> dict:
-    """Every array of a store held whole: e, r, v, satnum, name, jd, fr, times_utc
-    (datetime64[us]), frame, complete. For stores that fit in memory; slice open() otherwise."""
+    """Every array of a store held whole.
+
+    For stores that fit in memory; slice open() otherwise.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The store.
+
+    Returns
+    -------
+    dict
+        e (N, M) uint8, r and v (N, M, 3) float64 (km, km/s), satnum (N,) int64, name (N,)
+        str, jd and fr (M,) float64, times_utc (M,) datetime64[us], frame (str), complete
+        (bool); NumPy (host) arrays, as read from the files.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As for open().
+    """
     g = open(path)
     out = {k: g[k][...] for k in ("e", "r", "v", "satnum", "jd", "fr")}
     out["name"] = np.array([str(s) for s in g["name"][...]])  # zarr hands back StringDType

@@ -144,7 +144,19 @@ class PcResult:
         return int(self.pc.shape[0])
 
     def flag_names(self, i: int) -> list[str]:
-        """Names of the flags set for conjunction i, e.g. ['SLOW', 'LONG']."""
+        """Names of the flags set for conjunction i.
+
+        Parameters
+        ----------
+        i : int
+            Index of the conjunction, 0..N-1.
+
+        Returns
+        -------
+        list of str
+            E.g. ['SLOW', 'LONG'], in the order of FLAGS; a host list whatever the
+            backend (the one flag byte is copied to the host to be named).
+        """
         f = int(_backend.to_host(self.flags)[i])
         return [name for bit, (name, _) in FLAGS.items() if f & bit]
 
@@ -187,6 +199,13 @@ class AssumedCovariance(np.ndarray):
     foster() and monte_carlo() set FLAG_ASSUMED_COVARIANCE for every conjunction that uses
     one. Made by default_covariance(); any ndarray can be marked with
     ``np.asarray(cov).view(AssumedCovariance)``.
+
+    Attributes
+    ----------
+    (the array itself) : (3, 3) or (N, 3, 3) float64
+        Inertial position covariance, km^2, in the frame of the states (6x6 blocks, with
+        km^2/s and km^2/s^2 velocity blocks, where marked by the caller); no further
+        fields: the type is the mark.
     """
 
 
