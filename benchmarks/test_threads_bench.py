@@ -13,8 +13,8 @@ Workloads are sized to take a few seconds each on a 2-core CPU:
   5 km (blocks of samples on threads);
 * breakup: a 6,500 + 150 kg catastrophic collision down to 3 mm (~1.5e6 fragments;
   blocks of fragments on threads);
-* decay: 8,192 Cosmos 1408 fragments (1 cm, seed 0, resampled) over one year under the
-  static exponential atmosphere (blocks of objects on threads);
+* decay: 32,768 Cosmos 1408 fragments (1 cm, seed 0, resampled) over one year under the
+  static exponential atmosphere (two blocks of 16,384 objects on threads);
 * Cowell: 16,384 Cosmos-1408-like states over 2 hours, dp87 (streams of 8,192 objects on
   threads; results do not depend on the count).
 
@@ -68,7 +68,7 @@ def test_breakup_threads(benchmark, record, threads):
 @pytest.fixture(scope="module")
 def decay_states():
     frags = events.cosmos1408(lc_min=0.01, seed=0, backend="numpy")
-    idx = np.random.default_rng(1).integers(0, len(frags), 8192)
+    idx = np.random.default_rng(1).integers(0, len(frags), 32_768)
     return frags.r[idx], frags.v[idx], frags.am[idx], frags.epoch
 
 
@@ -78,7 +78,7 @@ def test_decay_threads(benchmark, record, decay_states, threads):
     stop = np.datetime64(epoch, "us") + np.timedelta64(int(365.25 * 86400), "s")
     res = benchmark.pedantic(longterm.decay, args=((r, v, am, epoch), epoch, stop),
                              kwargs=dict(atmosphere="exponential", backend="numpy", threads=threads),
-                             rounds=3, iterations=1)
+                             rounds=2, iterations=1)
     n = len(r)
     _record(record, "decay", threads, n, fragment_days_per_s=lambda s: n * 365.25 / s,
             in_orbit_at_stop=int(np.sum(res.status == longterm.IN_ORBIT)))
