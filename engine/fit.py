@@ -195,6 +195,11 @@ class FitResult:
         elif st == FIT_NOT_CONVERGED:
             text += (f"; residual {self.residual_km[i]:.3g} km, {self.residual_kms[i]:.3g} km/s "
                      f"after {int(self.iterations[i])} iterations")
+            e, rp = float(self.osc_ecco[i]), float(self.osc_perigee_km[i])
+            if 0.0 <= e < 1.0:
+                # the orbit behind the failure: near-parabolic states are the usual cause
+                re = _sgp4.gravity(self.whichconst).radiusearthkm
+                text += f"; osculating e = {e:.6g}, apogee altitude {rp * (1.0 + e) / (1.0 - e) - re:.4g} km"
         elif st == FIT_SGP4_ERROR:
             code = int(self.sgp4_error[i])
             text += f"; SGP4 error {code}: {ERROR_CODES.get(code, ('', 'unknown'))[1]}"
@@ -269,7 +274,8 @@ class FitResult:
 _FIX = {
     FIT_HYPERBOLIC: "check the velocity units (km/s) and frame (TEME); escaping objects have no SGP4 elements",
     FIT_SUBORBITAL: "the object re-enters within one revolution; leave it out of the catalogue",
-    FIT_NOT_CONVERGED: "raise max_iter or tol_km",
+    FIT_NOT_CONVERGED: ("raise max_iter or tol_km; an orbit with e near 1 (apogee far beyond the geostationary "
+                        "belt) is outside what SGP4/SDP4 elements represent: leave it out"),
     FIT_SGP4_ERROR: "the state is outside what SGP4 can represent (e.g. near-parabolic); leave it out",
 }
 

@@ -337,6 +337,26 @@ def test_small_cases():
     assert "after 1 iterations" in res.failures()[0].message
 
 
+def test_near_parabolic_failure_says_which_orbit():
+    """A state just below escape speed (osculating e = 0.992, apogee ~1.8 million km: such
+    fragments come out of energetic breakups) fails to fit; the message gives the orbit
+    behind the failure, and the fix says to leave it out rather than only to raise limits."""
+    r, v = np.array([[6850.0, 0.0, 0.0]]), np.array([[0.0, 10.7, 1.2]])
+    res = F.fit_sgp4(r, v, 2459534.5, 0.0)
+    assert res.status[0] == F.FIT_NOT_CONVERGED
+    msg = res.failures()[0].message
+    e = float(msg.split("osculating e = ")[1].split(",")[0])
+    rv2 = 10.7 ** 2 + 1.2 ** 2
+    mu = engine.constants.SGP4_WGS72.mu
+    a = 1.0 / (2.0 / 6850.0 - rv2 / mu)   # vis-viva; the state is at perigee (r . v = 0)
+    assert e == pytest.approx(1.0 - 6850.0 / a, rel=1e-5)
+    apogee = float(msg.split("apogee altitude ")[1].split(" km")[0])
+    assert apogee == pytest.approx(a * (1.0 + e) - engine.constants.SGP4_WGS72.radiusearthkm, rel=1e-3)
+    with pytest.warns(engine.BadRecordsWarning, match="leave it out"):
+        cat = res.to_catalog()
+    assert len(cat) == 0 and len(cat.rejected) == 1
+
+
 # ---------------------------------------------------------------------------- bad input
 
 
