@@ -78,6 +78,7 @@ import math
 
 import numpy as np
 
+from ._backend import is_device_array
 from .constants import SECONDS_PER_DAY
 
 __all__ = [
@@ -647,6 +648,11 @@ def _apply(m, x):
 
 def _state(r, v, shape):
     """Checked float64 r, v (v may be None) and the broadcast batch shape with the times."""
+    for name, a in (("r", r), ("v", v)):
+        if is_device_array(a):
+            # the rotation matrices are small per-time tables computed on the host
+            raise TypeError(f"{name} is a CuPy array: the frame conversions work on host arrays; pass "
+                            f"cupy.asnumpy({name}) (or Catalog.sgp4(..., to_host=True)); the results are NumPy")
     r = np.asarray(r, dtype=np.float64)
     if r.ndim == 0 or r.shape[-1] != 3:
         raise ValueError(
@@ -724,6 +730,8 @@ def teme_to_gcrf(r, v, jd, fr, *, ddpsi=0.0, ddeps=0.0):
     ValueError
         States not of shape (..., 3), v of another shape than r, times or pole offsets
         that do not broadcast, are not finite or are out of range.
+    TypeError
+        r or v is a CuPy array (these functions work on host arrays).
     """
     jd, fr, eop, shape = _params(jd, fr, ddpsi=ddpsi, ddeps=ddeps)
     r, v = _state(r, v, shape)
@@ -752,6 +760,8 @@ def gcrf_to_teme(r, v, jd, fr, *, ddpsi=0.0, ddeps=0.0):
     ------
     ValueError
         As :func:`teme_to_gcrf`.
+    TypeError
+        r or v is a CuPy array (these functions work on host arrays).
     """
     jd, fr, eop, shape = _params(jd, fr, ddpsi=ddpsi, ddeps=ddeps)
     r, v = _state(r, v, shape)
@@ -798,6 +808,8 @@ def teme_to_itrf(r, v, jd, fr, *, dut1=0.0, xp=0.0, yp=0.0):
     ValueError
         States not of shape (..., 3), or times and Earth orientation parameters that do
         not broadcast, are not finite or are out of range.
+    TypeError
+        r or v is a CuPy array (these functions work on host arrays).
     """
     jd, fr, eop, shape = _params(jd, fr, dut1=dut1, xp=xp, yp=yp)
     r, v = _state(r, v, shape)
@@ -834,6 +846,8 @@ def itrf_to_teme(r, v, jd, fr, *, dut1=0.0, xp=0.0, yp=0.0):
     ------
     ValueError
         As :func:`teme_to_itrf`.
+    TypeError
+        r or v is a CuPy array (these functions work on host arrays).
     """
     jd, fr, eop, shape = _params(jd, fr, dut1=dut1, xp=xp, yp=yp)
     r, v = _state(r, v, shape)
@@ -868,6 +882,8 @@ def gcrf_to_itrf(r, v, jd, fr, *, dut1=0.0, xp=0.0, yp=0.0, ddpsi=0.0, ddeps=0.0
     ------
     ValueError
         As those two functions.
+    TypeError
+        r or v is a CuPy array (these functions work on host arrays).
     """
     r, v = gcrf_to_teme(r, v, jd, fr, ddpsi=ddpsi, ddeps=ddeps)
     return teme_to_itrf(r, v, jd, fr, dut1=dut1, xp=xp, yp=yp)
@@ -894,6 +910,8 @@ def itrf_to_gcrf(r, v, jd, fr, *, dut1=0.0, xp=0.0, yp=0.0, ddpsi=0.0, ddeps=0.0
     ------
     ValueError
         As :func:`gcrf_to_itrf`.
+    TypeError
+        r or v is a CuPy array (these functions work on host arrays).
     """
     r, v = itrf_to_teme(r, v, jd, fr, dut1=dut1, xp=xp, yp=yp)
     return teme_to_gcrf(r, v, jd, fr, ddpsi=ddpsi, ddeps=ddeps)

@@ -369,3 +369,17 @@ def test_bad_input_names_the_argument(kwargs, match):
 def test_bad_pole_offsets_name_the_argument():
     with pytest.raises(ValueError, match=r"ddpsi = -52.195 is out of range"):
         frames.teme_to_gcrf([7000.0, 0, 0], None, 2451545.0, 0.0, ddpsi=-52.195)
+
+
+def test_device_arrays_get_a_clear_error():
+    """The frame functions work on host arrays; a CuPy array (recognised, as everywhere in the
+    package, by its type's module, so no GPU is needed to check this) is refused with the fix
+    rather than with CuPy's own implicit-conversion TypeError."""
+    Device = type("ndarray", (np.ndarray,), {"__module__": "cupy._core.core"})
+    r = np.array([[7000.0, 0.0, 0.0]]).view(Device)
+    v = np.array([[0.0, 7.5, 0.0]])
+    for fn in (frames.teme_to_gcrf, frames.teme_to_itrf, frames.gcrf_to_itrf):
+        with pytest.raises(TypeError, match=r"r is a CuPy array.*cupy.asnumpy\(r\)"):
+            fn(r, v, 2459534.5, 0.0)
+    with pytest.raises(TypeError, match=r"v is a CuPy array"):
+        frames.itrf_to_teme(np.asarray(r), v.view(Device), 2459534.5, 0.0)
